@@ -1,0 +1,8 @@
+/** Who is calling: resolved once per request from a JWT or an org API key. */
+export interface Principal {
+  orgId: string;
+  /** `user:<sub>` for a JWT, `apikey:<id>` for an API key. */
+  subject: string;
+  groups: string[];
+  isOrgAdmin: boolean;
+}
