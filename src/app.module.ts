@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ProblemFilter } from './common/errors/problem.filter';
+import { AppConfigModule } from './infrastructure/config/config.module';
+import { DatabaseModule } from './infrastructure/database/database.module';
+import { HealthModule } from './infrastructure/health/health.module';
+import { LoggingModule } from './infrastructure/logging/logging.module';
+import { AuthModule } from './modules/auth/auth.module';
+
+@Module({
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule],
+  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class AppModule {}

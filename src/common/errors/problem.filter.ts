@@ -1,0 +1,86 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../../infrastructure/database/database-unavailable';
+import { DomainError } from './domain-error';
+import { ErrorCode } from './error-code';
+import { mapErrorCode, Problem, PROBLEM_CONTENT_TYPE, problemType } from './problem';
+
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** Codes for errors raised by Nest or Fastify before a handler runs (routing, body parsing, limits). */
+function codeForHttpStatus(status: number): ErrorCode {
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return ErrorCode.ROUTE_NOT_FOUND;
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return ErrorCode.METHOD_NOT_ALLOWED;
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case HttpStatus.UNAUTHORIZED:
+      return ErrorCode.UNAUTHENTICATED;
+    case HttpStatus.FORBIDDEN:
+      return ErrorCode.FORBIDDEN;
+    case HttpStatus.SERVICE_UNAVAILABLE:
+      return ErrorCode.DATABASE_UNAVAILABLE;
+    default:
+      return status < 500 ? ErrorCode.MALFORMED_REQUEST : ErrorCode.INTERNAL;
+  }
+}
+
+/**
+ * The only place errors become HTTP: every response with a status of 400 or more is problem+json,
+ * and nothing internal (stack, SQL, driver messages) leaves the process.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, String(request.id));
+
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, requestId: problem.requestId, code: problem.code }, 'request failed');
+    }
+    if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
+    if (problem.status === 503) reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown, requestId: string): Problem {
+    if (exception instanceof DomainError) {
+      return this.build(exception.code, exception.detail, requestId, exception.errors);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return this.build(ErrorCode.DATABASE_UNAVAILABLE, 'The database cannot be reached; retry shortly.', requestId);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = codeForHttpStatus(status);
+      return { ...this.build(code, this.publicMessage(exception, status), requestId), status };
+    }
+    const fastifyError = exception as { statusCode?: unknown; message?: unknown };
+    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      const code = codeForHttpStatus(fastifyError.statusCode);
+      return { ...this.build(code, String(fastifyError.message ?? ''), requestId), status: fastifyError.statusCode };
+    }
+    return this.build(ErrorCode.INTERNAL, 'An unexpected error occurred; it has been logged with this request id.', requestId);
+  }
+
+  private publicMessage(exception: HttpException, status: number): string {
+    if (status >= 500) return 'An unexpected error occurred; it has been logged with this request id.';
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  }
+
+  private build(code: ErrorCode, detail: string, requestId: string, errors?: Problem['errors']): Problem {
+    const { status, title } = mapErrorCode(code);
+    return { type: problemType(code), title, status, detail, code, requestId, ...(errors ? { errors } : {}) };
+  }
+}

@@ -1,0 +1,104 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** Used only outside production, and announced at start, so a fresh clone can mint tokens with `npm run token`. */
+export const DEVELOPMENT_JWT_SECRET = 'agentry-development-secret-do-not-use-in-production';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the service reads, validated once at start.
+ * Names mirror the variables so a validation message points straight at the culprit.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  DATABASE_URL?: string;
+
+  @IsString()
+  EMBEDDED_PG_DATA_DIR = '.data/postgres';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE = 10;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_STATEMENT_TIMEOUT_MS = 15000;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters' })
+  AUTH_JWT_SECRET?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false })
+  AUTH_JWKS_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  AUTH_JWT_ISSUER?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  AUTH_JWT_AUDIENCE?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SLACK_BOT_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false })
+  SLACK_API_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(30000)
+  SLACK_TIMEOUT_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  OWNERSHIP_TRANSFER_TTL_HOURS = 168;
+
+  @Transform(toBool) @IsBoolean()
+  SWAGGER_ENABLED = true;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** The HS256 secret in force: the configured one, or the development one outside production. */
+  get jwtSecret(): string | undefined {
+    if (this.AUTH_JWT_SECRET) return this.AUTH_JWT_SECRET;
+    return this.AUTH_JWKS_URL || this.isProduction ? undefined : DEVELOPMENT_JWT_SECRET;
+  }
+
+  get usesDevelopmentSecret(): boolean {
+    return !this.AUTH_JWT_SECRET && !this.AUTH_JWKS_URL;
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment into an AppConfig; throws one ConfigError naming every bad variable. */
+export function validateConfig(env: Record<string, unknown>): AppConfig {
+  const config = plainToInstance(AppConfig, env, { exposeDefaultValues: true });
+  const problems = validateSync(config, { skipMissingProperties: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+  if (config.isProduction && !config.AUTH_JWT_SECRET && !config.AUTH_JWKS_URL) {
+    problems.push('NODE_ENV=production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (the development secret is refused)');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return config;
+}

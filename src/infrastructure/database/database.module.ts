@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { typeormOptions } from './typeorm-options';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the application starts');
+        return { ...typeormOptions(config, config.DATABASE_URL), retryAttempts: 0 };
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
+import { EmbeddedDatabase } from './infrastructure/database/embedded-database';
+import { Logger } from 'nestjs-pino';
+import { createApp } from './create-app';
+
+function loadConfig(): AppConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return validateConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.DATABASE_URL) {
+    process.stdout.write(`No DATABASE_URL: starting embedded PostgreSQL in ${config.EMBEDDED_PG_DATA_DIR} on port ${config.EMBEDDED_PG_PORT}\n`);
+    embedded = await EmbeddedDatabase.start({ dataDir: config.EMBEDDED_PG_DATA_DIR, port: config.EMBEDDED_PG_PORT, persistent: true });
+    process.env.DATABASE_URL = embedded.url;
+  }
+
+  const app = await createApp().catch(async (error: unknown) => {
+    await embedded?.stop();
+    throw error;
+  });
+  const logger = app.get(Logger);
+  await app.listen({ port: config.PORT, host: config.HOST ?? '0.0.0.0' });
+  const url = `http://localhost:${config.PORT}`;
+  logger.log(`Agentry listening on ${url}${config.SWAGGER_ENABLED ? `; Swagger UI at ${url}/docs` : ''}`);
+  if (config.usesDevelopmentSecret) {
+    logger.warn('No AUTH_JWT_SECRET or AUTH_JWKS_URL: using the development JWT secret (`npm run token` mints tokens for it).');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: draining in-flight requests, then stopping`);
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Agentry failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

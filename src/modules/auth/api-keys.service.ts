@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { ApiKeysRepository } from './api-keys.repository';
+import { apiKeyMatches, generateApiKey, looksLikeApiKey, lookupPrefix } from './domain/api-key-secret';
+import { Principal } from './domain/principal';
+import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key-response.dto';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { unauthenticated } from './jwt-verifier';
+
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger(ApiKeysService.name);
+
+  constructor(private readonly apiKeys: ApiKeysRepository) {}
+
+  async create(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+    requireOrgAdmin(principal);
+    const generated = generateApiKey();
+    const row = await this.apiKeys.insert({
+      id: randomUUID(),
+      orgId: principal.orgId,
+      name: dto.name,
+      role: dto.role,
+      prefix: generated.prefix,
+      secretHash: generated.hash,
+      createdBy: principal.subject,
+    });
+    return { ...toApiKeyResponse(row), key: generated.key };
+  }
+
+  async list(principal: Principal): Promise<ApiKeyResponseDto[]> {
+    requireOrgAdmin(principal);
+    return (await this.apiKeys.listActive(principal.orgId)).map(toApiKeyResponse);
+  }
+
+  async revoke(principal: Principal, id: string): Promise<void> {
+    requireOrgAdmin(principal);
+    if (!(await this.apiKeys.revoke(principal.orgId, id))) {
+      throw new DomainError(ErrorCode.NOT_FOUND, `No API key ${id} in this organization.`);
+    }
+  }
+
+  async authenticate(key: string): Promise<Principal> {
+    if (!looksLikeApiKey(key)) throw unauthenticated('The API key is malformed.');
+    const row = await this.apiKeys.findActiveByPrefix(lookupPrefix(key));
+    if (!row || !apiKeyMatches(key, row.secretHash)) throw unauthenticated('The API key is unknown or revoked.');
+    this.apiKeys.touchLastUsed(row.id).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record API key use'));
+    return { orgId: row.orgId, subject: `apikey:${row.id}`, groups: [], isOrgAdmin: row.role === 'admin' };
+  }
+}
+
+function requireOrgAdmin(principal: Principal): void {
+  if (!principal.isOrgAdmin) throw new DomainError(ErrorCode.FORBIDDEN, 'Only organization admins can manage API keys.');
+}

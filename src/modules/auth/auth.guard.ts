@@ -1,0 +1,31 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiKeysService } from './api-keys.service';
+import { AuthenticatedRequest } from './current-principal.decorator';
+import { IS_PUBLIC } from './public.decorator';
+import { JwtVerifier, unauthenticated } from './jwt-verifier';
+
+/** Global: every route needs a bearer token or an org API key unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtVerifier,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const apiKey = request.headers['x-api-key'];
+    if (typeof apiKey === 'string' && apiKey !== '') {
+      request.principal = await this.apiKeys.authenticate(apiKey);
+      return true;
+    }
+    const authorization = request.headers.authorization;
+    const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+    if (!match?.[1]) throw unauthenticated('Send Authorization: Bearer <JWT> or an x-api-key header.');
+    request.principal = await this.jwt.verify(match[1]);
+    return true;
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysService } from './api-keys.service';
+import { AuthGuard } from './auth.guard';
+import { JwtVerifier } from './jwt-verifier';
+
+@Module({
+  controllers: [ApiKeysController],
+  providers: [ApiKeysRepository, ApiKeysService, JwtVerifier, { provide: APP_GUARD, useClass: AuthGuard }],
+})
+export class AuthModule {}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { AppConfig } from '../../infrastructure/config/app-config';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { principalFromClaims } from './domain/jwt-claims';
+import { Principal } from './domain/principal';
+
+/** Verifies bearer tokens: HS256 with a shared secret, or RS256/ES256 keys from a JWKS (Clerk-style). */
+@Injectable()
+export class JwtVerifier {
+  private readonly secret?: Uint8Array;
+  private readonly jwks?: JWTVerifyGetKey;
+
+  constructor(private readonly config: AppConfig) {
+    if (config.AUTH_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(config.AUTH_JWKS_URL));
+    const secret = config.jwtSecret;
+    if (secret) this.secret = new TextEncoder().encode(secret);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    const payload = await this.verifySignature(token);
+    const result = principalFromClaims(payload as Record<string, unknown>);
+    if ('problem' in result) throw unauthenticated(`Invalid token: ${result.problem}.`);
+    return result.principal;
+  }
+
+  private async verifySignature(token: string): Promise<JWTPayload> {
+    const options = {
+      issuer: this.config.AUTH_JWT_ISSUER,
+      audience: this.config.AUTH_JWT_AUDIENCE,
+      requiredClaims: ['sub'],
+    };
+    try {
+      if (this.secret && !(this.jwks && headerAlgorithm(token) !== 'HS256')) {
+        return (await jwtVerify(token, this.secret, { ...options, algorithms: ['HS256'] })).payload;
+      }
+      if (this.jwks) return (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+    } catch (error) {
+      throw unauthenticated(describeJoseError(error));
+    }
+    throw unauthenticated('Bearer tokens are not accepted: no verification key is configured.');
+  }
+}
+
+function headerAlgorithm(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof header.alg === 'string' ? header.alg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The token has expired.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${error.claim} claim is not accepted.`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token algorithm is not accepted.';
+  return 'The token is malformed or cannot be verified.';
+}
+
+export const unauthenticated = (detail: string) => new DomainError(ErrorCode.UNAUTHENTICATED, detail);
