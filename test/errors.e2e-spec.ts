@@ -1,0 +1,65 @@
+import { startApp } from './support/app-process';
+import { api, expectProblem } from './support/http';
+import { TcpProxy } from './support/tcp-proxy';
+import { tokenFor } from './support/tokens';
+
+describe('errors and request ids', () => {
+  const admin = tokenFor({ sub: 'errors-admin', admin: true });
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    expectProblem(await api('POST', '/api/v1/api-keys', { token: admin, rawBody: '{"name": ' }), 400, 'MALFORMED_REQUEST');
+  });
+
+  it('answers a body over 1 MiB with 413', async () => {
+    const rawBody = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), role: 'member' });
+    expectProblem(await api('POST', '/api/v1/api-keys', { token: admin, rawBody }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers an unknown route with 404 problem+json', async () => {
+    expectProblem(await api('GET', '/api/v1/nothing-here', { token: admin }), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('echoes a given X-Request-Id and uses it in problems', async () => {
+    const response = await api('GET', '/api/v1/api-keys', { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect(expectProblem(response, 401).requestId).toBe('trace-abc-123');
+  });
+
+  it('generates a request id when none (or an unsafe one) is given', async () => {
+    const response = await api('GET', '/health/live', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('database outage', () => {
+  it('answers 503 with Retry-After while the database is unreachable, and recovers by itself', async () => {
+    const target = new URL(process.env.E2E_DATABASE_URL ?? '');
+    const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(target.toString());
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const app = await startApp({ DATABASE_URL: viaProxy.toString(), AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, DB_CONNECT_TIMEOUT_MS: '1000' });
+    const admin = tokenFor({ sub: 'outage-admin', admin: true });
+    try {
+      expect((await api('GET', '/api/v1/api-keys', { token: admin, baseUrl: app.url })).status).toBe(200);
+
+      proxy.cut();
+      const down = await api('GET', '/api/v1/api-keys', { token: admin, baseUrl: app.url });
+      expectProblem(down, 503, 'DATABASE_UNAVAILABLE');
+      expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await api('GET', '/health/ready', { baseUrl: app.url })).status).toBe(503);
+
+      proxy.restore();
+      let recovered = 0;
+      for (let attempt = 0; attempt < 50 && recovered !== 200; attempt++) {
+        recovered = (await api('GET', '/api/v1/api-keys', { token: admin, baseUrl: app.url })).status;
+        if (recovered !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(recovered).toBe(200);
+      expect((await api('GET', '/health/ready', { baseUrl: app.url })).status).toBe(200);
+    } finally {
+      await app.stop();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { freePort } from './free-port';
+
+export interface AppProcess {
+  url: string;
+  process: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once the process ends by itself. */
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+const MAIN = resolve(__dirname, '../../dist/main.js');
+
+/** Runs the built service (`dist/main.js`, as `npm start` does) with the given environment. */
+export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const app: AppProcess = {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  if (waitForReady) await waitUntilReady(app, exited);
+  return app;
+}
+
+async function waitUntilReady(app: AppProcess, exited: Promise<number | null>): Promise<void> {
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (hasExited) throw new Error(`the service exited during start:\n${app.output()}`);
+    try {
+      const response = await fetch(`${app.url}/health/ready`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await app.stop();
+  throw new Error(`the service did not become ready within 30 s:\n${app.output()}`);
+}
