@@ -5,10 +5,11 @@ import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
+import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -1,0 +1,53 @@
+import { Grant, OrgAccess } from '../access/domain/access-config';
+import { AgentStatus } from './domain/agent-status';
+import { NotificationConfig } from '../notifications/domain/notification-config';
+import { AgentType } from '../variations/domain/variation-content';
+
+/** An agent as stored; `name`, `type` and `description` mirror the draft view for listing and search. */
+export interface AgentRow {
+  id: number;
+  uid: string;
+  orgId: string;
+  slug: string;
+  status: AgentStatus;
+  name: string;
+  type: AgentType;
+  description: string | null;
+  owner: string;
+  orgAccess: OrgAccess;
+  grants: Grant[];
+  notificationConfig: NotificationConfig | null;
+  isScheduleActive: boolean;
+  nextRunAt: Date | null;
+  activeVariationId: string | null;
+  draftVariationId: string | null;
+  hasUnpublishedChanges: boolean;
+  latestVersion: number;
+  version: number;
+  runsCount: number;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+/** The agent columns a use case may change; the repository bumps `version` and `updated_at` itself. */
+export type AgentChanges = Partial<
+  Pick<
+    AgentRow,
+    | 'status'
+    | 'name'
+    | 'type'
+    | 'description'
+    | 'owner'
+    | 'orgAccess'
+    | 'notificationConfig'
+    | 'isScheduleActive'
+    | 'nextRunAt'
+    | 'activeVariationId'
+    | 'draftVariationId'
+    | 'hasUnpublishedChanges'
+    | 'latestVersion'
+    | 'deletedAt'
+  >
+>;

@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Grant } from '../access/domain/access-config';
+import { queryRows } from '../../infrastructure/database/query-rows';
+import { AgentChanges, AgentRow } from './agent.row';
+
+const SELECT_AGENT = `
+  SELECT a.id, a.uid, a.org_id AS "orgId", a.slug, a.status, a.name, a.type, a.description, a.owner,
+    a.org_access AS "orgAccess",
+    COALESCE((SELECT json_agg(json_build_object('principal', g.principal, 'access', g.access) ORDER BY g.position)
+              FROM agent_grants g WHERE g.agent_id = a.id), '[]') AS grants,
+    a.notification_config AS "notificationConfig", a.is_schedule_active AS "isScheduleActive",
+    a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
+    a.draft_variation_id AS "draftVariationId", a.has_unpublished_changes AS "hasUnpublishedChanges",
+    a.latest_version AS "latestVersion", a.version, a.runs_count AS "runsCount", a.created_by AS "createdBy",
+    a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.deleted_at AS "deletedAt"
+  FROM agents a`;
+
+const COLUMN_OF: Record<keyof AgentChanges, string> = {
+  status: 'status',
+  name: 'name',
+  type: 'type',
+  description: 'description',
+  owner: 'owner',
+  orgAccess: 'org_access',
+  notificationConfig: 'notification_config',
+  isScheduleActive: 'is_schedule_active',
+  nextRunAt: 'next_run_at',
+  activeVariationId: 'active_variation_id',
+  draftVariationId: 'draft_variation_id',
+  hasUnpublishedChanges: 'has_unpublished_changes',
+  latestVersion: 'latest_version',
+  deletedAt: 'deleted_at',
+};
+
+/** How a path names an agent: its numeric id or its slug. */
+export type AgentRef = { id: number } | { slug: string };
+
+export interface AgentListQuery {
+  orgId: string;
+  /** null: the caller is an org admin and sees everything. */
+  visibleTo: { subject: string; principals: string[] } | null;
+  status?: string;
+  type?: string;
+  q?: string;
+  showDeleted: boolean;
+  afterId?: number;
+  limit: number;
+}
+
+export interface NewAgent {
+  uid: string;
+  orgId: string;
+  slug: string;
+  name: string;
+  type: string;
+  description: string | null;
+  owner: string;
+  orgAccess: string;
+  notificationConfig: unknown;
+  draftVariationId: string;
+  createdBy: string;
+}
+
+@Injectable()
+export class AgentsRepository {
+  async find(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
+    return (await this.select(db, orgId, ref, ''))[0];
+  }
+
+  /** Locks the row for the rest of the transaction: every write applies to what it finds here. */
+  async findForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
+    return (await this.select(db, orgId, ref, 'FOR UPDATE OF a'))[0];
+  }
+
+  private select(db: EntityManager, orgId: string, ref: AgentRef, lock: string): Promise<AgentRow[]> {
+    const [column, value] = 'id' in ref ? ['a.id', ref.id] : ['a.slug', ref.slug];
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND ${column} = $2 ${lock}`, [orgId, value]);
+  }
+
+  /** Returns null when the slug is taken in the org, so the caller can retry with another suffix. */
+  async insert(db: EntityManager, agent: NewAgent): Promise<number | null> {
+    const rows = await queryRows<{ id: number }>(
+      db,
+      `INSERT INTO agents (uid, org_id, slug, status, name, type, description, owner, org_access, notification_config,
+         draft_variation_id, created_by)
+       VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT ON CONSTRAINT agents_org_slug_key DO NOTHING RETURNING id`,
+      [
+        agent.uid,
+        agent.orgId,
+        agent.slug,
+        agent.name,
+        agent.type,
+        agent.description,
+        agent.owner,
+        agent.orgAccess,
+        agent.notificationConfig === null ? null : JSON.stringify(agent.notificationConfig),
+        agent.draftVariationId,
+        agent.createdBy,
+      ],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async update(db: EntityManager, id: number, changes: AgentChanges): Promise<void> {
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof AgentChanges, unknown][];
+    const assignments = entries.map(([field], index) => `${COLUMN_OF[field]} = $${index + 2}`);
+    const values = entries.map(([field, value]) => (field === 'notificationConfig' && value !== null ? JSON.stringify(value) : value));
+    await db.query(
+      `UPDATE agents SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`,
+      [id, ...values],
+    );
+  }
+
+  async replaceGrants(db: EntityManager, agentId: number, grants: Grant[]): Promise<void> {
+    await db.query(`DELETE FROM agent_grants WHERE agent_id = $1`, [agentId]);
+    if (grants.length === 0) return;
+    await db.query(
+      `INSERT INTO agent_grants (agent_id, position, principal, access)
+       SELECT $1, g.position, g.principal, g.access
+       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS g(principal, access, position)`,
+      [agentId, grants.map((g) => g.principal), grants.map((g) => g.access)],
+    );
+  }
+
+  /** Keyset page, newest first, filtered in SQL to the agents the caller can use. */
+  list(db: EntityManager, query: AgentListQuery): Promise<AgentRow[]> {
+    const conditions = ['a.org_id = $1'];
+    const values: unknown[] = [query.orgId];
+    const bind = (value: unknown) => `$${values.push(value)}`;
+    if (query.visibleTo) {
+      conditions.push(`(a.owner = ${bind(query.visibleTo.subject)} OR a.org_access <> 'none'
+        OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = a.id AND g.principal = ANY(${bind(query.visibleTo.principals)}::text[])))`);
+    }
+    if (query.status) conditions.push(`a.status = ${bind(query.status)}`);
+    else if (!query.showDeleted) conditions.push(`a.status <> 'deleted'`);
+    if (query.type) conditions.push(`a.type = ${bind(query.type)}`);
+    if (query.q) conditions.push(`a.name ILIKE ${bind(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (query.afterId !== undefined) conditions.push(`a.id < ${bind(query.afterId)}`);
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ${bind(query.limit)}`, values);
+  }
+
+  /** The agents a sub-agent list names, as far as they exist in the org. */
+  findMany(db: EntityManager, orgId: string, ids: number[]): Promise<AgentRow[]> {
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND a.id = ANY($2::int[])`, [orgId, ids]);
+  }
+
+  /**
+   * Every sub-agent edge reachable from `ids` through the draft and published variations of
+   * other agents, in one recursive query, so cycle detection needs no query per agent.
+   */
+  subAgentEdgesFrom(db: EntityManager, orgId: string, ids: number[]): Promise<{ agentId: number; subAgentId: number }[]> {
+    return queryRows(
+      db,
+      `WITH RECURSIVE edges(agent_id, sub_agent_id) AS (
+         SELECT v.agent_id, (s->>'agentId')::int
+         FROM variations v JOIN agents a ON a.id = v.agent_id AND a.org_id = $1
+         CROSS JOIN jsonb_array_elements(v.content->'subAgents') s
+         WHERE v.agent_id = ANY($2::int[]) AND v.state IN ('draft', 'published')
+         UNION
+         SELECT v.agent_id, (s->>'agentId')::int
+         FROM edges e JOIN variations v ON v.agent_id = e.sub_agent_id AND v.state IN ('draft', 'published')
+         CROSS JOIN jsonb_array_elements(v.content->'subAgents') s
+       )
+       SELECT agent_id AS "agentId", sub_agent_id AS "subAgentId" FROM edges`,
+      [orgId, ids],
+    );
+  }
+}

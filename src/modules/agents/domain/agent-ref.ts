@@ -1,0 +1,12 @@
+import { AgentRef } from '../agents.repository';
+
+const MAX_ID = 2_147_483_647;
+
+/** A path segment names an agent by numeric id or by slug; ids beyond the column's range name nothing. */
+export function parseAgentRef(segment: string): AgentRef | null {
+  if (/^\d+$/.test(segment)) {
+    const id = Number(segment);
+    return id >= 1 && id <= MAX_ID ? { id } : null;
+  }
+  return /^[a-z0-9-]{1,80}$/.test(segment) ? { slug: segment } : null;
+}

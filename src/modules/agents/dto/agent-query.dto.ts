@@ -1,0 +1,48 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class ListAgentsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) pageSize?: number;
+
+  @ApiPropertyOptional({ description: 'The nextPageToken of the previous page; send the same filters with it.' })
+  @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
+
+  @ApiPropertyOptional({ enum: ['draft', 'active', 'deleted'] })
+  @IsOptional() @IsIn(['draft', 'active', 'deleted']) status?: 'draft' | 'active' | 'deleted';
+
+  @ApiPropertyOptional({ enum: ['task', 'workflow'] })
+  @IsOptional() @IsIn(['task', 'workflow']) type?: 'task' | 'workflow';
+
+  @ApiPropertyOptional({ description: 'Case-insensitive search in the name.' })
+  @IsOptional() @IsString() @MaxLength(200) q?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Include deleted agents.' })
+  @IsOptional() @Transform(toBoolean) @IsBoolean() showDeleted?: boolean;
+}
+
+export class GetAgentQueryDto {
+  @ApiPropertyOptional({ enum: ['draft', 'active'], default: 'draft' })
+  @IsOptional() @IsIn(['draft', 'active']) view?: 'draft' | 'active';
+}
+
+export class UpdateAgentQueryDto {
+  @ApiPropertyOptional({ description: 'AIP-134 comma-separated top-level field paths, or `*`.', example: 'name,trigger' })
+  @IsOptional() @IsString() @MaxLength(1000) updateMask?: string;
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) pageSize?: number;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
+}
+
+export class ToggleAgentDto {
+  @ApiPropertyOptional({ description: 'Set the schedule on or off; omit to flip it.' })
+  @OptionalButNotNull() @IsBoolean() active?: boolean;
+}

@@ -1,0 +1,17 @@
+import { VariationContent } from './domain/variation-content';
+
+export type VariationState = 'draft' | 'published' | 'superseded';
+
+export interface VariationRow {
+  id: string;
+  agentId: number;
+  seq: string;
+  state: VariationState;
+  version: number | null;
+  content: VariationContent;
+  contentHash: string;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  publishedAt: Date | null;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../../infrastructure/database/query-rows';
+import { VariationContent } from './domain/variation-content';
+import { VariationRow } from './variation.row';
+
+const COLUMNS = `id, agent_id AS "agentId", seq::text AS seq, state, version, content, content_hash AS "contentHash",
+  created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", published_at AS "publishedAt"`;
+
+@Injectable()
+export class VariationsRepository {
+  async find(db: EntityManager, agentId: number, id: string): Promise<VariationRow | undefined> {
+    return (await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 AND id = $2`, [agentId, id]))[0];
+  }
+
+  /** Both variations an agent points at, in one round trip. */
+  async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<{ active?: VariationRow; draft?: VariationRow }> {
+    const ids = [activeId, draftId].filter((id): id is string => id !== null);
+    if (ids.length === 0) return {};
+    const rows = await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]);
+    return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
+  }
+
+  async insertDraft(db: EntityManager, draft: { id: string; agentId: number; content: VariationContent; contentHash: string; createdBy: string }): Promise<void> {
+    await db.query(
+      `INSERT INTO variations (id, agent_id, state, content, content_hash, created_by) VALUES ($1, $2, 'draft', $3, $4, $5)`,
+      [draft.id, draft.agentId, JSON.stringify(draft.content), draft.contentHash, draft.createdBy],
+    );
+  }
+
+  async updateDraft(db: EntityManager, id: string, content: VariationContent, contentHash: string): Promise<void> {
+    await db.query(`UPDATE variations SET content = $2, content_hash = $3, updated_at = now() WHERE id = $1 AND state = 'draft'`, [
+      id,
+      JSON.stringify(content),
+      contentHash,
+    ]);
+  }
+
+  /** Freezes the draft as `version` and retires the previously active variation. */
+  async publish(db: EntityManager, draftId: string, version: number, previousActiveId: string | null): Promise<void> {
+    if (previousActiveId) {
+      await db.query(`UPDATE variations SET state = 'superseded', updated_at = now() WHERE id = $1`, [previousActiveId]);
+    }
+    await db.query(
+      `UPDATE variations SET state = 'published', version = $2, published_at = now(), updated_at = now() WHERE id = $1 AND state = 'draft'`,
+      [draftId, version],
+    );
+  }
+
+  /** History newest first; `beforeSeq` continues from a page token. */
+  listHistory(db: EntityManager, agentId: number, limit: number, beforeSeq?: string): Promise<VariationRow[]> {
+    const cursor = beforeSeq === undefined ? '' : 'AND seq < $3';
+    const values = beforeSeq === undefined ? [agentId, limit] : [agentId, limit, beforeSeq];
+    return queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 ${cursor} ORDER BY seq DESC LIMIT $2`, values);
+  }
+}
