@@ -5,11 +5,12 @@ import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
+import { AccessModule } from './modules/access/access.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule, AccessModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -1,19 +1,15 @@
 import { AccessRights } from '../access/domain/access.policy';
 import { VariationRow } from '../variations/variation.row';
-import { AgentRow } from './agent.row';
+import { AgentRow, PendingTransferRow } from './agent.row';
 import { formatEtag } from './domain/etag';
 import { AgentResponseDto, PendingOwnershipTransferDto, VariationDetailDto, VariationPayloadDto, VariationSummaryDto } from './dto/agent-response.dto';
 
 const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
 
 /** The one function that decides what of an agent leaves the service. */
-export function toAgentResponse(
-  agent: AgentRow,
-  rights: AccessRights,
-  viewed?: VariationRow,
-  pendingOwnershipTransfer?: PendingOwnershipTransferDto,
-): AgentResponseDto {
+export function toAgentResponse(agent: AgentRow, rights: AccessRights, viewed?: VariationRow): AgentResponseDto {
   const shown = viewed?.content;
+  const transfer = agent.pendingOwnershipTransfer;
   return {
     id: agent.id,
     uid: agent.uid,
@@ -34,11 +30,21 @@ export function toAgentResponse(
     draftVariationId: agent.draftVariationId,
     runsCount: agent.runsCount,
     ...(viewed ? { variation: toVariationPayload(viewed) } : {}),
-    ...(pendingOwnershipTransfer ? { pendingOwnershipTransfer } : {}),
+    ...(transfer ? { pendingOwnershipTransfer: toPendingTransfer(transfer) } : {}),
     etag: formatEtag(agent.version),
     createdAt: new Date(agent.createdAt).toISOString(),
     updatedAt: new Date(agent.updatedAt).toISOString(),
     deletedAt: iso(agent.deletedAt),
+  };
+}
+
+function toPendingTransfer(transfer: PendingTransferRow): PendingOwnershipTransferDto {
+  return {
+    id: transfer.id,
+    from: transfer.from,
+    to: transfer.to,
+    requestedAt: new Date(transfer.requestedAt).toISOString(),
+    expiresAt: new Date(transfer.expiresAt).toISOString(),
   };
 }
 

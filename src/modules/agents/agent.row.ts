@@ -29,6 +29,16 @@ export interface AgentRow {
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
+  /** The transfer awaiting its recipient; expired ones count as absent. */
+  pendingOwnershipTransfer: PendingTransferRow | null;
+}
+
+export interface PendingTransferRow {
+  id: string;
+  from: string;
+  to: string;
+  requestedAt: string;
+  expiresAt: string;
 }
 
 /** The agent columns a use case may change; the repository bumps `version` and `updated_at` itself. */

@@ -13,7 +13,10 @@ const SELECT_AGENT = `
     a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
     a.draft_variation_id AS "draftVariationId", a.has_unpublished_changes AS "hasUnpublishedChanges",
     a.latest_version AS "latestVersion", a.version, a.runs_count AS "runsCount", a.created_by AS "createdBy",
-    a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.deleted_at AS "deletedAt"
+    a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.deleted_at AS "deletedAt",
+    (SELECT json_build_object('id', t.id, 'from', t.from_principal, 'to', t.to_principal,
+              'requestedAt', t.requested_at, 'expiresAt', t.expires_at)
+     FROM ownership_transfers t WHERE t.agent_id = a.id AND t.state = 'pending' AND t.expires_at > now()) AS "pendingOwnershipTransfer"
   FROM agents a`;
 
 const COLUMN_OF: Record<keyof AgentChanges, string> = {

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { api, expectProblem } from './support/http';
+import { ORG_B, tokenFor } from './support/tokens';
+
+const org = `00000000-0000-4000-8000-${randomUUID().slice(-12)}`;
+const alice = tokenFor({ sub: 'alice', org });
+const bob = tokenFor({ sub: 'bob', org });
+const carol = tokenFor({ sub: 'carol', org });
+const admin = tokenFor({ sub: 'root', org, admin: true });
+
+async function newAgent(token = alice, body: Record<string, unknown> = {}): Promise<{ id: number; slug: string }> {
+  const created = await api('POST', '/api/v1/agents', { token, body: { name: 'Transfer me', type: 'task', ...body } });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+const transfer = (id: number, to: string, token = alice) => api('POST', `/api/v1/agents/${id}/ownership-transfer`, { token, body: { to } });
+
+describe('ownership transfer', () => {
+  it('hands the agent to the recipient, who becomes owner; the previous owner keeps manage', async () => {
+    const agent = await newAgent();
+    const requested = await transfer(agent.id, 'user:bob');
+    expect(requested.status).toBe(201);
+    expect(requested.body.pendingOwnershipTransfer).toEqual({
+      id: expect.any(String),
+      from: 'user:alice',
+      to: 'user:bob',
+      requestedAt: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+    const { requestedAt, expiresAt } = requested.body.pendingOwnershipTransfer;
+    expect(Date.parse(expiresAt) - Date.parse(requestedAt)).toBe(7 * 24 * 3600 * 1000);
+
+    // bob has no access to the agent, yet can see the offer and accept it
+    expectProblem(await api('GET', `/api/v1/agents/${agent.id}`, { token: bob }), 404);
+    const incoming = await api('GET', '/api/v1/ownership-transfers?direction=incoming', { token: bob });
+    expect(incoming.body.transfers).toEqual([expect.objectContaining({ agentId: agent.id, from: 'user:alice', to: 'user:bob', requestedBy: 'user:alice' })]);
+    const outgoing = await api('GET', '/api/v1/ownership-transfers?direction=outgoing', { token: alice });
+    expect(outgoing.body.transfers.map((t: { agentId: number }) => t.agentId)).toContain(agent.id);
+
+    const accepted = await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.accessConfig).toEqual({ owner: 'user:bob', orgAccess: 'none', grants: [{ principal: 'user:alice', access: 'manage' }] });
+    expect(accepted.body).toMatchObject({ canUse: true, canManage: true });
+    expect(accepted.body.pendingOwnershipTransfer).toBeUndefined();
+
+    const asAlice = await api('GET', `/api/v1/agents/${agent.id}`, { token: alice });
+    expect(asAlice.body).toMatchObject({ canManage: true, accessConfig: { owner: 'user:bob' } });
+    expect((await api('GET', '/api/v1/ownership-transfers?direction=incoming', { token: bob })).body.transfers).toEqual([]);
+  });
+
+  it('lets the recipient decline, leaving ownership unchanged', async () => {
+    const agent = await newAgent();
+    await transfer(agent.id, 'user:bob');
+    const declined = await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/decline`, { token: bob });
+    expect(declined.status).toBe(200);
+    expect(declined.body).toMatchObject({ canUse: false, canManage: false, accessConfig: { owner: 'user:alice' } });
+    const after = await api('GET', `/api/v1/agents/${agent.id}`, { token: alice });
+    expect(after.body.pendingOwnershipTransfer).toBeUndefined();
+  });
+
+  it('allows one pending transfer at a time (409) and rejects the current owner as recipient (422)', async () => {
+    const agent = await newAgent();
+    expectProblem(await transfer(agent.id, 'user:alice'), 422, 'UNPROCESSABLE');
+    expect((await transfer(agent.id, 'user:bob')).status).toBe(201);
+    expectProblem(await transfer(agent.id, 'user:carol'), 409, 'TRANSFER_PENDING');
+  });
+
+  it('validates the recipient', async () => {
+    const agent = await newAgent();
+    const problem = expectProblem(await transfer(agent.id, 'group:sales'), 400, 'VALIDATION_FAILED');
+    expect(problem.errors).toEqual([expect.objectContaining({ field: 'to' })]);
+  });
+
+  it('is requested by the owner or an org admin only', async () => {
+    const agent = await newAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    expectProblem(await transfer(agent.id, 'user:bob', carol), 403, 'FORBIDDEN');
+    expectProblem(await transfer(agent.id, 'user:bob', bob), 404, 'NOT_FOUND');
+    expect((await transfer(agent.id, 'user:bob', admin)).status).toBe(201);
+  });
+
+  it('is answered by the recipient only', async () => {
+    const agent = await newAgent(alice, { accessConfig: { orgAccess: 'manage' } });
+    await transfer(agent.id, 'user:bob');
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: carol }), 404);
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: alice }), 404);
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/decline`, { token: admin }), 404);
+  });
+
+  it('is cancelled by the requester, owner or an admin, not by others', async () => {
+    const agent = await newAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    await transfer(agent.id, 'user:bob', admin);
+    expectProblem(await api('DELETE', `/api/v1/agents/${agent.id}/ownership-transfer`, { token: carol }), 403);
+    const cancelled = await api('DELETE', `/api/v1/agents/${agent.id}/ownership-transfer`, { token: alice });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.pendingOwnershipTransfer).toBeUndefined();
+    expectProblem(await api('DELETE', `/api/v1/agents/${agent.id}/ownership-transfer`, { token: alice }), 404);
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob }), 404);
+  });
+
+  it('treats an expired transfer as absent', async () => {
+    const agent = await newAgent();
+    const requested = await transfer(agent.id, 'user:bob');
+    const client = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`UPDATE ownership_transfers SET expires_at = now() - interval '1 second' WHERE id = $1`, [requested.body.pendingOwnershipTransfer.id]);
+    } finally {
+      await client.end();
+    }
+    expect((await api('GET', `/api/v1/agents/${agent.id}`, { token: alice })).body.pendingOwnershipTransfer).toBeUndefined();
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob }), 404);
+    const incoming = await api('GET', '/api/v1/ownership-transfers?direction=incoming', { token: bob });
+    expect(incoming.body.transfers.map((t: { agentId: number }) => t.agentId)).not.toContain(agent.id);
+    expect((await transfer(agent.id, 'user:carol')).status).toBe(201);
+  });
+
+  it('keeps organizations apart and needs a direction', async () => {
+    const agent = await newAgent();
+    expectProblem(await transfer(agent.id, 'user:bob', tokenFor({ sub: 'alice', org: ORG_B, admin: true })), 404);
+    expectProblem(await api('GET', '/api/v1/ownership-transfers', { token: alice }), 400);
+  });
+
+  it('refuses transfers of a deleted agent', async () => {
+    const agent = await newAgent();
+    await transfer(agent.id, 'user:bob');
+    expect((await api('DELETE', `/api/v1/agents/${agent.id}`, { token: alice })).status).toBe(200);
+    expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob }), 409, 'AGENT_DELETED');
+  });
+});
