@@ -1,0 +1,89 @@
+// Measures the agent API under load on this machine: a throwaway embedded PostgreSQL, the built
+// service as a child process (as `npm start` runs it), seeded data, then autocannon per endpoint.
+// Usage: npm run bench [-- --agents 1000 --seconds 5 --connections 10]
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import databaseModule from '../dist/infrastructure/database/embedded-database.js';
+
+const { EmbeddedDatabase } = databaseModule;
+const { values } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } } });
+const AGENTS = Number(values.agents);
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const SECRET = 'benchmark-secret-that-is-long-enough-for-hs256';
+const ORG = '00000000-0000-4000-8000-00000000be4c';
+
+const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const token = (sub, extra = {}) => {
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, org_id: ORG, org_role: 'org:member', exp: Math.floor(Date.now() / 1000) + 3600, ...extra })}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+};
+
+const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-bench-')), port: await freePort(), persistent: false });
+const port = await freePort();
+const app = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' }, stdio: 'inherit' });
+const base = `http://127.0.0.1:${port}`;
+const owner = token('bench-owner');
+const member = token('bench-member', { groups: ['sales'] });
+
+async function call(method, path, body, auth = owner) {
+  const response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function run(title, options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `${base}${options.path}`, method: options.method ?? 'GET', connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${options.auth ?? owner}`, 'content-type': 'application/json' }, body: options.body && JSON.stringify(options.body) }, (error, result) => {
+      if (error) return reject(error);
+      const bad = result.non2xx + result.errors;
+      resolve({ endpoint: title, 'req/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: bad });
+    });
+  });
+}
+
+const rssOf = (pid) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024);
+
+try {
+  for (let i = 0; i < 300; i++) {
+    try { await fetch(`${base}/health/ready`).then((r) => { if (!r.ok) throw new Error(); }); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  const started = Date.now();
+  const ids = [];
+  for (let i = 0; i < AGENTS; i += 25) {
+    const batch = Array.from({ length: Math.min(25, AGENTS - i) }, (_, k) => call('POST', '/api/v1/agents', {
+      name: `Agent ${i + k}`, type: 'task', instructions: 'Summarise the day.',
+      accessConfig: { grants: (i + k) % 4 === 0 ? [{ principal: 'group:sales', access: 'use' }] : [{ principal: `user:someone-${i + k}`, access: 'manage' }] },
+    }));
+    ids.push(...(await Promise.all(batch)).map((a) => a.id));
+  }
+  const fresh = ids[0];
+  const historied = ids[1];
+  for (let v = 0; v < 100; v++) {
+    await call('PATCH', `/api/v1/agents/${historied}`, { description: `revision ${v}` });
+    await call('POST', `/api/v1/agents/${historied}/deploy`);
+  }
+  console.log(`seeded ${AGENTS} agents and 100 versions of agent ${historied} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const results = [];
+  results.push(await run('GET /agents/{id}', { path: `/api/v1/agents/${fresh}` }));
+  results.push(await run('GET /agents (owner, 50/page)', { path: '/api/v1/agents?pageSize=50' }));
+  results.push(await run('GET /agents (group member, 50/page)', { path: '/api/v1/agents?pageSize=50', auth: member }));
+  results.push(await run('GET /agents?q=Agent 99', { path: '/api/v1/agents?q=Agent%2099' }));
+  results.push(await run('PATCH, 1 version', { method: 'PATCH', path: `/api/v1/agents/${fresh}`, body: { role: 'Analyst' } }));
+  results.push(await run('PATCH, 100 versions', { method: 'PATCH', path: `/api/v1/agents/${historied}`, body: { role: 'Analyst' } }));
+  console.table(results);
+  console.log(`service RSS after the run: ${rssOf(app.pid)} MiB (${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${AGENTS} agents)`);
+} finally {
+  app.kill('SIGTERM');
+  await new Promise((resolve) => app.once('exit', resolve));
+  await database.stop();
+}

@@ -1,0 +1,12 @@
+import { Logger } from '@nestjs/common';
+import { NotificationTransport } from './notification-transport';
+
+/** Used without SLACK_BOT_TOKEN: every channel is accepted unverified and notifications go to the log. */
+export class LogTransport implements NotificationTransport {
+  readonly name = 'log';
+  private readonly logger = new Logger(LogTransport.name);
+
+  async verifyChannel(channelId: string): Promise<void> {
+    this.logger.debug(`SLACK_BOT_TOKEN not set: channel ${channelId} accepted without verification`);
+  }
+}

@@ -1,0 +1,133 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { SlackTransport } from './slack.transport';
+
+// Jest cannot load Nest's ESM packages (the app does, through require(esm)); the transport only needs a Logger.
+jest.mock('@nestjs/common', () => ({
+  Logger: class {
+    verbose() {}
+    debug() {}
+    log() {}
+    warn() {}
+    error() {}
+  },
+}));
+
+type Reply = { status?: number; body: unknown; headers?: Record<string, string>; delayMs?: number };
+
+/** A tiny Slack stand-in whose answers each test sets; it counts calls per method. */
+class StubSlack {
+  readonly calls: Record<string, number> = {};
+  replies: Record<string, Reply> = {};
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api`;
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    for await (const _chunk of request); // drain
+    const method = (request.url ?? '').replace('/api/', '');
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    const reply = this.replies[method] ?? { body: { ok: false, error: 'unknown_method' } };
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (response.destroyed) return;
+    response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+    response.end(JSON.stringify(reply.body));
+  }
+}
+
+const channel = (fields: Record<string, unknown>): Reply => ({ body: { ok: true, channel: { id: 'C0123456789', ...fields } } });
+
+async function failure(promise: Promise<unknown>): Promise<DomainError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
+}
+
+describe('SlackTransport', () => {
+  const slack = new StubSlack();
+  let transport: SlackTransport;
+
+  beforeAll(() => slack.start());
+  afterAll(() => slack.stop());
+  beforeEach(() => {
+    for (const key of Object.keys(slack.calls)) delete slack.calls[key];
+    slack.replies = { 'auth.test': { body: { ok: true, user: 'agentry-bot' } } };
+    transport = new SlackTransport({ SLACK_BOT_TOKEN: 'xoxb-unit', SLACK_API_URL: slack.url, SLACK_TIMEOUT_MS: 300 });
+  });
+
+  it('accepts a channel the bot is a member of, and a DM with the bot', async () => {
+    slack.replies['conversations.info'] = channel({ is_channel: true, is_member: true });
+    await expect(transport.verifyChannel('C0123456789')).resolves.toBeUndefined();
+    slack.replies['conversations.info'] = channel({ is_im: true });
+    await expect(transport.verifyChannel('D0123456789')).resolves.toBeUndefined();
+    expect(slack.calls['auth.test']).toBeUndefined();
+  });
+
+  it('asks to invite the bot by the name auth.test gives, asking for it only once', async () => {
+    slack.replies['conversations.info'] = channel({ is_channel: true, is_member: false });
+    for (let i = 0; i < 2; i++) {
+      const error = await failure(transport.verifyChannel('C0123456789'));
+      expect(error.code).toBe(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED);
+      expect(error.detail).toContain('/invite @agentry-bot');
+      expect(error.detail).toContain('C0123456789');
+    }
+    expect(slack.calls['auth.test']).toBe(1);
+  });
+
+  it('treats channel_not_found as not joined', async () => {
+    slack.replies['conversations.info'] = { body: { ok: false, error: 'channel_not_found' } };
+    expect((await failure(transport.verifyChannel('C0123456789'))).code).toBe(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED);
+  });
+
+  it('still answers 422 with generic wording when auth.test fails, and asks again next time', async () => {
+    slack.replies['conversations.info'] = channel({ is_member: false });
+    slack.replies['auth.test'] = { status: 500, body: { ok: false } };
+    const error = await failure(transport.verifyChannel('C0123456789'));
+    expect(error.code).toBe(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED);
+    expect(error.detail).toMatch(/\/invite followed by the bot's name/);
+
+    slack.replies['auth.test'] = { body: { ok: true, user: 'agentry-bot' } };
+    expect((await failure(transport.verifyChannel('C0123456789'))).detail).toContain('/invite @agentry-bot');
+    expect(slack.calls['auth.test']).toBe(2);
+  });
+
+  it.each<[string, Reply]>([
+    ['an HTTP 500', { status: 500, body: { ok: false, error: 'internal_error' } }],
+    ['a 429 with Retry-After: 30', { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '30' } }],
+    ['invalid_auth', { body: { ok: false, error: 'invalid_auth' } }],
+    ['no answer within SLACK_TIMEOUT_MS', { delayMs: 2000, body: { ok: true, channel: { is_member: true } } }],
+  ])('reports Slack unavailable at once on %s, without retrying', async (_case, reply) => {
+    slack.replies['conversations.info'] = reply;
+    const started = Date.now();
+    const error = await failure(transport.verifyChannel('C0123456789'));
+    expect(error.code).toBe(ErrorCode.SLACK_UNAVAILABLE);
+    expect(error.detail).toContain('nothing was saved');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(slack.calls['conversations.info']).toBe(1);
+  });
+
+  it('reports Slack unavailable when nothing listens', async () => {
+    const closed = new StubSlack();
+    await closed.start();
+    await closed.stop();
+    const offline = new SlackTransport({ SLACK_BOT_TOKEN: 'xoxb-unit', SLACK_API_URL: closed.url, SLACK_TIMEOUT_MS: 300 });
+    const error = await failure(offline.verifyChannel('C0123456789'));
+    expect(error.code).toBe(ErrorCode.SLACK_UNAVAILABLE);
+    expect(error.detail).toMatch(/could not be reached/);
+  });
+});

@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { ErrorCode as SlackErrorCode, LogLevel, Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { AppConfig } from '../../infrastructure/config/app-config';
+import { NotificationTransport } from './notification-transport';
+
+/** Slack's answers that mean "the bot cannot see this channel": a private channel it is not in looks unknown. */
+const NOT_JOINED_ERRORS = new Set(['channel_not_found']);
+
+/** Reaches Slack with the bot token; the client never retries, so a request waits at most SLACK_TIMEOUT_MS per call. */
+export class SlackTransport implements NotificationTransport {
+  readonly name = 'slack';
+  private readonly logger = new Logger(SlackTransport.name);
+  private readonly client: WebClient;
+  private botName?: Promise<string | undefined>;
+
+  constructor(config: Pick<AppConfig, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_TIMEOUT_MS'>) {
+    this.client = new WebClient(config.SLACK_BOT_TOKEN, {
+      ...(config.SLACK_API_URL ? { slackApiUrl: withTrailingSlash(config.SLACK_API_URL) } : {}),
+      timeout: config.SLACK_TIMEOUT_MS,
+      // The defaults retry for about 30 minutes and sleep through Retry-After; a request must answer now.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      allowAbsoluteUrls: false,
+      logger: nestLoggerForSlack(this.logger),
+    });
+  }
+
+  async verifyChannel(channelId: string): Promise<void> {
+    let isMember: boolean;
+    try {
+      const { channel } = await this.client.conversations.info({ channel: channelId });
+      // A DM (D…) has no is_member; Slack only shows the bot DMs it is part of.
+      isMember = channel?.is_member === true || channel?.is_im === true;
+    } catch (error) {
+      if (slackErrorCode(error) === SlackErrorCode.PlatformError && NOT_JOINED_ERRORS.has(platformError(error))) {
+        isMember = false;
+      } else {
+        throw this.unavailable(error, channelId);
+      }
+    }
+    if (!isMember) throw new DomainError(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED, await this.notJoinedDetail(channelId));
+  }
+
+  private async notJoinedDetail(channelId: string): Promise<string> {
+    const name = await this.fetchBotName();
+    return name
+      ? `The Agentry bot is not a member of channel ${channelId}. Invite it in Slack with /invite @${name}, then retry.`
+      : `The Agentry bot is not a member of channel ${channelId}. Invite it in Slack with /invite followed by the bot's name, then retry.`;
+  }
+
+  /** The bot's user name from auth.test, asked once; a failure is not cached, and only costs the name in the message. */
+  private fetchBotName(): Promise<string | undefined> {
+    this.botName ??= this.client.auth.test().then(
+      (result) => result.user || undefined,
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'Slack auth.test failed; the invite hint names no bot');
+        this.botName = undefined;
+        return undefined;
+      },
+    );
+    return this.botName;
+  }
+
+  private unavailable(error: unknown, channelId: string): unknown {
+    const code = slackErrorCode(error);
+    if (code === undefined) return error; // not from the Slack client: a bug, left to the 500 path
+    this.logger.warn({ err: error, channelId, slackError: code }, 'Slack channel check failed');
+    const tail = 'nothing was saved. Retry shortly.';
+    switch (code) {
+      case SlackErrorCode.RateLimitedError:
+        return new DomainError(ErrorCode.SLACK_UNAVAILABLE, `Slack is rate-limiting Agentry, so channel ${channelId} could not be checked; ${tail}`);
+      case SlackErrorCode.HTTPError:
+        return new DomainError(
+          ErrorCode.SLACK_UNAVAILABLE,
+          `Slack answered with an error (HTTP ${(error as { statusCode?: number }).statusCode}) while checking channel ${channelId}; ${tail}`,
+        );
+      case SlackErrorCode.PlatformError:
+        return new DomainError(
+          ErrorCode.SLACK_UNAVAILABLE,
+          `Slack answered with an error (${platformError(error)}) while checking channel ${channelId}; nothing was saved. ` +
+            'If this persists, an administrator should check the Slack bot token and its scopes.',
+        );
+      default:
+        return new DomainError(ErrorCode.SLACK_UNAVAILABLE, `Slack could not be reached to check channel ${channelId}; ${tail}`);
+    }
+  }
+}
+
+/** The client's error kind; compared by code rather than instanceof, so a second copy of the package still matches. */
+function slackErrorCode(error: unknown): SlackErrorCode | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (Object.values(SlackErrorCode) as string[]).includes(code) ? (code as SlackErrorCode) : undefined;
+}
+
+function platformError(error: unknown): string {
+  return String((error as { data?: { error?: unknown } }).data?.error ?? 'unknown_error');
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Sends the client's own log lines to the service log (pino) instead of the console. */
+function nestLoggerForSlack(logger: Logger): SlackLogger {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => `@slack/web-api: ${msg.map(String).join(' ')}`;
+  return {
+    debug: (...msg: unknown[]) => logger.verbose(text(msg)),
+    info: (...msg: unknown[]) => logger.debug(text(msg)),
+    warn: (...msg: unknown[]) => logger.warn(text(msg)),
+    error: (...msg: unknown[]) => logger.error(text(msg)),
+    setLevel: (next: LogLevel) => (level = next),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
