@@ -67,9 +67,10 @@ export class SubAgentRefDto {
   @ApiProperty({ example: 7 }) @IsInt() @Min(1) agentId!: number;
 }
 
+/** Only types here: the grant rules (principal format, duplicates) live in validateGrants, so all are reported together. */
 export class GrantDto {
   @ApiProperty({ example: 'group:sales', description: '`user:<id>`, `group:<name>` or `apikey:<id>`' }) @IsString() principal!: string;
-  @ApiProperty({ enum: ['use', 'manage'] }) @IsIn(['use', 'manage']) access!: 'use' | 'manage';
+  @ApiProperty({ enum: ['use', 'manage'] }) @IsString() access!: 'use' | 'manage';
 }
 
 export class AccessConfigInputDto {
