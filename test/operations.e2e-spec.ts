@@ -35,6 +35,24 @@ describe('health and API docs', () => {
   });
 });
 
+describe('request logs', () => {
+  it('are JSON lines carrying the request id, with credentials redacted', async () => {
+    const app = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, LOG_LEVEL: 'info' });
+    const token = tokenFor({ sub: 'log-reader', admin: true });
+    try {
+      await api('GET', '/api/v1/api-keys', { token, baseUrl: app.url, headers: { 'x-request-id': 'log-trace-42' } });
+      await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_secretsecretsecretsecret', baseUrl: app.url });
+    } finally {
+      await app.stop();
+    }
+    const lines = app.output().split('\n').filter((line) => line.startsWith('{'));
+    const request = lines.map((line) => JSON.parse(line)).find((entry) => entry.req?.id === 'log-trace-42');
+    expect(request).toMatchObject({ req: { headers: { authorization: '[redacted]' } }, res: { statusCode: 200 } });
+    expect(app.output()).not.toContain(token);
+    expect(app.output()).not.toContain('pk_live_secretsecretsecretsecret');
+  });
+});
+
 describe('configuration at start', () => {
   it('refuses production without real auth configuration', async () => {
     const app = await startApp({ NODE_ENV: 'production', DATABASE_URL: process.env.E2E_DATABASE_URL }, { waitForReady: false });
