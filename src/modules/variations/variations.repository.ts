@@ -47,10 +47,13 @@ export class VariationsRepository {
     );
   }
 
-  /** History newest first; `beforeSeq` continues from a page token. */
+  /**
+   * History newest first; `beforeSeq` continues from a page token. The ORDER BY is qualified because a
+   * bare `seq` would name the text output column (`seq::text AS seq`) and sort "999" after "1000".
+   */
   listHistory(db: EntityManager, agentId: number, limit: number, beforeSeq?: string): Promise<VariationRow[]> {
-    const cursor = beforeSeq === undefined ? '' : 'AND seq < $3';
+    const cursor = beforeSeq === undefined ? '' : 'AND variations.seq < $3';
     const values = beforeSeq === undefined ? [agentId, limit] : [agentId, limit, beforeSeq];
-    return queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 ${cursor} ORDER BY seq DESC LIMIT $2`, values);
+    return queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 ${cursor} ORDER BY variations.seq DESC LIMIT $2`, values);
   }
 }

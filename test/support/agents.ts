@@ -1,0 +1,76 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { api, ApiResponse } from './http';
+
+export const AGENTS = '/api/v1/agents';
+
+/** A body that deploys as it is: a task agent with instructions. */
+export function deployableTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: `Task ${randomBytes(3).toString('hex')}`, type: 'task', instructions: 'You summarise things.', ...overrides };
+}
+
+/** A workflow body with a valid two-node graph, so it deploys as it is. */
+export function deployableWorkflow(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: `Flow ${randomBytes(3).toString('hex')}`,
+    type: 'workflow',
+    workflowStructure: {
+      nodes: [
+        { id: 'fetch', type: 'http' },
+        { id: 'report', type: 'llm', name: 'Report', config: { model: 'x' }, position: { x: 1, y: 2 } },
+      ],
+      edges: [{ id: 'e1', source: 'fetch', target: 'report' }],
+    },
+    ...overrides,
+  };
+}
+
+export const scheduleTrigger = (cron = '0 9 * * 1-5', timezone = 'Europe/Berlin') => ({ type: 'schedule', schedule: { cron, timezone } });
+
+/** A fresh organization, so list tests can count exactly what they created. */
+export function freshOrg(): string {
+  return `00000000-0000-0000-0000-${randomBytes(6).toString('hex')}`;
+}
+
+export const uuid = () => randomUUID();
+
+/** Creates an agent (a deployable task unless overridden) and fails loudly if the service refuses. */
+export async function createAgent(token: string, overrides: Record<string, unknown> = {}): Promise<any> {
+  const response = await api('POST', AGENTS, { token, body: deployableTask(overrides) });
+  if (response.status !== 201) throw new Error(`create failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export function getAgent(token: string, id: number | string, view?: 'draft' | 'active'): Promise<ApiResponse> {
+  return api('GET', `${AGENTS}/${id}${view ? `?view=${view}` : ''}`, { token });
+}
+
+export function patchAgent(
+  token: string,
+  id: number | string,
+  body: unknown,
+  options: { updateMask?: string; ifMatch?: string } = {},
+): Promise<ApiResponse> {
+  const query = options.updateMask === undefined ? '' : `?updateMask=${encodeURIComponent(options.updateMask)}`;
+  return api('PATCH', `${AGENTS}/${id}${query}`, { token, body, headers: options.ifMatch ? { 'if-match': options.ifMatch } : undefined });
+}
+
+export function deploy(token: string, id: number | string, ifMatch?: string): Promise<ApiResponse> {
+  return api('POST', `${AGENTS}/${id}/deploy`, { token, headers: ifMatch ? { 'if-match': ifMatch } : undefined });
+}
+
+/** Deploys and fails loudly unless it is a 200. */
+export async function deployed(token: string, id: number | string): Promise<any> {
+  const response = await deploy(token, id);
+  if (response.status !== 200) throw new Error(`deploy failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Patches and fails loudly unless it is a 200. */
+export async function patched(token: string, id: number | string, body: unknown, options: { updateMask?: string; ifMatch?: string } = {}): Promise<any> {
+  const response = await patchAgent(token, id, body, options);
+  if (response.status !== 200) throw new Error(`patch failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** The field names of a 400's per-field errors. */
+export const errorFields = (problem: { errors?: { field: string }[] }): string[] => (problem.errors ?? []).map((e) => e.field);
