@@ -68,17 +68,24 @@ export interface NewAgent {
 @Injectable()
 export class AgentsRepository {
   async find(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
-    return (await this.select(db, orgId, ref, ''))[0];
+    return (await this.select(db, orgId, ref))[0];
   }
 
-  /** Locks the row for the rest of the transaction: every write applies to what it finds here. */
+  /**
+   * Locks the row for the rest of the transaction: every write applies to what it finds here.
+   * The lock is taken first and the agent read by a second statement, because a statement that
+   * waited for the lock still sees its old snapshot in subqueries (the grants); the next one sees
+   * everything the previous holder committed.
+   */
   async findForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
-    return (await this.select(db, orgId, ref, 'FOR UPDATE OF a'))[0];
+    const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
+    const [locked] = await queryRows<{ id: number }>(db, `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`, [orgId, value]);
+    return locked ? this.find(db, orgId, { id: locked.id }) : undefined;
   }
 
-  private select(db: EntityManager, orgId: string, ref: AgentRef, lock: string): Promise<AgentRow[]> {
+  private select(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow[]> {
     const [column, value] = 'id' in ref ? ['a.id', ref.id] : ['a.slug', ref.slug];
-    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND ${column} = $2 ${lock}`, [orgId, value]);
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND ${column} = $2`, [orgId, value]);
   }
 
   /** Returns null when the slug is taken in the org, so the caller can retry with another suffix. */
