@@ -18,7 +18,7 @@ import { accessConfigOf, AgentGate } from './agent-gate';
 import { AgentPresenter } from './agent-presenter';
 import { toVariationDetail, toVariationSummary } from './agent-response.mapper';
 import { AgentsRepository } from './agents.repository';
-import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable, UPDATABLE_FIELDS } from './domain/agent-patch';
+import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable, plainBody, UPDATABLE_FIELDS } from './domain/agent-patch';
 import { contentErrors } from './domain/content-rules';
 import { decodePageToken, encodePageToken } from './domain/page-token';
 import { parseUpdateMask } from './domain/update-mask';
@@ -26,7 +26,6 @@ import { AgentDiffResponseDto, AgentResponseDto, VariationDetailDto, VariationLi
 import { UpdateAgentDto } from './dto/agent-fields.dto';
 import { SubAgentsChecker } from './sub-agents.checker';
 
-const plain = (dto: object): Record<string, unknown> => JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
 
 /** The draft lifecycle: edit (PATCH), compare, publish, browse and restore history. */
 @Injectable()
@@ -44,7 +43,7 @@ export class AgentDraftsService {
   async update(principal: Principal, segment: string, dto: UpdateAgentDto, updateMask: string | undefined, ifMatch: string | undefined): Promise<AgentResponseDto> {
     const parsed = parseUpdateMask(updateMask, UPDATABLE_FIELDS);
     if ('errors' in parsed) throw validationFailed(parsed.errors, 'The updateMask is invalid.');
-    const body = plain(dto);
+    const body = plainBody(dto);
     const notification = nextNotificationConfig(body, parsed.mask);
     if ('errors' in notification) throw validationFailed(notification.errors);
 

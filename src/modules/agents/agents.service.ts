@@ -14,7 +14,7 @@ import { accessConfigOf, AgentGate } from './agent-gate';
 import { AgentPresenter, AgentView } from './agent-presenter';
 import { toAgentResponse } from './agent-response.mapper';
 import { AgentsRepository } from './agents.repository';
-import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable } from './domain/agent-patch';
+import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable, plainBody } from './domain/agent-patch';
 import { statusAfterUndelete } from './domain/agent-status';
 import { contentErrors } from './domain/content-rules';
 import { makeSlug } from './domain/slug';
@@ -26,7 +26,6 @@ import { AgentListResponseDto, AgentResponseDto } from './dto/agent-response.dto
 import { SubAgentsChecker } from './sub-agents.checker';
 
 const SLUG_ATTEMPTS = 8;
-const plain = (dto: object): Record<string, unknown> => JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
 
 /** The agent's own lifecycle: create, read, list, schedule toggle, delete and undelete. */
 @Injectable()
@@ -42,7 +41,7 @@ export class AgentsService {
   ) {}
 
   async create(principal: Principal, dto: CreateAgentDto): Promise<AgentResponseDto> {
-    const body = plain(dto);
+    const body = plainBody(dto);
     const missing: FieldError[] = typeof body.name === 'string' ? [] : [{ field: 'name', message: 'name is required' }];
     if (missing.length > 0) throw validationFailed(missing);
     // A new agent is a PATCH of every sent field onto the defaults, with the caller as owner.

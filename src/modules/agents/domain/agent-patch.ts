@@ -60,6 +60,11 @@ export function applyAgentPatch(current: Patchable, body: Record<string, unknown
   return errors.length > 0 ? { errors } : { next, written: written as (keyof Patchable)[] };
 }
 
+/** A validated DTO as the plain JSON the client sent: absent fields gone, `null` kept. */
+export function plainBody(dto: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
+}
+
 export function contentOf(patchable: Patchable): VariationContent {
   const { accessConfig: _access, notificationConfig: _notifications, ...content } = patchable;
   return content;
