@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { api, expectProblem } from './support/http';
 import { tokenFor } from './support/tokens';
-import { AGENTS, createAgent, deploy, deployableWorkflow, deployed, errorFields, getAgent, patchAgent, patched, scheduleTrigger } from './support/agents';
+import { AGENTS, createAgent, deploy, deployableWorkflow, deployed, errorFields, getAgent, patched, scheduleTrigger } from './support/agents';
 
 /**
  * Issue #3, SPEC §5: deploy (versions, freezing, no-op, runnability, schedule), content-based

@@ -26,7 +26,6 @@ import { AgentDiffResponseDto, AgentResponseDto, VariationDetailDto, VariationLi
 import { UpdateAgentDto } from './dto/agent-fields.dto';
 import { SubAgentsChecker } from './sub-agents.checker';
 
-
 /** The draft lifecycle: edit (PATCH), compare, publish, browse and restore history. */
 @Injectable()
 export class AgentDraftsService {
@@ -47,13 +46,12 @@ export class AgentDraftsService {
     const notification = nextNotificationConfig(body, parsed.mask);
     if ('errors' in notification) throw validationFailed(notification.errors);
 
-    // Slack is asked before the transaction so no row lock or connection waits on it.
-    let verifiedChannel: string | undefined;
+    // Slack is asked before the transaction so no row lock or connection waits on it. The channel
+    // written is then either verified here or the one the agent already had (verified when it was set).
     if (notification.written && notification.config) {
       const { agent } = await this.gate.read(this.db.manager, principal, segment, 'manage');
       if (channelNeedsVerification(agent.notificationConfig, notification.config)) {
         await this.notifications.verifyChannel(notification.config.slackChannelId);
-        verifiedChannel = notification.config.slackChannelId;
       }
     }
 
@@ -80,10 +78,6 @@ export class AgentDraftsService {
             `This accessConfig would take away your ${lockout.lost.join(' and ')} permission on the agent; keep a grant for yourself (or a group you are in) and retry.`,
           );
         }
-      }
-      const nextChannel = next.notificationConfig?.slackChannelId;
-      if (nextChannel && nextChannel !== verifiedChannel && channelNeedsVerification(agent.notificationConfig, next.notificationConfig)) {
-        await this.notifications.verifyChannel(nextChannel);
       }
 
       const changes: AgentChanges = { ...(await this.saveDraftContent(db, principal, agent, content, currentContent, active?.contentHash)) };
