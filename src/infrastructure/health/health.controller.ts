@@ -13,16 +13,16 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is up.' })
+  @ApiOperation({ summary: 'Liveness', description: 'The process is up; no dependency is checked. No credentials needed.' })
   @HealthCheck()
-  live(): Promise<HealthCheckResult> {
+  checkLiveness(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The service can serve requests: the database answers.' })
+  @ApiOperation({ summary: 'Readiness', description: 'The service can serve requests: the database answers (503 while it does not). No credentials needed.' })
   @HealthCheck()
-  ready(): Promise<HealthCheckResult> {
+  checkReadiness(): Promise<HealthCheckResult> {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
   }
 }

@@ -1,22 +1,86 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { ProblemDto } from '../../common/swagger/api-problems.decorator';
 
 export const API_KEY_SCHEME = 'apiKey';
+export const BEARER_SCHEME = 'bearer';
 
-/** Swagger UI at /docs and the OpenAPI JSON at /docs-json, with both auth schemes so "Authorize" works. */
-export function setupSwagger(app: INestApplication): void {
-  const config = new DocumentBuilder()
+/** The committed openapi.json is relative to where it is served; a served document names its own origin instead. */
+const DOCUMENT_SERVER = { url: '/', description: 'The server that serves this document' };
+
+const DESCRIPTION = `Agentry is the control plane for your organization's AI agents: create an agent, edit its draft,
+deploy it, share it safely, schedule it, and hear about it in Slack.
+
+## Authentication
+Every route except \`/health/*\` needs one of:
+- **Bearer JWT** (\`Authorization: Bearer <token>\`) with the claims \`sub\`, \`org_id\`, \`org_role\`
+  (\`org:admin\` or \`org:member\`) and optionally \`groups\`. On a development machine mint one with
+  \`npm run token -- --org 00000000-0000-0000-0000-000000000001 --sub alice --admin\`
+  (signed with \`AUTH_JWT_SECRET\`, or the development secret when none is set). In production tokens come
+  from your identity provider (HS256 secret or a JWKS).
+- **Organization API key** (\`x-api-key: pk_live_…\`): an org admin creates one with \`POST /api/v1/api-keys\`;
+  the secret is shown once.
+
+In Swagger UI: press **Authorize**, paste the token (or the key), then **Try it out** on any route.
+
+## Conventions
+- \`{id}\` in agent routes is the numeric id or the slug.
+- Responses carry a strong \`ETag\`; send it back as \`If-Match\` on writes to avoid overwriting someone
+  else's change (a stale one gets 412). Without \`If-Match\` the write is unconditional.
+- PATCH follows AIP-134: absent fields are untouched, \`null\` clears, \`updateMask\` selects fields.
+- Errors are RFC 9457 \`application/problem+json\` with a stable \`code\` and the \`requestId\`.`;
+
+const TAGS: [string, string][] = [
+  ['Agents', 'Create, read, list, edit, deploy, delete and restore agents; drafts, versions and the schedule switch.'],
+  ['Ownership transfer', 'Hand an agent to another user, who accepts or declines.'],
+  ['API keys', 'Organization API keys for programs (org admins).'],
+  ['Health', 'Liveness and readiness probes; no credentials needed.'],
+];
+
+/** The OpenAPI document, built from the controllers' metadata; `npm run openapi:export` writes it to openapi.json. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('Agentry API')
-    .setDescription(
-      'The control plane for your organization\'s AI agents. Authenticate with a bearer JWT (`npm run token`) or an org API key (`x-api-key`). Errors are RFC 9457 problem+json.',
-    )
+    .setDescription(DESCRIPTION)
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, API_KEY_SCHEME)
-    .addSecurityRequirements('bearer')
-    .addSecurityRequirements(API_KEY_SCHEME)
-    .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+    .addServer(DOCUMENT_SERVER.url, DOCUMENT_SERVER.description)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A JWT with `sub`, `org_id`, `org_role` and optional `groups`. Development: `npm run token -- --org <uuid> --sub <user> [--admin]` prints one.',
+      },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An organization API key (`pk_live_…`), created by an org admin with `POST /api/v1/api-keys`.' },
+      API_KEY_SCHEME,
+    )
+    .addSecurityRequirements(BEARER_SCHEME)
+    .addSecurityRequirements(API_KEY_SCHEME);
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  return SwaggerModule.createDocument(app, builder.build(), {
+    extraModels: [ProblemDto],
+    // Controller methods are named for what they do (createAgent, listAgents), which reads well in generated clients.
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+}
+
+/** Swagger UI at /docs and the OpenAPI JSON at /docs-json. */
+export function setupSwagger(app: INestApplication): void {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'Agentry API',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: false, tryItOutEnabled: false },
+    // Swagger UI sends requests to the first server: name the origin the document was fetched from, so
+    // "Try it out" reaches this instance whatever host and port it runs on.
+    patchDocumentOnRequest: (request, _reply, served) => ({ ...served, servers: [{ url: originOf(request as FastifyRequest), description: 'This server' }] }),
+  });
+}
+
+function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
 }

@@ -1,11 +1,14 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors/error-code';
+import { IfMatch } from '../../common/http/if-match.decorator';
+import { ApiAgentIdParam, ApiVariationIdParam } from '../../common/swagger/api-path-params.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
 import { AgentDraftsService } from './agent-drafts.service';
 import { AgentsService } from './agents.service';
-import { CreateAgentDto, UpdateAgentDto } from './dto/agent-fields.dto';
+import { CREATE_AGENT_EXAMPLES, CreateAgentDto, UPDATE_AGENT_EXAMPLES, UpdateAgentDto } from './dto/agent-fields.dto';
 import { GetAgentQueryDto, ListAgentsQueryDto, PageQueryDto, ToggleAgentDto, UpdateAgentQueryDto } from './dto/agent-query.dto';
 import {
   AgentDiffResponseDto,
@@ -16,11 +19,12 @@ import {
 } from './dto/agent-response.dto';
 import { EtagInterceptor } from './etag.interceptor';
 
-const IF_MATCH = ApiHeader({ name: 'If-Match', required: false, description: 'The agent\'s ETag; a stale one gets 412 and changes nothing.' });
-const AGENT_ID = 'Numeric agent id or slug.';
+const E = ErrorCode;
+/** Every agent route can answer these; each route adds its own. */
+const COMMON = [E.UNAUTHENTICATED, E.NOT_FOUND, E.DATABASE_UNAVAILABLE] as const;
+const WRITE = [...COMMON, E.FORBIDDEN, E.AGENT_DELETED, E.PRECONDITION_FAILED] as const;
 
 @ApiTags('Agents')
-@ApiProblems(401, 404)
 @UseInterceptors(EtagInterceptor)
 @Controller('api/v1/agents')
 export class AgentsController {
@@ -30,77 +34,100 @@ export class AgentsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an agent: status draft, one draft variation, the caller as owner.' })
-  @ApiCreatedResponse({ type: AgentResponseDto })
-  @ApiProblems(400, 413, 422, 503)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateAgentDto): Promise<AgentResponseDto> {
+  @ApiOperation({
+    summary: 'Create an agent',
+    description: 'Creates an agent in status `draft` with one draft variation; the caller becomes its owner. Deploy it to make it active.',
+  })
+  @ApiBody({ type: CreateAgentDto, examples: CREATE_AGENT_EXAMPLES })
+  @ApiCreatedResponse({ type: AgentResponseDto, description: 'The new agent, draft view.' })
+  @ApiProblems(...COMMON, E.VALIDATION_FAILED, E.MALFORMED_REQUEST, E.PAYLOAD_TOO_LARGE, E.INVALID_SUB_AGENTS, E.NOTIFICATION_CHANNEL_NOT_JOINED, E.ACCESS_LOCKOUT, E.SLACK_UNAVAILABLE)
+  createAgent(@CurrentPrincipal() principal: Principal, @Body() dto: CreateAgentDto): Promise<AgentResponseDto> {
     return this.agents.create(principal, dto);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the agents the caller can use, newest first (keyset pagination).' })
+  @ApiOperation({
+    summary: 'List agents',
+    description: 'The agents the caller can use, newest first, in keyset pages: pass `nextPageToken` back as `pageToken` with the same filters.',
+  })
   @ApiOkResponse({ type: AgentListResponseDto })
-  @ApiProblems(400)
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
+  @ApiProblems(E.UNAUTHENTICATED, E.VALIDATION_FAILED, E.DATABASE_UNAVAILABLE)
+  listAgents(@CurrentPrincipal() principal: Principal, @Query() query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
     return this.agents.list(principal, query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One agent: `view=draft` (default) shows the pending draft or else the active content; `view=active` the deployed one.', description: AGENT_ID })
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Get an agent',
+    description: '`view=draft` (the default) shows the pending draft, or the active content when there is none; `view=active` shows the deployed variation (404 if never deployed).',
+  })
   @ApiOkResponse({ type: AgentResponseDto })
-  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: GetAgentQueryDto): Promise<AgentResponseDto> {
+  @ApiProblems(...COMMON, E.VALIDATION_FAILED)
+  getAgent(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: GetAgentQueryDto): Promise<AgentResponseDto> {
     return this.agents.get(principal, id, query.view);
   }
 
   @Patch(':id')
-  @IF_MATCH
+  @ApiAgentIdParam()
   @ApiOperation({
-    summary: 'Write into the draft (AIP-134 updateMask). accessConfig and notificationConfig apply at once.',
-    description: 'Without updateMask every field in the body is written and null clears; with it only the listed top-level fields, a listed but absent field is reset to its default. All or nothing.',
+    summary: 'Update an agent',
+    description:
+      'Writes into the draft (AIP-134). Without `updateMask`, every field present in the body is written, absent fields are untouched and `null` clears. ' +
+      'With `updateMask`, only the listed top-level fields are written and a listed but absent field is reset to its default. ' +
+      'Lists (`tools`, `subAgents`, `grants`) are replaced whole. `accessConfig` and `notificationConfig` apply at once. All or nothing.',
   })
-  @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(400, 403, 409, 412, 413, 422, 503)
-  update(
+  @ApiBody({ type: UpdateAgentDto, examples: UPDATE_AGENT_EXAMPLES })
+  @ApiOkResponse({ type: AgentResponseDto, description: 'The agent, draft view.' })
+  @ApiProblems(...WRITE, E.VALIDATION_FAILED, E.MALFORMED_REQUEST, E.PAYLOAD_TOO_LARGE, E.ACCESS_LOCKOUT, E.INVALID_SUB_AGENTS, E.NOTIFICATION_CHANNEL_NOT_JOINED, E.SLACK_UNAVAILABLE)
+  updateAgent(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Query() query: UpdateAgentQueryDto,
     @Body() dto: UpdateAgentDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch() ifMatch?: string,
   ): Promise<AgentResponseDto> {
     return this.drafts.update(principal, id, dto, query.updateMask, ifMatch);
   }
 
   @Post(':id/deploy')
   @HttpCode(200)
-  @IF_MATCH
-  @ApiOperation({ summary: 'Publish the draft as the next version; a 200 no-op when there is nothing to publish.' })
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Deploy the draft',
+    description: 'Publishes the draft as the next version and makes it active. With nothing to publish it is a no-op that answers 200 and the agent unchanged.',
+  })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(403, 409, 412, 422)
-  deploy(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<AgentResponseDto> {
+  @ApiProblems(...WRITE, E.NOT_RUNNABLE)
+  deployAgent(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @IfMatch() ifMatch?: string): Promise<AgentResponseDto> {
     return this.drafts.deploy(principal, id, ifMatch);
   }
 
   @Get(':id/diff')
-  @ApiOperation({ summary: 'Field-by-field difference between the draft and the active variation: what deploy would publish.' })
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'Compare draft and active', description: 'Field by field, what deploy would publish.' })
   @ApiOkResponse({ type: AgentDiffResponseDto })
-  @ApiProblems(403)
-  diff(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<AgentDiffResponseDto> {
+  @ApiProblems(...COMMON, E.FORBIDDEN)
+  getAgentDiff(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<AgentDiffResponseDto> {
     return this.drafts.diff(principal, id);
   }
 
   @Get(':id/variations')
-  @ApiOperation({ summary: 'Variation history, newest first.' })
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'List variations', description: "The agent's variation history, newest first, in keyset pages." })
   @ApiOkResponse({ type: VariationListResponseDto })
-  @ApiProblems(400, 403)
-  history(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: PageQueryDto): Promise<VariationListResponseDto> {
+  @ApiProblems(...COMMON, E.FORBIDDEN, E.VALIDATION_FAILED)
+  listAgentVariations(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: PageQueryDto): Promise<VariationListResponseDto> {
     return this.drafts.history(principal, id, query.pageSize, query.pageToken);
   }
 
   @Get(':id/variations/:variationId')
-  @ApiOperation({ summary: 'One variation, whole.' })
+  @ApiAgentIdParam()
+  @ApiVariationIdParam()
+  @ApiOperation({ summary: 'Get a variation', description: 'One variation of the agent, whole.' })
   @ApiOkResponse({ type: VariationDetailDto })
-  @ApiProblems(400, 403)
-  variation(
+  @ApiProblems(...COMMON, E.FORBIDDEN, E.MALFORMED_REQUEST)
+  getAgentVariation(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Param('variationId', new ParseUUIDPipe()) variationId: string,
@@ -110,50 +137,58 @@ export class AgentsController {
 
   @Post(':id/variations/:variationId/restore')
   @HttpCode(200)
-  @IF_MATCH
-  @ApiOperation({ summary: "Copy a variation's content into the draft (rollback = restore, then deploy)." })
+  @ApiAgentIdParam()
+  @ApiVariationIdParam()
+  @ApiOperation({
+    summary: 'Restore a variation into the draft',
+    description: "Copies that variation's content into the draft. A rollback is restore, then deploy.",
+  })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(400, 403, 409, 412, 422)
-  restore(
+  @ApiProblems(...WRITE, E.MALFORMED_REQUEST, E.INVALID_SUB_AGENTS)
+  restoreAgentVariation(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Param('variationId', new ParseUUIDPipe()) variationId: string,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch() ifMatch?: string,
   ): Promise<AgentResponseDto> {
     return this.drafts.restore(principal, id, variationId, ifMatch);
   }
 
   @Post(':id/toggle')
   @HttpCode(200)
-  @IF_MATCH
-  @ApiOperation({ summary: 'Flip isScheduleActive, or set it with {"active": bool}.' })
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Switch the schedule on or off',
+    description: 'Without a body, flips `isScheduleActive`; `{"active": true|false}` sets it. Turning it on needs a deployed schedule trigger (409 otherwise).',
+  })
+  @ApiBody({ type: ToggleAgentDto, required: false })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(400, 403, 409, 412)
-  toggle(
+  @ApiProblems(...WRITE, E.VALIDATION_FAILED, E.SCHEDULE_TRIGGER_MISSING)
+  toggleAgentSchedule(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Body() dto: ToggleAgentDto = {},
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch() ifMatch?: string,
   ): Promise<AgentResponseDto> {
     return this.agents.toggle(principal, id, dto?.active, ifMatch);
   }
 
   @Delete(':id')
-  @IF_MATCH
-  @ApiOperation({ summary: 'Soft delete: status deleted, schedule stops. Returns the agent.' })
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'Delete an agent', description: 'Soft delete: status `deleted`, `deletedAt` set, the schedule stops. Answers the agent; undelete brings it back.' })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(403, 409, 412)
-  remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<AgentResponseDto> {
+  @ApiProblems(...WRITE)
+  deleteAgent(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @IfMatch() ifMatch?: string): Promise<AgentResponseDto> {
     return this.agents.remove(principal, id, ifMatch);
   }
 
   @Post(':id/undelete')
   @HttpCode(200)
-  @IF_MATCH
-  @ApiOperation({ summary: 'Back to active (if deployed before) or draft.' })
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'Undelete an agent', description: 'Back to `active` when it was deployed before, else `draft`.' })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(403, 409, 412)
-  undelete(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Headers('if-match') ifMatch?: string): Promise<AgentResponseDto> {
+  @ApiProblems(...COMMON, E.FORBIDDEN, E.PRECONDITION_FAILED, E.CONFLICT)
+  undeleteAgent(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @IfMatch() ifMatch?: string): Promise<AgentResponseDto> {
     return this.agents.undelete(principal, id, ifMatch);
   }
 }

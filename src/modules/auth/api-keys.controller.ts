@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors/error-code';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CurrentPrincipal } from './current-principal.decorator';
@@ -7,33 +8,37 @@ import { Principal } from './domain/principal';
 import { ApiKeyListResponseDto, CreatedApiKeyResponseDto } from './dto/api-key-response.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
+const E = ErrorCode;
+const COMMON = [E.UNAUTHENTICATED, E.FORBIDDEN, E.DATABASE_UNAVAILABLE] as const;
+
 @ApiTags('API keys')
-@ApiProblems(401, 403)
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an organization API key (org admins). The key is shown in this response only.' })
+  @ApiOperation({ summary: 'Create an API key', description: 'Org admins only. The secret `key` is in this response only; send it as `x-api-key`.' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
-  @ApiProblems(400)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
+  @ApiProblems(...COMMON, E.VALIDATION_FAILED)
+  createApiKey(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     return this.apiKeys.create(principal, dto);
   }
 
   @Get()
-  @ApiOperation({ summary: "List the organization's API keys, without secrets (org admins)." })
+  @ApiOperation({ summary: 'List API keys', description: "Org admins only. The organization's keys, without secrets, with when each was last used." })
   @ApiOkResponse({ type: ApiKeyListResponseDto })
-  async list(@CurrentPrincipal() principal: Principal): Promise<ApiKeyListResponseDto> {
+  @ApiProblems(...COMMON)
+  async listApiKeys(@CurrentPrincipal() principal: Principal): Promise<ApiKeyListResponseDto> {
     return { apiKeys: await this.apiKeys.list(principal) };
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API key at once (org admins).' })
-  @ApiNoContentResponse()
-  @ApiProblems(404)
-  revoke(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  @ApiParam({ name: 'id', required: true, schema: { type: 'string', format: 'uuid' }, description: 'The API key id.' })
+  @ApiOperation({ summary: 'Revoke an API key', description: 'Org admins only. The key stops working at once.' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiProblems(...COMMON, E.NOT_FOUND, E.MALFORMED_REQUEST)
+  revokeApiKey(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.apiKeys.revoke(principal, id);
   }
 }

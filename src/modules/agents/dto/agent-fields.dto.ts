@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { schemaRef } from '../../../common/swagger/schema-ref';
 import { Type } from 'class-transformer';
 import {
   Allow,
@@ -25,67 +26,90 @@ import { MAX_GRANTS } from '../../access/domain/access-config';
 const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 const JSON_OBJECT_LIMIT = 64 * 1024;
 
+@ApiSchema({ name: 'Position' })
 class PositionDto {
-  @ApiProperty() @IsNumber() x!: number;
-  @ApiProperty() @IsNumber() y!: number;
+  @ApiProperty({ example: 120 }) @IsNumber() x!: number;
+  @ApiProperty({ example: 80 }) @IsNumber() y!: number;
 }
 
+@ApiSchema({ name: 'WorkflowNode' })
 export class WorkflowNodeDto {
-  @ApiProperty({ example: 'fetch' }) @IsString() @Length(1, 200) id!: string;
-  @ApiProperty({ example: 'http' }) @IsString() @Length(1, 100) type!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch' }) @IsString() @Length(1, 200) id!: string;
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'http' }) @IsString() @Length(1, 100) type!: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Fetch sales' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) config?: Record<string, unknown>;
   @ApiPropertyOptional({ type: PositionDto }) @IsOptional() @ValidateNested() @Type(() => PositionDto) position?: PositionDto;
 }
 
+@ApiSchema({ name: 'WorkflowEdge', description: 'An edge between two nodes of the same workflow.' })
 export class WorkflowEdgeDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) id?: string;
-  @ApiProperty({ example: 'fetch' }) @IsString() @Length(1, 200) source!: string;
-  @ApiProperty({ example: 'report' }) @IsString() @Length(1, 200) target!: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'fetch-to-report' }) @IsOptional() @IsString() @Length(1, 200) id?: string;
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch', description: 'A node id.' }) @IsString() @Length(1, 200) source!: string;
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch', description: 'A node id.' }) @IsString() @Length(1, 200) target!: string;
   @ApiPropertyOptional({ description: 'Opaque condition evaluated by the runtime.' }) @Allow() @MaxJsonBytes(JSON_OBJECT_LIMIT) condition?: unknown;
 }
 
+@ApiSchema({ name: 'WorkflowStructure', description: 'Node ids are unique; edges name existing nodes; no cycles.' })
 export class WorkflowStructureDto {
-  @ApiProperty({ type: [WorkflowNodeDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowNodeDto) nodes!: WorkflowNodeDto[];
-  @ApiProperty({ type: [WorkflowEdgeDto] }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowEdgeDto) edges!: WorkflowEdgeDto[];
+  @ApiProperty({ type: [WorkflowNodeDto], maxItems: 500 }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowNodeDto) nodes!: WorkflowNodeDto[];
+  @ApiProperty({ type: [WorkflowEdgeDto], maxItems: 2000 }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowEdgeDto) edges!: WorkflowEdgeDto[];
 }
 
+@ApiSchema({ name: 'Voice' })
 export class VoiceDto {
-  @ApiProperty() @IsBoolean() enabled!: boolean;
-  @ApiPropertyOptional({ enum: ['pipeline', 'sts', 'hybrid'], nullable: true })
+  @ApiProperty({ example: false }) @IsBoolean() enabled!: boolean;
+  @ApiPropertyOptional({ type: String, enum: ['pipeline', 'sts', 'hybrid', null], nullable: true, example: null })
   @OptionalNullable() @IsIn(['pipeline', 'sts', 'hybrid']) pipelineMode?: 'pipeline' | 'sts' | 'hybrid' | null;
 }
 
+@ApiSchema({ name: 'ToolRef' })
 export class ToolRefDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() toolId!: string;
+  @ApiProperty({ format: 'uuid', example: '8f0e2c4a-1b3d-4e5f-9a7b-6c5d4e3f2a1b' }) @IsUUID() toolId!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) config?: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'SubAgentRef' })
 export class SubAgentRefDto {
-  @ApiProperty({ example: 7 }) @IsInt() @Min(1) agentId!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 7, description: 'The numeric id of another agent of the org that you can use.' }) @IsInt() @Min(1) agentId!: number;
 }
 
 /** Only types here: the grant rules (principal format, duplicates) live in validateGrants, so all are reported together. */
+@ApiSchema({ name: 'Grant' })
 export class GrantDto {
   @ApiProperty({ example: 'group:sales', description: '`user:<id>`, `group:<name>` or `apikey:<id>`' }) @IsString() principal!: string;
-  @ApiProperty({ enum: ['use', 'manage'] }) @IsString() access!: 'use' | 'manage';
+  @ApiProperty({ enum: ['use', 'manage'], example: 'manage' }) @IsString() access!: 'use' | 'manage';
 }
 
+@ApiSchema({ name: 'AccessConfigInput' })
 export class AccessConfigInputDto {
-  @ApiPropertyOptional({ description: 'Read only: may be sent unchanged; change it through ownership transfer.' })
+  @ApiPropertyOptional({ description: 'Read only: omit it, or send it unchanged; change it through ownership transfer.', example: 'user:user_1' })
   @OptionalButNotNull() @IsString() owner?: string;
-  @ApiPropertyOptional({ enum: ['none', 'use', 'manage'], description: 'Kept when omitted.' })
+  @ApiPropertyOptional({ enum: ['none', 'use', 'manage'], description: 'What every member of the org may do. Kept when omitted.', example: 'use' })
   @OptionalButNotNull() @IsIn(['none', 'use', 'manage']) orgAccess?: 'none' | 'use' | 'manage';
-  @ApiPropertyOptional({ type: [GrantDto], description: 'Replaced whole; kept when omitted.' })
+  @ApiPropertyOptional({ type: [GrantDto], maxItems: MAX_GRANTS, description: 'Replaced whole; kept when omitted.' })
   @OptionalButNotNull() @IsArray() @ArrayMaxSize(MAX_GRANTS) @ValidateNested({ each: true }) @Type(() => GrantDto) grants?: GrantDto[];
+}
+
+/**
+ * Documentation only: notificationConfig is checked by the notifications domain rules (which report
+ * every problem together), so these classes carry no validators.
+ */
+@ApiSchema({ name: 'NotificationEventsInput', description: 'Which run events are sent to Slack; missing keys take their defaults.' })
+export class NotificationEventsInputDto {
+  @ApiPropertyOptional({ default: true }) actionTaken?: boolean;
+  @ApiPropertyOptional({ default: true }) approvalRequired?: boolean;
+  @ApiPropertyOptional({ default: true }) outcome?: boolean;
+  @ApiPropertyOptional({ default: true }) error?: boolean;
+  @ApiPropertyOptional({ default: false, description: 'A daily summary at 09:00 in the schedule\'s time zone.' }) digest?: boolean;
 }
 
 /**
  * Every field a client may write into an agent. Absent means "not sent"; `null` is accepted only
  * where the field can be cleared.
  */
+@ApiExtraModels(NotificationEventsInputDto)
 export class AgentFieldsDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'Daily Sales Report v2' })
   @OptionalButNotNull() @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name?: string;
@@ -93,7 +117,7 @@ export class AgentFieldsDto {
   @ApiPropertyOptional({ enum: ['task', 'workflow'], example: 'task' })
   @OptionalButNotNull() @IsIn(['task', 'workflow']) type?: 'task' | 'workflow';
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000, example: 'Generates a daily sales report broken down by region.' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, example: 'Generates a daily sales report broken down by region.' })
   @OptionalNullable() @IsString() @MaxLength(2000) description?: string | null;
 
   @ApiPropertyOptional({
@@ -105,25 +129,25 @@ export class AgentFieldsDto {
   })
   @OptionalNullable() @IsObject() trigger?: Record<string, unknown> | null;
 
-  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'Stored as given (≤ 64 KiB).' })
+  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'Stored as given (≤ 64 KiB).', example: null })
   @OptionalNullable() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) agentSelection?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({ type: WorkflowStructureDto })
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => WorkflowStructureDto) workflowStructure?: WorkflowStructureDto;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 100000, description: 'The system prompt.' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100000, description: 'The system prompt.', example: 'You are a reporting agent. Summarise yesterday\'s sales by region.' })
   @OptionalNullable() @IsString() @MaxLength(100_000) instructions?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 10000, example: 'Sales analyst' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000, example: 'Sales analyst' })
   @OptionalNullable() @IsString() @MaxLength(10_000) role?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'en', description: 'BCP-47 language tag.' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'en', description: 'BCP-47 language tag.' })
   @OptionalNullable() @IsString() @Matches(BCP47, { message: 'language must be a BCP-47 tag such as en or pt-BR' }) language?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 10000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000, example: null })
   @OptionalNullable() @IsString() @MaxLength(10_000) specialInstructions?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, format: 'uuid' })
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid', example: null })
   @OptionalNullable() @IsUUID() modelId?: string | null;
 
   @ApiPropertyOptional({ type: VoiceDto })
@@ -139,13 +163,71 @@ export class AgentFieldsDto {
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto) accessConfig?: AccessConfigInputDto;
 
   @ApiPropertyOptional({
+    // Inline rather than a $ref: OpenAPI 3.0 cannot make a referenced schema nullable.
+    type: 'object',
     nullable: true,
+    required: ['slackChannelId'],
+    properties: {
+      slackChannelId: {
+        type: 'string',
+        pattern: '^[CGD][A-Z0-9]{8,20}$',
+        example: 'C0123456789',
+        description: 'A Slack conversation id; the bot must be a member (`/invite @agentry-bot`).',
+      },
+      events: schemaRef(NotificationEventsInputDto),
+    },
     description: 'Not versioned: applies at once. `null` clears. Setting a channel checks with Slack that the bot is a member.',
-    example: { slackChannelId: 'C0123456789', events: { actionTaken: true, approvalRequired: true, outcome: true, error: true, digest: false } },
+    example: null,
   })
   @OptionalNullable() @IsObject() notificationConfig?: Record<string, unknown> | null;
 }
 
-export class CreateAgentDto extends AgentFieldsDto {}
+@ApiSchema({ name: 'CreateAgentRequest', description: 'A new agent: `name` is required; every other field takes its default when omitted.' })
+export class CreateAgentDto extends AgentFieldsDto {
+  // Documentation only: the validators are AgentFieldsDto's, and the create use case reports a missing name.
+  @ApiProperty({ required: true, minLength: 1, maxLength: 200, example: 'Daily Sales Report' }) declare name: string;
+}
 
+@ApiSchema({ name: 'UpdateAgentRequest', description: 'The fields to write; see the operation for how `updateMask` selects them.' })
 export class UpdateAgentDto extends AgentFieldsDto {}
+
+/** Swagger UI sends the first example as it stands, so each one must succeed unedited on a fresh org. */
+export const CREATE_AGENT_EXAMPLES: Record<string, { summary: string; value: unknown }> = {
+  scheduledTask: {
+    summary: 'A task agent that runs every weekday at 09:00 Berlin time',
+    value: {
+      name: 'Daily Sales Report',
+      type: 'task',
+      description: 'Generates a daily sales report broken down by region.',
+      trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } },
+      instructions: "You are a reporting agent. Summarise yesterday's sales by region.",
+      role: 'Sales analyst',
+      language: 'en',
+      voice: { enabled: false, pipelineMode: null },
+      tools: [],
+      subAgents: [],
+      accessConfig: { orgAccess: 'use', grants: [] },
+      notificationConfig: null,
+    },
+  },
+  workflow: {
+    summary: 'A workflow agent with two steps',
+    value: {
+      name: 'Lead Enrichment',
+      type: 'workflow',
+      workflowStructure: {
+        nodes: [
+          { id: 'fetch', type: 'http', name: 'Fetch leads', position: { x: 0, y: 0 } },
+          { id: 'enrich', type: 'llm', name: 'Enrich', config: { temperature: 0.2 }, position: { x: 240, y: 0 } },
+        ],
+        edges: [{ id: 'fetch-to-enrich', source: 'fetch', target: 'enrich' }],
+      },
+    },
+  },
+};
+
+export const UPDATE_AGENT_EXAMPLES: Record<string, { summary: string; value: unknown }> = {
+  rename: { summary: 'Rename: only the name changes', value: { name: 'Daily Sales Report v2' } },
+  clearDescription: { summary: 'Clear a nullable field with null', value: { description: null } },
+  share: { summary: 'Share with a group (applies at once)', value: { accessConfig: { orgAccess: 'use', grants: [{ principal: 'group:sales', access: 'manage' }] } } },
+};

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -6,7 +6,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } fro
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListAgentsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) pageSize?: number;
 
   @ApiPropertyOptional({ description: 'The nextPageToken of the previous page; send the same filters with it.' })
@@ -31,18 +31,20 @@ export class GetAgentQueryDto {
 }
 
 export class UpdateAgentQueryDto {
-  @ApiPropertyOptional({ description: 'AIP-134 comma-separated top-level field paths, or `*`.', example: 'name,trigger' })
+  // No example: Swagger UI pre-fills examples and sends them, and a mask silently resets the fields it lists.
+  @ApiPropertyOptional({ description: 'AIP-134: comma-separated top-level fields to write (for example `name,trigger`), or `*` for all. Omit it to write exactly the fields in the body.' })
   @IsOptional() @IsString() @MaxLength(1000) updateMask?: string;
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) pageSize?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
+  @ApiPropertyOptional({ description: 'The nextPageToken of the previous page.' }) @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
 }
 
+@ApiSchema({ name: 'ToggleScheduleRequest' })
 export class ToggleAgentDto {
-  @ApiPropertyOptional({ description: 'Set the schedule on or off; omit to flip it.' })
+  @ApiPropertyOptional({ description: 'Set the schedule on or off; omit to flip it.', example: true })
   @OptionalButNotNull() @IsBoolean() active?: boolean;
 }

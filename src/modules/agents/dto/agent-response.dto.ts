@@ -1,12 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { schemaRef } from '../../../common/swagger/schema-ref';
 import { GrantDto, ToolRefDto, SubAgentRefDto, VoiceDto, WorkflowStructureDto } from './agent-fields.dto';
 
+@ApiSchema({ name: 'AccessConfig' })
 export class AccessConfigDto {
   @ApiProperty({ example: 'user:user_1' }) owner!: string;
   @ApiProperty({ enum: ['none', 'use', 'manage'], example: 'use' }) orgAccess!: 'none' | 'use' | 'manage';
   @ApiProperty({ type: [GrantDto] }) grants!: GrantDto[];
 }
 
+@ApiSchema({ name: 'NotificationEvents' })
 export class NotificationEventsDto {
   @ApiProperty() actionTaken!: boolean;
   @ApiProperty() approvalRequired!: boolean;
@@ -15,14 +18,10 @@ export class NotificationEventsDto {
   @ApiProperty() digest!: boolean;
 }
 
-export class NotificationConfigDto {
-  @ApiProperty({ example: 'C0123456789' }) slackChannelId!: string;
-  @ApiProperty({ type: NotificationEventsDto }) events!: NotificationEventsDto;
-}
-
+@ApiSchema({ name: 'Variation' })
 export class VariationPayloadDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: Number, example: 3, description: 'Null while the variation is a draft.' }) version!: number | null;
+  @ApiProperty({ nullable: true, type: 'integer', example: 3, description: 'Null while the variation is a draft.' }) version!: number | null;
   @ApiProperty({ enum: ['draft', 'published', 'superseded'] }) state!: 'draft' | 'published' | 'superseded';
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } })
   trigger!: Record<string, unknown> | null;
@@ -38,82 +37,110 @@ export class VariationPayloadDto {
   @ApiProperty({ type: [SubAgentRefDto] }) subAgents!: SubAgentRefDto[];
 }
 
+@ApiSchema({ name: 'PendingOwnershipTransfer' })
 export class PendingOwnershipTransferDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'user:user_1' }) from!: string;
   @ApiProperty({ example: 'user:user_2' }) to!: string;
-  @ApiProperty() requestedAt!: string;
-  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) requestedAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) expiresAt!: string;
 }
 
+@ApiSchema({ name: 'Agent' })
+@ApiExtraModels(NotificationEventsDto)
 export class AgentResponseDto {
-  @ApiProperty({ example: 42 }) id!: number;
+  @ApiProperty({ type: 'integer', example: 42 }) id!: number;
   @ApiProperty({ format: 'uuid' }) uid!: string;
   @ApiProperty({ example: 'daily-sales-report-a3f' }) slug!: string;
   @ApiProperty({ example: 'Daily Sales Report v2' }) name!: string;
   @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
-  @ApiProperty({ enum: ['draft', 'active', 'deleted'] }) status!: 'draft' | 'active' | 'deleted';
+  @ApiProperty({ enum: ['draft', 'active', 'deleted'], example: 'active' }) status!: 'draft' | 'active' | 'deleted';
   @ApiProperty({ format: 'uuid' }) orgId!: string;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() hasUnpublishedChanges!: boolean;
   @ApiProperty() isScheduleActive!: boolean;
-  @ApiProperty({ nullable: true, type: String, example: '2026-05-12T09:00:00.000Z' }) nextRunAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: '2026-05-12T09:00:00.000Z' }) nextRunAt!: string | null;
   @ApiProperty({ type: AccessConfigDto }) accessConfig!: AccessConfigDto;
-  @ApiProperty({ type: NotificationConfigDto, nullable: true }) notificationConfig!: NotificationConfigDto | null;
+  @ApiProperty({
+    // Inline rather than a $ref: OpenAPI 3.0 cannot make a referenced schema nullable.
+    type: 'object',
+    nullable: true,
+    required: ['slackChannelId', 'events'],
+    properties: { slackChannelId: { type: 'string', example: 'C0123456789' }, events: schemaRef(NotificationEventsDto) },
+    example: null,
+  })
+  notificationConfig!: { slackChannelId: string; events: NotificationEventsDto } | null;
   @ApiProperty({ description: 'Whether the caller can manage (edit, deploy, delete, toggle) this agent.' }) canManage!: boolean;
   @ApiProperty({ description: 'Whether the caller can use (run, view) this agent.' }) canUse!: boolean;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) activeVariationId!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) draftVariationId!: string | null;
-  @ApiProperty({ example: 12 }) runsCount!: number;
+  @ApiProperty({ type: 'integer', example: 12 }) runsCount!: number;
   @ApiPropertyOptional({ type: VariationPayloadDto, description: 'On single-agent responses; absent on list rows.' }) variation?: VariationPayloadDto;
   @ApiPropertyOptional({ type: PendingOwnershipTransferDto, description: 'Present only while a transfer awaits the recipient.' })
   pendingOwnershipTransfer?: PendingOwnershipTransferDto;
   @ApiProperty({ example: '"17"', description: 'Strong entity tag; the same value as the ETag header.' }) etag!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String }) deletedAt!: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) deletedAt!: string | null;
 }
 
+@ApiSchema({ name: 'AgentList' })
 export class AgentListResponseDto {
   @ApiProperty({ type: [AgentResponseDto] }) agents!: AgentResponseDto[];
-  @ApiProperty({ nullable: true, type: String }) nextPageToken!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass it as `pageToken` for the next page; null on the last page.', example: null }) nextPageToken!: string | null;
 }
 
+/** Any JSON value, null included, in OpenAPI 3.0 terms (its `nullable` needs a `type` beside it). */
+const ANY_JSON = [
+  { type: 'string', nullable: true },
+  { type: 'number' },
+  { type: 'boolean' },
+  { type: 'object', additionalProperties: true },
+  { type: 'array', items: {} },
+];
+
+@ApiSchema({ name: 'FieldChange' })
 export class FieldChangeDto {
   @ApiProperty({ example: 'instructions' }) field!: string;
-  @ApiProperty({ nullable: true, description: 'The deployed value (null when nothing is deployed).' }) active!: unknown;
-  @ApiProperty({ nullable: true, description: 'The value deploy would publish.' }) draft!: unknown;
+  @ApiProperty({ description: 'The deployed value (null when nothing is deployed).', anyOf: ANY_JSON, example: 'You are a reporting agent.' })
+  active!: unknown;
+  @ApiProperty({ description: 'The value deploy would publish.', anyOf: ANY_JSON, example: "You are a reporting agent. Summarise yesterday's sales by region." })
+  draft!: unknown;
 }
 
+@ApiSchema({ name: 'AgentDiff' })
 export class AgentDiffResponseDto {
   @ApiProperty() hasUnpublishedChanges!: boolean;
-  @ApiProperty({ nullable: true, type: Number }) activeVersion!: number | null;
+  @ApiProperty({ nullable: true, type: 'integer', example: 3 }) activeVersion!: number | null;
   @ApiProperty({ type: [FieldChangeDto] }) changes!: FieldChangeDto[];
 }
 
+@ApiSchema({ name: 'VariationSummary' })
 export class VariationSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: Number }) version!: number | null;
+  @ApiProperty({ nullable: true, type: 'integer', example: 3 }) version!: number | null;
   @ApiProperty({ enum: ['draft', 'published', 'superseded'] }) state!: 'draft' | 'published' | 'superseded';
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
   @ApiProperty() createdBy!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String }) publishedAt!: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
 }
 
+@ApiSchema({ name: 'VariationList' })
 export class VariationListResponseDto {
   @ApiProperty({ type: [VariationSummaryDto] }) variations!: VariationSummaryDto[];
-  @ApiProperty({ nullable: true, type: String }) nextPageToken!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass it as `pageToken` for the next page; null on the last page.', example: null }) nextPageToken!: string | null;
 }
 
+@ApiSchema({ name: 'VariationDetail' })
 export class VariationDetailDto extends VariationPayloadDto {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() createdBy!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String }) publishedAt!: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
 }

@@ -1,21 +1,24 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ApiKeyRow } from '../api-keys.repository';
 
+@ApiSchema({ name: 'ApiKey' })
 export class ApiKeyResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', example: '1b4e28ba-2fa1-41d2-883f-0016d3cca427' }) id!: string;
   @ApiProperty({ example: 'CI pipeline' }) name!: string;
-  @ApiProperty({ enum: ['admin', 'member'] }) role!: 'admin' | 'member';
+  @ApiProperty({ enum: ['admin', 'member'], example: 'member' }) role!: 'admin' | 'member';
   @ApiProperty({ example: 'pk_live_Xy3kQ9aB2cDe', description: 'The first characters of the key, to tell keys apart.' })
   prefix!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null, description: 'Updated at most once a minute.' }) lastUsedAt!: string | null;
 }
 
+@ApiSchema({ name: 'CreatedApiKey', description: 'An API key with its secret, shown this once.' })
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
-  @ApiPropertyOptional({ description: 'The secret; shown in this response only, never again.', example: 'pk_live_…' })
+  @ApiProperty({ description: 'The secret; shown in this response only, never again.', example: 'pk_live_Xy3kQ9aB2cDeF4gH5iJ6kL7mN8oP9qR0sT1uV2wX3yZ' })
   key!: string;
 }
 
+@ApiSchema({ name: 'ApiKeyList' })
 export class ApiKeyListResponseDto {
   @ApiProperty({ type: [ApiKeyResponseDto] }) apiKeys!: ApiKeyResponseDto[];
 }

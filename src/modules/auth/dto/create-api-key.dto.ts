@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsString, Length } from 'class-validator';
 
+@ApiSchema({ name: 'CreateApiKeyRequest' })
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI pipeline', minLength: 1, maxLength: 200 })
   @IsString()

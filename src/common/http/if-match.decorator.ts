@@ -1,0 +1,22 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+
+const documentIfMatch = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  schema: { type: 'string' },
+  description: "Optional. The agent's ETag (`etag` in its body) as read; a stale one gets 412 and changes nothing. Omit it to write unconditionally.",
+});
+
+/**
+ * The `If-Match` request header, documented once as optional. Nest's `@Headers('if-match')` would
+ * also document a second, required `if-match` header, which Swagger UI and generated clients enforce.
+ */
+export const IfMatch = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string | undefined => {
+    const value = context.switchToHttp().getRequest<FastifyRequest>().headers['if-match'];
+    return typeof value === 'string' ? value : undefined;
+  },
+  [(target, key) => documentIfMatch(target, key as string | symbol, Object.getOwnPropertyDescriptor(target, key as string | symbol) as PropertyDescriptor)],
+);

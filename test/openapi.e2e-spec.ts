@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AGENTS, freshOrg } from './support/agents';
+import { api } from './support/http';
+import { tokenFor } from './support/tokens';
+
+type Operation = { operationId: string; parameters?: Parameter[]; responses: Record<string, any>; requestBody?: any; security?: unknown[] };
+type Parameter = { name: string; in: string; required?: boolean; example?: unknown; schema?: { default?: unknown; example?: unknown } };
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const committed = JSON.parse(readFileSync(resolve(__dirname, '../openapi.json'), 'utf8'));
+
+function operations(document: any): [string, string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, item]: [string, any]) =>
+    METHODS.filter((method) => item[method]).map((method): [string, string, Operation] => [method, path, item[method]]),
+  );
+}
+
+const byId = (id: string): Operation => {
+  const found = operations(committed).find(([, , operation]) => operation.operationId === id);
+  if (!found) throw new Error(`no operation ${id}`);
+  return found[2];
+};
+
+const bodyExamples = (id: string): [string, any][] =>
+  Object.entries(byId(id).requestBody.content['application/json'].examples).map(([name, example]: [string, any]) => [name, example.value]);
+
+describe('the OpenAPI document', () => {
+  it('is served as committed, naming the origin it was fetched from as its server', async () => {
+    const served = await api('GET', '/docs-json');
+    expect(served.status).toBe(200);
+    expect(served.body.servers).toEqual([{ url: process.env.E2E_BASE_URL, description: 'This server' }]);
+    expect({ ...served.body, servers: committed.servers }).toEqual(committed);
+  });
+
+  it('names operations as methods, documents If-Match once and optional, and pre-fills nothing that changes a request', () => {
+    for (const [method, path, operation] of operations(committed)) {
+      expect(`${method} ${path} ${operation.operationId}`).toMatch(/ [a-z][A-Za-z]+$/);
+      const headers = (operation.parameters ?? []).filter((p) => p.in === 'header');
+      expect(headers.filter((p) => p.name.toLowerCase() === 'if-match').length).toBeLessThanOrEqual(1);
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'header') expect({ path, parameter: parameter.name, required: parameter.required ?? false }).toEqual({ path, parameter: parameter.name, required: false });
+        if (parameter.in === 'query' || parameter.in === 'header') {
+          expect({ path, parameter: parameter.name, example: parameter.example ?? parameter.schema?.example }).toEqual({ path, parameter: parameter.name, example: undefined });
+        }
+      }
+    }
+    const writes = ['updateAgent', 'deployAgent', 'toggleAgentSchedule', 'restoreAgentVariation', 'undeleteAgent', 'deleteAgent'];
+    for (const id of writes) expect(byId(id).parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header', required: false });
+  });
+
+  it('documents each error status with examples of that status', () => {
+    for (const [, path, operation] of operations(committed)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (Number(status) < 400) continue;
+        // The readiness probe's 503 is Terminus's health report, documented with its own example.
+        if (path.startsWith('/health/')) continue;
+        const examples = Object.values(response.content['application/problem+json'].examples) as { value: { status: number; code: string } }[];
+        expect(examples.length).toBeGreaterThan(0);
+        for (const { value } of examples) expect({ path, status: value.status }).toEqual({ path, status: Number(status) });
+      }
+    }
+  });
+
+  it('declares the health probes public and everything else authenticated', () => {
+    for (const [, path, operation] of operations(committed)) {
+      expect({ path, public: operation.security?.length === 0 }).toEqual({ path, public: path.startsWith('/health/') });
+    }
+  });
+
+  it('has create examples that succeed as sent', async () => {
+    const token = tokenFor({ org: freshOrg(), sub: 'openapi-create' });
+    for (const [name, body] of bodyExamples('createAgent')) {
+      const created = await api('POST', AGENTS, { token, body });
+      expect({ name, status: created.status }).toEqual({ name, status: 201 });
+    }
+  });
+
+  it('has PATCH examples that succeed as sent, and the rename changes nothing but the name', async () => {
+    const token = tokenFor({ org: freshOrg(), sub: 'openapi-patch' });
+    const [, createBody] = bodyExamples('createAgent')[0];
+    for (const [name, body] of bodyExamples('updateAgent')) {
+      const created = await api('POST', AGENTS, { token, body: createBody });
+      const updated = await api('PATCH', `${AGENTS}/${created.body.id}`, { token, body });
+      expect({ name, status: updated.status }).toEqual({ name, status: 200 });
+      if (name === 'rename') {
+        const unchanged = (agent: any) => ({ ...agent, name: undefined, etag: undefined, updatedAt: undefined, hasUnpublishedChanges: undefined });
+        expect(updated.body.name).toBe(body.name);
+        expect(unchanged(updated.body)).toEqual(unchanged(created.body));
+      }
+    }
+  });
+});
