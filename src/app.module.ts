@@ -5,12 +5,13 @@ import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
-import { AccessModule } from './modules/access/access.module';
+import { OwnershipTransfersModule } from './modules/access/ownership-transfers.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule, AccessModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

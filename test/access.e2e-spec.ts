@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createAgent, errorFields, freshOrg, getAgent, patchAgent } from './support/agents';
 import { api, ApiResponse, expectProblem } from './support/http';
-import { tokenFor } from './support/tokens';
+import { Auth, auth, createApiKey, user } from './support/principals';
 
 /**
  * Issue #4 (Access), end to end: accessConfig validation, canUse/canManage for every kind of caller,
@@ -8,30 +8,8 @@ import { tokenFor } from './support/tokens';
  * works in fresh random orgs so counts and lists are exact.
  */
 
-type Auth = { token: string } | { apiKey: string };
 type Grant = { principal: string; access: 'use' | 'manage' };
 
-const newOrg = () => `00000000-0000-4000-8000-${randomBytes(6).toString('hex')}`;
-const auth = (who: Auth) => ('token' in who ? { token: who.token } : { apiKey: who.apiKey });
-const user = (org: string, sub: string, extra: { admin?: boolean; groups?: string[] } = {}): Auth => ({ token: tokenFor({ sub, org, ...extra }) });
-
-async function createKey(org: string, role: 'admin' | 'member'): Promise<{ id: string; apiKey: string }> {
-  const created = await api('POST', '/api/v1/api-keys', { token: tokenFor({ sub: 'key-maker', org, admin: true }), body: { name: `access ${role}`, role } });
-  expect(created.status).toBe(201);
-  return { id: created.body.id, apiKey: created.body.key };
-}
-
-async function createAgent(who: Auth, body: Record<string, unknown> = {}): Promise<any> {
-  const created = await api('POST', '/api/v1/agents', {
-    ...auth(who),
-    body: { name: 'Access agent', type: 'task', instructions: 'Summarise the day.', ...body },
-  });
-  expect(created.status).toBe(201);
-  return created.body;
-}
-
-const get = (who: Auth, id: number | string) => api('GET', `/api/v1/agents/${id}`, auth(who));
-const patch = (who: Auth, id: number | string, body: unknown, query = '') => api('PATCH', `/api/v1/agents/${id}${query}`, { ...auth(who), body });
 const listIds = async (who: Auth, query = ''): Promise<number[]> => {
   const listed = await api('GET', `/api/v1/agents${query}`, auth(who));
   expect(listed.status).toBe(200);
@@ -39,10 +17,9 @@ const listIds = async (who: Auth, query = ''): Promise<number[]> => {
   return listed.body.agents.map((a: { id: number }) => a.id);
 };
 const rightsOf = (response: ApiResponse) => ({ status: response.status, canUse: response.body.canUse, canManage: response.body.canManage });
-const fields = (problem: { errors?: { field: string }[] }) => (problem.errors ?? []).map((e) => e.field);
 
 describe('access: the accessConfig model', () => {
-  const org = newOrg();
+  const org = freshOrg();
   const alice = user(org, 'alice');
 
   it('defaults to owner = creator, orgAccess none, no grants, and echoes grants in order on create', async () => {
@@ -57,17 +34,17 @@ describe('access: the accessConfig model', () => {
     ];
     const shared = await createAgent(alice, { accessConfig: { orgAccess: 'use', grants } });
     expect(shared.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'use', grants });
-    expect((await get(alice, shared.id)).body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'use', grants });
+    expect((await getAgent(alice, shared.id)).body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'use', grants });
   });
 
   it('keeps omitted members of accessConfig on PATCH and replaces grants whole', async () => {
     const agent = await createAgent(alice, { accessConfig: { orgAccess: 'use', grants: [{ principal: 'user:bob', access: 'use' }] } });
 
-    const onlyGrants = await patch(alice, agent.id, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    const onlyGrants = await patchAgent(alice, agent.id, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
     expect(onlyGrants.status).toBe(200);
     expect(onlyGrants.body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'use', grants: [{ principal: 'user:carol', access: 'manage' }] });
 
-    const onlyOrgAccess = await patch(alice, agent.id, { accessConfig: { orgAccess: 'manage' } });
+    const onlyOrgAccess = await patchAgent(alice, agent.id, { accessConfig: { orgAccess: 'manage' } });
     expect(onlyOrgAccess.status).toBe(200);
     expect(onlyOrgAccess.body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'manage', grants: [{ principal: 'user:carol', access: 'manage' }] });
     expect(onlyOrgAccess.body).toMatchObject({ canUse: true, canManage: true });
@@ -75,8 +52,8 @@ describe('access: the accessConfig model', () => {
 
   it('rejects duplicate grant principals with 400 and writes nothing', async () => {
     const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: 'user:bob', access: 'use' }] } });
-    const before = await get(alice, agent.id);
-    const response = await patch(alice, agent.id, {
+    const before = await getAgent(alice, agent.id);
+    const response = await patchAgent(alice, agent.id, {
       name: 'Should not stick',
       accessConfig: {
         grants: [
@@ -87,8 +64,8 @@ describe('access: the accessConfig model', () => {
       },
     });
     const problem = expectProblem(response, 400, 'VALIDATION_FAILED');
-    expect(fields(problem)).toEqual(['accessConfig.grants[2].principal']);
-    const after = await get(alice, agent.id);
+    expect(errorFields(problem)).toEqual(['accessConfig.grants[2].principal']);
+    const after = await getAgent(alice, agent.id);
     expect(after.body).toEqual(before.body);
 
     expectProblem(
@@ -105,21 +82,21 @@ describe('access: the accessConfig model', () => {
     const agent = await createAgent(alice);
     const grants = (n: number): Grant[] => Array.from({ length: n }, (_, i) => ({ principal: `user:u${i}`, access: i % 2 ? 'use' : 'manage' }));
 
-    const tooMany = await patch(alice, agent.id, { accessConfig: { grants: grants(201) } });
+    const tooMany = await patchAgent(alice, agent.id, { accessConfig: { grants: grants(201) } });
     const problem = expectProblem(tooMany, 400, 'VALIDATION_FAILED');
-    expect(fields(problem)).toContain('accessConfig.grants');
-    expect((await get(alice, agent.id)).body.accessConfig.grants).toEqual([]);
+    expect(errorFields(problem)).toContain('accessConfig.grants');
+    expect((await getAgent(alice, agent.id)).body.accessConfig.grants).toEqual([]);
 
-    const max = await patch(alice, agent.id, { accessConfig: { grants: grants(200) } });
+    const max = await patchAgent(alice, agent.id, { accessConfig: { grants: grants(200) } });
     expect(max.status).toBe(200);
     expect(max.body.accessConfig.grants).toHaveLength(200);
     expect(max.body.accessConfig.grants[199]).toEqual({ principal: 'user:u199', access: 'use' });
-    expect((await get(alice, agent.id)).body.accessConfig.grants).toEqual(grants(200));
+    expect((await getAgent(alice, agent.id)).body.accessConfig.grants).toEqual(grants(200));
   });
 
   it('rejects malformed principals and access levels with 400, naming each offending grant', async () => {
     const agent = await createAgent(alice);
-    const response = await patch(alice, agent.id, {
+    const response = await patchAgent(alice, agent.id, {
       accessConfig: {
         grants: [
           { principal: 'user:ok', access: 'use' },
@@ -131,7 +108,7 @@ describe('access: the accessConfig model', () => {
       },
     });
     const problem = expectProblem(response, 400, 'VALIDATION_FAILED');
-    expect(fields(problem)).toEqual(
+    expect(errorFields(problem)).toEqual(
       expect.arrayContaining([
         'accessConfig.grants[1].principal',
         'accessConfig.grants[2].principal',
@@ -139,37 +116,37 @@ describe('access: the accessConfig model', () => {
         'accessConfig.grants[4].principal',
       ]),
     );
-    expect(fields(problem).some((f) => f.startsWith('accessConfig.grants[0]'))).toBe(false);
+    expect(errorFields(problem).some((f) => f.startsWith('accessConfig.grants[0]'))).toBe(false);
 
-    const badAccess = await patch(alice, agent.id, { accessConfig: { grants: [{ principal: 'group:fine', access: 'admin' }] } });
-    expect(fields(expectProblem(badAccess, 400, 'VALIDATION_FAILED'))).toEqual(['accessConfig.grants[0].access']);
+    const badAccess = await patchAgent(alice, agent.id, { accessConfig: { grants: [{ principal: 'group:fine', access: 'admin' }] } });
+    expect(errorFields(expectProblem(badAccess, 400, 'VALIDATION_FAILED'))).toEqual(['accessConfig.grants[0].access']);
 
-    expectProblem(await patch(alice, agent.id, { accessConfig: { orgAccess: 'read' } }), 400, 'VALIDATION_FAILED');
-    expect((await get(alice, agent.id)).body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'none', grants: [] });
+    expectProblem(await patchAgent(alice, agent.id, { accessConfig: { orgAccess: 'read' } }), 400, 'VALIDATION_FAILED');
+    expect((await getAgent(alice, agent.id)).body.accessConfig).toEqual({ owner: 'user:alice', orgAccess: 'none', grants: [] });
   });
 
   it('refuses to change the owner through PATCH (400 pointing to ownership transfer) but accepts it unchanged', async () => {
     const agent = await createAgent(alice);
-    const before = await get(alice, agent.id);
+    const before = await getAgent(alice, agent.id);
 
-    const changed = await patch(alice, agent.id, { name: 'Renamed', accessConfig: { owner: 'user:bob' } });
+    const changed = await patchAgent(alice, agent.id, { name: 'Renamed', accessConfig: { owner: 'user:bob' } });
     const problem = expectProblem(changed, 400, 'VALIDATION_FAILED');
-    expect(fields(problem)).toEqual(['accessConfig.owner']);
+    expect(errorFields(problem)).toEqual(['accessConfig.owner']);
     expect(JSON.stringify(problem)).toMatch(/ownership.transfer/i);
-    expect((await get(alice, agent.id)).body).toEqual(before.body);
+    expect((await getAgent(alice, agent.id)).body).toEqual(before.body);
 
-    const unchanged = await patch(alice, agent.id, { name: 'Renamed', accessConfig: { owner: 'user:alice', orgAccess: 'use' } });
+    const unchanged = await patchAgent(alice, agent.id, { name: 'Renamed', accessConfig: { owner: 'user:alice', orgAccess: 'use' } });
     expect(unchanged.status).toBe(200);
     expect(unchanged.body).toMatchObject({ name: 'Renamed', accessConfig: { owner: 'user:alice', orgAccess: 'use', grants: [] } });
 
     const onCreate = await api('POST', '/api/v1/agents', { ...auth(alice), body: { name: 'Not mine', accessConfig: { owner: 'user:bob' } } });
-    expect(fields(expectProblem(onCreate, 400, 'VALIDATION_FAILED'))).toEqual(['accessConfig.owner']);
+    expect(errorFields(expectProblem(onCreate, 400, 'VALIDATION_FAILED'))).toEqual(['accessConfig.owner']);
   });
 });
 
 describe('access: canUse and canManage for each kind of caller', () => {
-  const org = newOrg();
-  const otherOrg = newOrg();
+  const org = freshOrg();
+  const otherOrg = freshOrg();
   const alice = user(org, 'alice');
   let useKey: { id: string; apiKey: string };
   let plainKey: { id: string; apiKey: string };
@@ -177,7 +154,7 @@ describe('access: canUse and canManage for each kind of caller', () => {
   let agent: any;
 
   beforeAll(async () => {
-    [useKey, plainKey, adminKey] = await Promise.all([createKey(org, 'member'), createKey(org, 'member'), createKey(org, 'admin')]);
+    [useKey, plainKey, adminKey] = await Promise.all([createApiKey(org, 'member'), createApiKey(org, 'member'), createApiKey(org, 'admin')]);
     agent = await createAgent(alice, {
       accessConfig: {
         orgAccess: 'none',
@@ -206,7 +183,7 @@ describe('access: canUse and canManage for each kind of caller', () => {
       ['admin api key', { apiKey: adminKey.apiKey }, { status: 200, canUse: true, canManage: true }],
     ];
     for (const [label, who, expected] of cases) {
-      expect({ label, ...rightsOf(await get(who, agent.id)) }).toEqual({ label, ...expected });
+      expect({ label, ...rightsOf(await getAgent(who, agent.id)) }).toEqual({ label, ...expected });
     }
   });
 
@@ -221,34 +198,34 @@ describe('access: canUse and canManage for each kind of caller', () => {
       ['admin of another org', user(otherOrg, 'root', { admin: true })],
     ];
     for (const [label, who] of denied) {
-      const response = await get(who, agent.id);
+      const response = await getAgent(who, agent.id);
       expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 404, code: 'NOT_FOUND' });
       expectProblem(response, 404, 'NOT_FOUND');
       expect(JSON.stringify(response.body)).not.toContain(agent.name);
     }
-    expectProblem(await get(user(otherOrg, 'root', { admin: true }), agent.slug), 404, 'NOT_FOUND');
+    expectProblem(await getAgent(user(otherOrg, 'root', { admin: true }), agent.slug), 404, 'NOT_FOUND');
   });
 
   it('lets orgAccess set a baseline that grants can only raise', async () => {
     const bob = user(org, 'bob');
     const frank = user(org, 'frank');
     const shared = await createAgent(alice, { accessConfig: { orgAccess: 'use', grants: [{ principal: 'user:bob', access: 'manage' }] } });
-    expect(rightsOf(await get(frank, shared.id))).toEqual({ status: 200, canUse: true, canManage: false });
-    expect(rightsOf(await get(bob, shared.id))).toEqual({ status: 200, canUse: true, canManage: true });
-    expect(rightsOf(await get({ apiKey: plainKey.apiKey }, shared.id))).toEqual({ status: 200, canUse: true, canManage: false });
+    expect(rightsOf(await getAgent(frank, shared.id))).toEqual({ status: 200, canUse: true, canManage: false });
+    expect(rightsOf(await getAgent(bob, shared.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expect(rightsOf(await getAgent({ apiKey: plainKey.apiKey }, shared.id))).toEqual({ status: 200, canUse: true, canManage: false });
 
     const open = await createAgent(alice, { accessConfig: { orgAccess: 'manage', grants: [{ principal: 'user:bob', access: 'use' }] } });
-    expect(rightsOf(await get(frank, open.id))).toEqual({ status: 200, canUse: true, canManage: true });
-    expect(rightsOf(await get(bob, open.id))).toEqual({ status: 200, canUse: true, canManage: true });
-    expectProblem(await get(user(otherOrg, 'frank'), open.id), 404, 'NOT_FOUND');
+    expect(rightsOf(await getAgent(frank, open.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expect(rightsOf(await getAgent(bob, open.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expectProblem(await getAgent(user(otherOrg, 'frank'), open.id), 404, 'NOT_FOUND');
   });
 
   it('reports the caller’s rights on create, PATCH and list rows', async () => {
     const created = await createAgent({ apiKey: useKey.apiKey }, { accessConfig: { grants: [{ principal: 'user:bob', access: 'use' }] } });
     expect(created).toMatchObject({ canUse: true, canManage: true, accessConfig: { owner: `apikey:${useKey.id}`, orgAccess: 'none' } });
-    expect(rightsOf(await get(user(org, 'bob'), created.id))).toEqual({ status: 200, canUse: true, canManage: false });
+    expect(rightsOf(await getAgent(user(org, 'bob'), created.id))).toEqual({ status: 200, canUse: true, canManage: false });
 
-    const byCarol = await patch(user(org, 'carol'), agent.id, { description: 'edited by carol' });
+    const byCarol = await patchAgent(user(org, 'carol'), agent.id, { description: 'edited by carol' });
     expect(byCarol.status).toBe(200);
     expect(byCarol.body).toMatchObject({ description: 'edited by carol', canUse: true, canManage: true });
 
@@ -266,8 +243,8 @@ describe('access: canUse and canManage for each kind of caller', () => {
 });
 
 describe('access: the guard on every agent route', () => {
-  const org = newOrg();
-  const otherOrg = newOrg();
+  const org = freshOrg();
+  const otherOrg = freshOrg();
   const alice = user(org, 'alice');
   const bob = user(org, 'bob'); // use grant
   const carol = user(org, 'carol'); // manage grant
@@ -278,7 +255,7 @@ describe('access: the guard on every agent route', () => {
   let variationId: string;
 
   beforeAll(async () => {
-    [useKey, plainKey] = await Promise.all([createKey(org, 'member'), createKey(org, 'member')]);
+    [useKey, plainKey] = await Promise.all([createApiKey(org, 'member'), createApiKey(org, 'member')]);
     const created = await createAgent(alice, {
       name: 'Guarded agent',
       accessConfig: {
@@ -293,7 +270,7 @@ describe('access: the guard on every agent route', () => {
     const deployed = await api('POST', `/api/v1/agents/${created.id}/deploy`, auth(alice));
     expect(deployed.status).toBe(200);
     expect(deployed.body.status).toBe('active');
-    const drafted = await patch(alice, created.id, { description: 'pending draft' });
+    const drafted = await patchAgent(alice, created.id, { description: 'pending draft' });
     expect(drafted.status).toBe(200);
     agent = drafted.body;
     variationId = agent.activeVariationId;
@@ -315,7 +292,7 @@ describe('access: the guard on every agent route', () => {
   ];
 
   async function expectUntouched(): Promise<void> {
-    const now = await get(alice, agent.id);
+    const now = await getAgent(alice, agent.id);
     expect(now.body).toEqual(agent);
   }
 
@@ -325,7 +302,7 @@ describe('access: the guard on every agent route', () => {
       ['api key without grant', { apiKey: plainKey.apiKey }],
       ['same sub in another org', user(otherOrg, 'carol', { groups: ['leads'] })],
       ['admin of another org', user(otherOrg, 'root', { admin: true })],
-      ['admin key of another org', { apiKey: (await createKey(otherOrg, 'admin')).apiKey }],
+      ['admin key of another org', { apiKey: (await createApiKey(otherOrg, 'admin')).apiKey }],
     ];
     for (const [label, who] of outsiders) {
       for (const ref of [agent.id, agent.slug]) {
@@ -340,7 +317,7 @@ describe('access: the guard on every agent route', () => {
 
   it('lets use-only callers read (200) but answers 403 on every canManage route', async () => {
     for (const [label, who] of [['user use grant', bob], ['api key use grant', { apiKey: useKey.apiKey }]] as [string, Auth][]) {
-      const read = await get(who, agent.id);
+      const read = await getAgent(who, agent.id);
       expect({ label, ...rightsOf(read) }).toEqual({ label, status: 200, canUse: true, canManage: false });
       expect(read.body.description).toBe('pending draft');
       expect((await api('GET', `/api/v1/agents/${agent.slug}?view=active`, auth(who))).status).toBe(200);
@@ -361,10 +338,10 @@ describe('access: the guard on every agent route', () => {
     expect(deleted.body.status).toBe('deleted');
 
     const frank = user(org, 'frank');
-    expect(rightsOf(await get(frank, victim.id))).toEqual({ status: 200, canUse: true, canManage: false });
+    expect(rightsOf(await getAgent(frank, victim.id))).toEqual({ status: 200, canUse: true, canManage: false });
     expectProblem(await api('POST', `/api/v1/agents/${victim.id}/undelete`, auth(frank)), 403, 'FORBIDDEN');
     expectProblem(await api('POST', `/api/v1/agents/${victim.id}/undelete`, auth(user(otherOrg, 'root', { admin: true }))), 404, 'NOT_FOUND');
-    expect((await get(alice, victim.id)).body.status).toBe('deleted');
+    expect((await getAgent(alice, victim.id)).body.status).toBe('deleted');
   });
 
   it('lets managers (direct grant, group grant, org admin) through the canManage routes', async () => {
@@ -389,7 +366,7 @@ describe('access: the guard on every agent route', () => {
     expect(restored.body).toMatchObject({ description: null, hasUnpublishedChanges: false, canManage: true });
 
     const admin = user(org, 'root', { admin: true });
-    const renamed = await patch(admin, agent.id, { name: 'Renamed by admin' });
+    const renamed = await patchAgent(admin, agent.id, { name: 'Renamed by admin' });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'Renamed by admin', canUse: true, canManage: true });
     const deployed = await api('POST', `/api/v1/agents/${agent.id}/deploy`, auth(erin));
@@ -404,19 +381,19 @@ describe('access: the guard on every agent route', () => {
 });
 
 describe('access: the lock-out rule', () => {
-  const org = newOrg();
+  const org = freshOrg();
   const alice = user(org, 'alice');
   const carol = user(org, 'carol');
   const erin = user(org, 'erin', { groups: ['leads'] });
   const frank = user(org, 'frank');
 
   /** PATCHes `accessConfig` together with a rename and checks that the 422 left the agent exactly as it was. */
-  async function expectLockout(who: Auth, id: number, accessConfig: unknown, query = ''): Promise<string> {
-    const before = await get(alice, id);
+  async function expectLockout(who: Auth, id: number, accessConfig: unknown, options: { updateMask?: string } = {}): Promise<string> {
+    const before = await getAgent(alice, id);
     expect(before.status).toBe(200);
-    const response = await patch(who, id, { name: 'Renamed in a rejected PATCH', description: 'nope', accessConfig }, query);
+    const response = await patchAgent(who, id, { name: 'Renamed in a rejected PATCH', description: 'nope', accessConfig }, options);
     const problem = expectProblem(response, 422, 'ACCESS_LOCKOUT');
-    const after = await get(alice, id);
+    const after = await getAgent(alice, id);
     expect(after.body).toEqual(before.body);
     expect(before.headers.get('etag')).toBe(before.body.etag);
     expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
@@ -425,70 +402,70 @@ describe('access: the lock-out rule', () => {
   }
 
   it('stops a group manager from removing the group grant that gives them access', async () => {
-    const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: 'group:leads', access: 'manage' }, { principal: 'user:bob', access: 'use' }] } });
+    const agent = await createAgent(alice, { name: 'Access agent', accessConfig: { grants: [{ principal: 'group:leads', access: 'manage' }, { principal: 'user:bob', access: 'use' }] } });
     const detail = await expectLockout(erin, agent.id, { grants: [{ principal: 'user:bob', access: 'use' }] });
     expect(detail).toContain('manage');
     expect(detail).toContain('use');
-    expect(rightsOf(await get(erin, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expect(rightsOf(await getAgent(erin, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
 
     // keeping manage another way (a direct grant) is fine
-    const ok = await patch(erin, agent.id, { accessConfig: { grants: [{ principal: 'user:erin', access: 'manage' }] } });
+    const ok = await patchAgent(erin, agent.id, { accessConfig: { grants: [{ principal: 'user:erin', access: 'manage' }] } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ canUse: true, canManage: true, accessConfig: { grants: [{ principal: 'user:erin', access: 'manage' }] } });
   });
 
   it('stops a member managing through orgAccess=manage from lowering it to use', async () => {
-    const agent = await createAgent(alice, { accessConfig: { orgAccess: 'manage' } });
+    const agent = await createAgent(alice, { name: 'Access agent', accessConfig: { orgAccess: 'manage' } });
     const detail = await expectLockout(frank, agent.id, { orgAccess: 'use' });
     expect(detail).toContain('manage');
     expect(detail).not.toMatch(/use and manage/);
-    expect(rightsOf(await get(frank, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expect(rightsOf(await getAgent(frank, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
     expect(await expectLockout(frank, agent.id, { orgAccess: 'none' })).toContain('manage');
   });
 
   it('stops a direct manager from downgrading their own grant to use', async () => {
-    const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    const agent = await createAgent(alice, { name: 'Access agent', accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
     const detail = await expectLockout(carol, agent.id, { grants: [{ principal: 'user:carol', access: 'use' }] });
     expect(detail).toContain('manage');
     expect(detail).not.toMatch(/use and manage/);
     // resetting accessConfig to its default through the updateMask is a lock-out too
-    expect(await expectLockout(carol, agent.id, undefined, '?updateMask=accessConfig')).toContain('manage');
+    expect(await expectLockout(carol, agent.id, undefined, { updateMask: 'accessConfig' })).toContain('manage');
   });
 
   it('lets the owner drop every grant and orgAccess without being locked out', async () => {
     const agent = await createAgent(alice, { accessConfig: { orgAccess: 'manage', grants: [{ principal: 'user:carol', access: 'manage' }] } });
-    const response = await patch(alice, agent.id, { accessConfig: { orgAccess: 'none', grants: [] } });
+    const response = await patchAgent(alice, agent.id, { accessConfig: { orgAccess: 'none', grants: [] } });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ canUse: true, canManage: true, accessConfig: { owner: 'user:alice', orgAccess: 'none', grants: [] } });
-    expectProblem(await get(carol, agent.id), 404, 'NOT_FOUND');
-    expectProblem(await get(frank, agent.id), 404, 'NOT_FOUND');
+    expectProblem(await getAgent(carol, agent.id), 404, 'NOT_FOUND');
+    expectProblem(await getAgent(frank, agent.id), 404, 'NOT_FOUND');
   });
 
   it('never locks out an org admin, by token or by admin API key', async () => {
     const admin = user(org, 'root', { admin: true });
     const agent = await createAgent(alice, { accessConfig: { orgAccess: 'manage', grants: [{ principal: 'user:root', access: 'manage' }] } });
-    const byAdmin = await patch(admin, agent.id, { accessConfig: { orgAccess: 'none', grants: [] } });
+    const byAdmin = await patchAgent(admin, agent.id, { accessConfig: { orgAccess: 'none', grants: [] } });
     expect(byAdmin.status).toBe(200);
     expect(byAdmin.body).toMatchObject({ canUse: true, canManage: true, accessConfig: { orgAccess: 'none', grants: [] } });
-    expect(rightsOf(await get(admin, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
+    expect(rightsOf(await getAgent(admin, agent.id))).toEqual({ status: 200, canUse: true, canManage: true });
 
-    const adminKey = await createKey(org, 'admin');
+    const adminKey = await createApiKey(org, 'admin');
     const keyed = await createAgent(alice, { accessConfig: { grants: [{ principal: `apikey:${adminKey.id}`, access: 'manage' }] } });
-    const byKey = await patch({ apiKey: adminKey.apiKey }, keyed.id, { accessConfig: { grants: [] } });
+    const byKey = await patchAgent({ apiKey: adminKey.apiKey }, keyed.id, { accessConfig: { grants: [] } });
     expect(byKey.status).toBe(200);
     expect(byKey.body).toMatchObject({ canUse: true, canManage: true, accessConfig: { grants: [] } });
   });
 
   it('stops a member API key from removing its own manage grant', async () => {
-    const key = await createKey(org, 'member');
-    const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: `apikey:${key.id}`, access: 'manage' }] } });
+    const key = await createApiKey(org, 'member');
+    const agent = await createAgent(alice, { name: 'Access agent', accessConfig: { grants: [{ principal: `apikey:${key.id}`, access: 'manage' }] } });
     expect(await expectLockout({ apiKey: key.apiKey }, agent.id, { grants: [] })).toContain('manage');
   });
 });
 
 describe('access: the agent list', () => {
-  const org = newOrg();
-  const otherOrg = newOrg();
+  const org = freshOrg();
+  const otherOrg = freshOrg();
   const alice = user(org, 'alice');
   const bob = user(org, 'bob');
   let key: { id: string; apiKey: string };
@@ -497,7 +474,7 @@ describe('access: the agent list', () => {
   const desc = (...names: string[]) => names.map((n) => ids[n]).sort((a, b) => b - a);
 
   beforeAll(async () => {
-    [key, adminKey] = await Promise.all([createKey(org, 'member'), createKey(org, 'admin')]);
+    [key, adminKey] = await Promise.all([createApiKey(org, 'member'), createApiKey(org, 'admin')]);
     const make = async (name: string, who: Auth, accessConfig: Record<string, unknown> = {}) => {
       ids[name] = (await createAgent(who, { name, accessConfig })).id;
     };
@@ -546,14 +523,14 @@ describe('access: the agent list', () => {
 
   it('follows access changes at once', async () => {
     const carol = user(org, 'carol');
-    const granted = await patch(bob, ids['a7-bob-private'], { accessConfig: { grants: [{ principal: 'user:carol', access: 'use' }] } });
+    const granted = await patchAgent(bob, ids['a7-bob-private'], { accessConfig: { grants: [{ principal: 'user:carol', access: 'use' }] } });
     expect(granted.status).toBe(200);
     expect(await listIds(carol)).toEqual(desc('a2-org-use', 'a3-org-manage', 'a4-carol-grant', 'a7-bob-private'));
-    expect(rightsOf(await get(carol, ids['a7-bob-private']))).toEqual({ status: 200, canUse: true, canManage: false });
+    expect(rightsOf(await getAgent(carol, ids['a7-bob-private']))).toEqual({ status: 200, canUse: true, canManage: false });
 
-    const revoked = await patch(bob, ids['a7-bob-private'], { accessConfig: { grants: [] } });
+    const revoked = await patchAgent(bob, ids['a7-bob-private'], { accessConfig: { grants: [] } });
     expect(revoked.status).toBe(200);
     expect(await listIds(carol)).toEqual(desc('a2-org-use', 'a3-org-manage', 'a4-carol-grant'));
-    expectProblem(await get(carol, ids['a7-bob-private']), 404, 'NOT_FOUND');
+    expectProblem(await getAgent(carol, ids['a7-bob-private']), 404, 'NOT_FOUND');
   });
 });

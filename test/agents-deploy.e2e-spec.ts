@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { tokenFor } from './support/tokens';
 import { AGENTS, createAgent, deploy, deployableWorkflow, deployed, errorFields, getAgent, patched, scheduleTrigger } from './support/agents';
@@ -309,16 +309,12 @@ describe('variation history, one variation, restore', () => {
   it('keeps newest-first order and exact pages when the variation sequence crosses a power of ten', async () => {
     // Move the (global, forward-only) variation sequence to just below the next power of ten, so this
     // agent's variations straddle e.g. 999 → 1000. Only nextval is used: other suites are unaffected.
-    const client = new Client({ connectionString: process.env.E2E_DATABASE_URL });
-    await client.connect();
-    try {
-      const sequence = (await client.query(`SELECT pg_get_serial_sequence('variations', 'seq') AS name`)).rows[0].name;
-      const { last_value: last } = (await client.query(`SELECT last_value::bigint AS last_value FROM ${sequence}`)).rows[0];
+    await withDatabase(async (db) => {
+      const sequence = (await db.query(`SELECT pg_get_serial_sequence('variations', 'seq') AS name`)).rows[0].name;
+      const { last_value: last } = (await db.query(`SELECT last_value::bigint AS last_value FROM ${sequence}`)).rows[0];
       const boundary = 10 ** String(Number(last) + 2).length;
-      await client.query(`SELECT nextval($1) FROM generate_series(1, $2::int)`, [sequence, Math.max(0, boundary - 3 - Number(last))]);
-    } finally {
-      await client.end();
-    }
+      await db.query(`SELECT nextval($1) FROM generate_series(1, $2::int)`, [sequence, Math.max(0, boundary - 3 - Number(last))]);
+    });
     const straddling = await createAgent(token, { instructions: 's1' });
     await deployed(token, straddling.id);
     for (const n of [2, 3, 4, 5]) {

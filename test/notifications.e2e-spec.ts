@@ -1,3 +1,4 @@
+import { createAgent } from './support/agents';
 import { AppProcess, startApp } from './support/app-process';
 import { BOT_NAME } from './support/fake-slack';
 import { api, expectProblem } from './support/http';
@@ -12,11 +13,11 @@ describe('Notification config', () => {
   const owner = tokenFor({ sub: 'notif-owner' });
   const defaults = { actionTaken: true, approvalRequired: true, outcome: true, error: true, digest: false };
 
-  async function createAgent(token = owner, baseUrl?: string): Promise<{ id: number; etag: string }> {
-    const created = await api('POST', '/api/v1/agents', { token, baseUrl, body: { name: 'Daily report', type: 'task' } });
-    expect(created.status).toBe(201);
-    expect(created.body.notificationConfig).toBeNull();
-    return created.body;
+  /** Every test starts from an agent without a notification config, and checks that default on the way. */
+  async function unconfiguredAgent(): Promise<{ id: number; etag: string }> {
+    const agent = await createAgent(owner, { name: 'Daily report' });
+    expect(agent.notificationConfig).toBeNull();
+    return agent;
   }
 
   const patch = (id: number, body: unknown, baseUrl?: string) => api('PATCH', `/api/v1/agents/${id}`, { token: owner, baseUrl, body });
@@ -31,7 +32,7 @@ describe('Notification config', () => {
   }
 
   it('accepts a channel the bot is in and fills in the event defaults', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const response = await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER001' } });
     expect(response.status).toBe(200);
     expect(response.body.notificationConfig).toEqual({ slackChannelId: 'CMEMBER001', events: defaults });
@@ -39,14 +40,14 @@ describe('Notification config', () => {
   });
 
   it('keeps the toggles given and defaults only the missing ones', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const response = await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER002', events: { outcome: false, digest: true } } });
     expect(response.status).toBe(200);
     expect(response.body.notificationConfig).toEqual({ slackChannelId: 'CMEMBER002', events: { ...defaults, outcome: false, digest: true } });
   });
 
   it('changes only the toggles when the same channel is sent again', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     expect((await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER003' } })).status).toBe(200);
     const response = await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER003', events: { error: false } } });
     expect(response.status).toBe(200);
@@ -54,7 +55,7 @@ describe('Notification config', () => {
   });
 
   it('clears the config with null', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     expect((await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER004' } })).status).toBe(200);
     const response = await patch(agent.id, { notificationConfig: null });
     expect(response.status).toBe(200);
@@ -63,7 +64,7 @@ describe('Notification config', () => {
   });
 
   it('rejects a channel the bot is not in with 422, naming the bot to /invite, and writes nothing', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const before = await snapshot(agent.id);
     const problem = expectProblem(
       await patch(agent.id, { name: 'Changed', description: 'x', notificationConfig: { slackChannelId: 'CNOTMEMBER01' } }),
@@ -77,7 +78,7 @@ describe('Notification config', () => {
   });
 
   it('rejects an unknown channel with the same 422', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const before = await snapshot(agent.id);
     const problem = expectProblem(await patch(agent.id, { notificationConfig: { slackChannelId: 'CUNKNOWN01' } }), 422, 'NOTIFICATION_CHANNEL_NOT_JOINED');
     expect(problem.detail).toContain('/invite');
@@ -85,7 +86,7 @@ describe('Notification config', () => {
   });
 
   it('keeps the old channel when changing to one the bot is not in', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     expect((await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER005', events: { digest: true } } })).status).toBe(200);
     const before = await snapshot(agent.id);
     expectProblem(await patch(agent.id, { notificationConfig: { slackChannelId: 'CNOTMEMBER02' } }), 422, 'NOTIFICATION_CHANNEL_NOT_JOINED');
@@ -94,7 +95,7 @@ describe('Notification config', () => {
   });
 
   it('answers 503 with Retry-After when Slack fails, and writes nothing of the PATCH', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const before = await snapshot(agent.id);
     const response = await patch(agent.id, { name: 'Changed', description: 'x', notificationConfig: { slackChannelId: 'CFAIL0001' } });
     const problem = expectProblem(response, 503, 'SLACK_UNAVAILABLE');
@@ -104,7 +105,7 @@ describe('Notification config', () => {
   });
 
   it('answers 503 at once when Slack rate-limits, instead of waiting out Retry-After', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const before = await snapshot(agent.id);
     const started = Date.now();
     const response = await patch(agent.id, { name: 'Changed', description: 'x', notificationConfig: { slackChannelId: 'CLIMIT001' } });
@@ -116,7 +117,7 @@ describe('Notification config', () => {
   });
 
   it('rejects an unknown event with 400 naming it', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const problem = expectProblem(
       await patch(agent.id, { notificationConfig: { slackChannelId: 'CMEMBER006', events: { foo: true } } }),
       400,
@@ -127,7 +128,7 @@ describe('Notification config', () => {
   });
 
   it('rejects a channel name instead of an id with 400', async () => {
-    const agent = await createAgent();
+    const agent = await unconfiguredAgent();
     const problem = expectProblem(await patch(agent.id, { notificationConfig: { slackChannelId: '#general' } }), 400, 'VALIDATION_FAILED');
     expect(problem.errors.map((e: { field: string }) => e.field)).toContain('notificationConfig.slackChannelId');
   });

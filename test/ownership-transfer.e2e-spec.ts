@@ -1,25 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { createAgent, freshOrg } from './support/agents';
+import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { ORG_B, tokenFor } from './support/tokens';
 
-const org = `00000000-0000-4000-8000-${randomUUID().slice(-12)}`;
+const org = freshOrg();
 const alice = tokenFor({ sub: 'alice', org });
 const bob = tokenFor({ sub: 'bob', org });
 const carol = tokenFor({ sub: 'carol', org });
 const admin = tokenFor({ sub: 'root', org, admin: true });
 
-async function newAgent(token = alice, body: Record<string, unknown> = {}): Promise<{ id: number; slug: string }> {
-  const created = await api('POST', '/api/v1/agents', { token, body: { name: 'Transfer me', type: 'task', ...body } });
-  expect(created.status).toBe(201);
-  return created.body;
-}
-
 const transfer = (id: number, to: string, token = alice) => api('POST', `/api/v1/agents/${id}/ownership-transfer`, { token, body: { to } });
 
 describe('ownership transfer', () => {
   it('hands the agent to the recipient, who becomes owner; the previous owner keeps manage', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     const requested = await transfer(agent.id, 'user:bob');
     expect(requested.status).toBe(201);
     expect(requested.body.pendingOwnershipTransfer).toEqual({
@@ -51,7 +45,7 @@ describe('ownership transfer', () => {
   });
 
   it('lets the recipient decline, leaving ownership unchanged', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     await transfer(agent.id, 'user:bob');
     const declined = await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/decline`, { token: bob });
     expect(declined.status).toBe(200);
@@ -61,27 +55,27 @@ describe('ownership transfer', () => {
   });
 
   it('allows one pending transfer at a time (409) and rejects the current owner as recipient (422)', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     expectProblem(await transfer(agent.id, 'user:alice'), 422, 'UNPROCESSABLE');
     expect((await transfer(agent.id, 'user:bob')).status).toBe(201);
     expectProblem(await transfer(agent.id, 'user:carol'), 409, 'TRANSFER_PENDING');
   });
 
   it('validates the recipient', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     const problem = expectProblem(await transfer(agent.id, 'group:sales'), 400, 'VALIDATION_FAILED');
     expect(problem.errors).toEqual([expect.objectContaining({ field: 'to' })]);
   });
 
   it('is requested by the owner or an org admin only', async () => {
-    const agent = await newAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
     expectProblem(await transfer(agent.id, 'user:bob', carol), 403, 'FORBIDDEN');
     expectProblem(await transfer(agent.id, 'user:bob', bob), 404, 'NOT_FOUND');
     expect((await transfer(agent.id, 'user:bob', admin)).status).toBe(201);
   });
 
   it('is answered by the recipient only', async () => {
-    const agent = await newAgent(alice, { accessConfig: { orgAccess: 'manage' } });
+    const agent = await createAgent(alice, { accessConfig: { orgAccess: 'manage' } });
     await transfer(agent.id, 'user:bob');
     expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: carol }), 404);
     expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: alice }), 404);
@@ -89,7 +83,7 @@ describe('ownership transfer', () => {
   });
 
   it('is cancelled by the requester, owner or an admin, not by others', async () => {
-    const agent = await newAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
+    const agent = await createAgent(alice, { accessConfig: { grants: [{ principal: 'user:carol', access: 'manage' }] } });
     await transfer(agent.id, 'user:bob', admin);
     expectProblem(await api('DELETE', `/api/v1/agents/${agent.id}/ownership-transfer`, { token: carol }), 403);
     const cancelled = await api('DELETE', `/api/v1/agents/${agent.id}/ownership-transfer`, { token: alice });
@@ -100,15 +94,9 @@ describe('ownership transfer', () => {
   });
 
   it('treats an expired transfer as absent', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     const requested = await transfer(agent.id, 'user:bob');
-    const client = new Client({ connectionString: process.env.E2E_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`UPDATE ownership_transfers SET expires_at = now() - interval '1 second' WHERE id = $1`, [requested.body.pendingOwnershipTransfer.id]);
-    } finally {
-      await client.end();
-    }
+    await withDatabase((db) => db.query(`UPDATE ownership_transfers SET expires_at = now() - interval '1 second' WHERE id = $1`, [requested.body.pendingOwnershipTransfer.id]));
     expect((await api('GET', `/api/v1/agents/${agent.id}`, { token: alice })).body.pendingOwnershipTransfer).toBeUndefined();
     expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob }), 404);
     const incoming = await api('GET', '/api/v1/ownership-transfers?direction=incoming', { token: bob });
@@ -117,13 +105,13 @@ describe('ownership transfer', () => {
   });
 
   it('keeps organizations apart and needs a direction', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     expectProblem(await transfer(agent.id, 'user:bob', tokenFor({ sub: 'alice', org: ORG_B, admin: true })), 404);
     expectProblem(await api('GET', '/api/v1/ownership-transfers', { token: alice }), 400);
   });
 
   it('refuses transfers of a deleted agent', async () => {
-    const agent = await newAgent();
+    const agent = await createAgent(alice);
     await transfer(agent.id, 'user:bob');
     expect((await api('DELETE', `/api/v1/agents/${agent.id}`, { token: alice })).status).toBe(200);
     expectProblem(await api('POST', `/api/v1/agents/${agent.id}/ownership-transfer/accept`, { token: bob }), 409, 'AGENT_DELETED');

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { api, ApiResponse } from './http';
+import { auth, Caller } from './principals';
 
 export const AGENTS = '/api/v1/agents';
 
@@ -33,41 +34,41 @@ export function freshOrg(): string {
 
 export const uuid = () => randomUUID();
 
-/** Creates an agent (a deployable task unless overridden) and fails loudly if the service refuses. */
-export async function createAgent(token: string, overrides: Record<string, unknown> = {}): Promise<any> {
-  const response = await api('POST', AGENTS, { token, body: deployableTask(overrides) });
+/** Creates an agent as `who` (a deployable task unless overridden) and fails loudly if the service refuses. */
+export async function createAgent(who: Caller, overrides: Record<string, unknown> = {}): Promise<any> {
+  const response = await api('POST', AGENTS, { ...auth(who), body: deployableTask(overrides) });
   if (response.status !== 201) throw new Error(`create failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
-export function getAgent(token: string, id: number | string, view?: 'draft' | 'active'): Promise<ApiResponse> {
-  return api('GET', `${AGENTS}/${id}${view ? `?view=${view}` : ''}`, { token });
+export function getAgent(who: Caller, id: number | string, view?: 'draft' | 'active'): Promise<ApiResponse> {
+  return api('GET', `${AGENTS}/${id}${view ? `?view=${view}` : ''}`, auth(who));
 }
 
 export function patchAgent(
-  token: string,
+  who: Caller,
   id: number | string,
   body: unknown,
   options: { updateMask?: string; ifMatch?: string } = {},
 ): Promise<ApiResponse> {
   const query = options.updateMask === undefined ? '' : `?updateMask=${encodeURIComponent(options.updateMask)}`;
-  return api('PATCH', `${AGENTS}/${id}${query}`, { token, body, headers: options.ifMatch ? { 'if-match': options.ifMatch } : undefined });
+  return api('PATCH', `${AGENTS}/${id}${query}`, { ...auth(who), body, headers: options.ifMatch ? { 'if-match': options.ifMatch } : undefined });
 }
 
-export function deploy(token: string, id: number | string, ifMatch?: string): Promise<ApiResponse> {
-  return api('POST', `${AGENTS}/${id}/deploy`, { token, headers: ifMatch ? { 'if-match': ifMatch } : undefined });
+export function deploy(who: Caller, id: number | string, ifMatch?: string): Promise<ApiResponse> {
+  return api('POST', `${AGENTS}/${id}/deploy`, { ...auth(who), headers: ifMatch ? { 'if-match': ifMatch } : undefined });
 }
 
 /** Deploys and fails loudly unless it is a 200. */
-export async function deployed(token: string, id: number | string): Promise<any> {
-  const response = await deploy(token, id);
+export async function deployed(who: Caller, id: number | string): Promise<any> {
+  const response = await deploy(who, id);
   if (response.status !== 200) throw new Error(`deploy failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
 /** Patches and fails loudly unless it is a 200. */
-export async function patched(token: string, id: number | string, body: unknown, options: { updateMask?: string; ifMatch?: string } = {}): Promise<any> {
-  const response = await patchAgent(token, id, body, options);
+export async function patched(who: Caller, id: number | string, body: unknown, options: { updateMask?: string; ifMatch?: string } = {}): Promise<any> {
+  const response = await patchAgent(who, id, body, options);
   if (response.status !== 200) throw new Error(`patch failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { EmbeddedDatabase } from '../../src/infrastructure/database/embedded-database';
+import { withDatabase } from './database';
 import { freePort } from './free-port';
 
 export interface TestDatabase {
@@ -32,13 +32,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   return { url: embedded.url, stop: () => embedded.stop() };
 }
 
-async function resetSchema(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA IF EXISTS public CASCADE');
-    await client.query('CREATE SCHEMA public');
-  } finally {
-    await client.end();
-  }
+function resetSchema(url: string): Promise<void> {
+  return withDatabase(async (db) => {
+    await db.query('DROP SCHEMA IF EXISTS public CASCADE');
+    await db.query('CREATE SCHEMA public');
+  }, url);
 }

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { IfMatchCondition, parseIfMatch } from './if-match';
 
 const documentIfMatch = ApiHeader({
   name: 'If-Match',
@@ -10,13 +11,14 @@ const documentIfMatch = ApiHeader({
 });
 
 /**
- * The `If-Match` request header, documented once as optional. Nest's `@Headers('if-match')` would
- * also document a second, required `if-match` header, which Swagger UI and generated clients enforce.
+ * The parsed `If-Match` request header (undefined when absent), documented once as optional. Nest's
+ * `@Headers('if-match')` would also document a second, required `if-match` header, which Swagger UI
+ * and generated clients enforce.
  */
 export const IfMatch = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): string | undefined => {
+  (_data: unknown, context: ExecutionContext): IfMatchCondition | undefined => {
     const value = context.switchToHttp().getRequest<FastifyRequest>().headers['if-match'];
-    return typeof value === 'string' ? value : undefined;
+    return typeof value === 'string' ? parseIfMatch(value) : undefined;
   },
   [(target, key) => documentIfMatch(target, key as string | symbol, Object.getOwnPropertyDescriptor(target, key as string | symbol) as PropertyDescriptor)],
 );

@@ -1,13 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AgentsModule } from '../agents/agents.module';
-import { OwnershipTransfersController } from './ownership-transfers.controller';
-import { OwnershipTransfersRepository } from './ownership-transfers.repository';
-import { OwnershipTransfersService } from './ownership-transfers.service';
+import { AccessRepository } from './access.repository';
 
-/** Sharing rules live in domain/ (policy, lock-out, guard); this module adds ownership transfer on top of agents. */
-@Module({
-  imports: [AgentsModule],
-  controllers: [OwnershipTransfersController],
-  providers: [OwnershipTransfersRepository, OwnershipTransfersService],
-})
+/**
+ * Access as a building block under agents: the grants repository. The policy (domain/) and the guard
+ * (access.guard.ts) are plain functions that agents call inside its transactions. Ownership transfer,
+ * which works on agents, is OwnershipTransfersModule, above agents.
+ */
+@Module({ providers: [AccessRepository], exports: [AccessRepository] })
 export class AccessModule {}

@@ -1,17 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
+import { EtagInterceptor } from '../../common/http/etag.interceptor';
 import { ApiAgentIdParam } from '../../common/swagger/api-path-params.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { AgentRefPipe } from '../agents/agent-ref.pipe';
+import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { EtagInterceptor } from '../agents/etag.interceptor';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
 import { OwnershipTransferListDto, OwnershipTransfersQueryDto, RequestOwnershipTransferDto } from './dto/ownership-transfer.dto';
 import { OwnershipTransfersService } from './ownership-transfers.service';
+import { AGENT_ROUTE_PROBLEMS } from '../agents/agent-route-problems';
 
 const E = ErrorCode;
-const COMMON = [E.UNAUTHENTICATED, E.NOT_FOUND, E.DATABASE_UNAVAILABLE] as const;
 
 @ApiTags('Ownership transfer')
 @UseInterceptors(EtagInterceptor)
@@ -26,9 +28,13 @@ export class OwnershipTransfersController {
     description: 'The owner or an org admin offers the agent to a user, who accepts or declines. One pending transfer at a time; it expires after 7 days.',
   })
   @ApiCreatedResponse({ type: AgentResponseDto })
-  @ApiProblems(...COMMON, E.VALIDATION_FAILED, E.FORBIDDEN, E.AGENT_DELETED, E.TRANSFER_PENDING, E.UNPROCESSABLE)
-  requestOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() dto: RequestOwnershipTransferDto): Promise<AgentResponseDto> {
-    return this.transfers.request(principal, id, dto.to);
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.VALIDATION_FAILED, E.FORBIDDEN, E.AGENT_DELETED, E.TRANSFER_PENDING, E.UNPROCESSABLE)
+  requestOwnershipTransfer(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: RequestOwnershipTransferDto,
+    @Param('id', AgentRefPipe) ref: AgentRef,
+  ): Promise<AgentResponseDto> {
+    return this.transfers.request(principal, ref, dto.to);
   }
 
   @Post('agents/:id/ownership-transfer/accept')
@@ -36,9 +42,9 @@ export class OwnershipTransfersController {
   @ApiAgentIdParam()
   @ApiOperation({ summary: 'Accept an ownership transfer', description: 'The recipient becomes owner; the previous owner keeps a manage grant.' })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(...COMMON, E.AGENT_DELETED)
-  acceptOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<AgentResponseDto> {
-    return this.transfers.accept(principal, id);
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.AGENT_DELETED)
+  acceptOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentResponseDto> {
+    return this.transfers.accept(principal, ref);
   }
 
   @Post('agents/:id/ownership-transfer/decline')
@@ -46,18 +52,18 @@ export class OwnershipTransfersController {
   @ApiAgentIdParam()
   @ApiOperation({ summary: 'Decline an ownership transfer', description: 'The recipient declines; nothing changes hands.' })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(...COMMON, E.AGENT_DELETED)
-  declineOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<AgentResponseDto> {
-    return this.transfers.decline(principal, id);
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.AGENT_DELETED)
+  declineOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentResponseDto> {
+    return this.transfers.decline(principal, ref);
   }
 
   @Delete('agents/:id/ownership-transfer')
   @ApiAgentIdParam()
   @ApiOperation({ summary: 'Cancel an ownership transfer', description: 'The requester, the owner or an org admin cancels the pending transfer.' })
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(...COMMON, E.FORBIDDEN, E.AGENT_DELETED)
-  cancelOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<AgentResponseDto> {
-    return this.transfers.cancel(principal, id);
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN, E.AGENT_DELETED)
+  cancelOwnershipTransfer(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentResponseDto> {
+    return this.transfers.cancel(principal, ref);
   }
 
   @Get('ownership-transfers')

@@ -1,22 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError } from '../../common/errors/domain-error';
-import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Principal } from '../auth/domain/principal';
 import { AgentRow } from '../agents/agent.row';
 import { accessConfigOf, AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
+import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
-import { parseAgentRef } from '../agents/domain/agent-ref';
+import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
+import { accessErrors } from './access.errors';
+import { AccessRepository } from './access.repository';
 import { evaluateAccess } from './domain/access.policy';
 import { accessAfterTransfer, isRecipient, mayCancelTransfer, mayRequestTransfer } from './domain/ownership-transfer';
 import { OwnershipTransferListDto, toOwnershipTransfer } from './dto/ownership-transfer.dto';
 import { OwnershipTransfersRepository, TransferRow } from './ownership-transfers.repository';
-
-const noTransfer = () => new DomainError(ErrorCode.NOT_FOUND, 'No pending ownership transfer of this agent concerns you.');
 
 /** Giving an agent to another user: requested by the owner or an admin, answered by the recipient. */
 @Injectable()
@@ -26,20 +25,21 @@ export class OwnershipTransfersService {
     private readonly config: AppConfig,
     private readonly gate: AgentGate,
     private readonly agents: AgentsRepository,
+    private readonly access: AccessRepository,
     private readonly transfers: OwnershipTransfersRepository,
     private readonly presenter: AgentPresenter,
   ) {}
 
-  async request(principal: Principal, segment: string, to: string): Promise<AgentResponseDto> {
+  async request(principal: Principal, ref: AgentRef, to: string): Promise<AgentResponseDto> {
     return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, segment, { level: 'use' });
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       if (!mayRequestTransfer(principal, agent.owner)) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Only the owner or an organization admin can transfer ownership.');
+        throw accessErrors.transferForbidden();
       }
-      if (to === agent.owner) throw new DomainError(ErrorCode.UNPROCESSABLE, `${to} already owns this agent.`);
+      if (to === agent.owner) throw accessErrors.alreadyOwner(to);
       await this.transfers.expireLapsed(db, agent.id);
       if (await this.transfers.findPending(db, agent.id)) {
-        throw new DomainError(ErrorCode.TRANSFER_PENDING, 'A transfer of this agent is already pending; cancel it first.');
+        throw accessErrors.transferPending();
       }
       await this.transfers.insert(db, {
         id: randomUUID(),
@@ -50,38 +50,36 @@ export class OwnershipTransfersService {
         requestedBy: principal.subject,
         ttlHours: this.config.OWNERSHIP_TRANSFER_TTL_HOURS,
       });
-      await this.agents.update(db, agent.id, {});
-      return this.presenter.presentFresh(db, agent, rights);
+      return this.presenter.present(db, await this.agents.update(db, agent.id, {}), rights);
     });
   }
 
-  async accept(principal: Principal, segment: string): Promise<AgentResponseDto> {
-    return this.answer(principal, segment, async (db, agent, transfer) => {
+  async accept(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
+    return this.answer(principal, ref, async (db, agent, transfer) => {
       const next = accessAfterTransfer(accessConfigOf(agent), transfer.to);
-      await this.agents.replaceGrants(db, agent.id, next.grants);
-      await this.agents.update(db, agent.id, { owner: next.owner });
+      await this.access.replaceGrants(db, agent.id, next.grants);
       await this.transfers.resolve(db, transfer.id, 'accepted');
+      return this.agents.update(db, agent.id, { owner: next.owner });
     });
   }
 
-  async decline(principal: Principal, segment: string): Promise<AgentResponseDto> {
-    return this.answer(principal, segment, async (db, agent, transfer) => {
+  async decline(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
+    return this.answer(principal, ref, async (db, agent, transfer) => {
       await this.transfers.resolve(db, transfer.id, 'declined');
-      await this.agents.update(db, agent.id, {});
+      return this.agents.update(db, agent.id, {});
     });
   }
 
-  async cancel(principal: Principal, segment: string): Promise<AgentResponseDto> {
+  async cancel(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
     return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, segment, { level: 'use' });
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       const transfer = await this.transfers.findPending(db, agent.id);
-      if (!transfer) throw new DomainError(ErrorCode.NOT_FOUND, 'No ownership transfer of this agent is pending.');
+      if (!transfer) throw accessErrors.noPendingTransfer();
       if (!mayCancelTransfer(principal, agent.owner, transfer)) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Only the requester, the owner or an organization admin can cancel this transfer.');
+        throw accessErrors.cancelForbidden();
       }
       await this.transfers.resolve(db, transfer.id, 'cancelled');
-      await this.agents.update(db, agent.id, {});
-      return this.presenter.presentFresh(db, agent, rights);
+      return this.presenter.present(db, await this.agents.update(db, agent.id, {}), rights);
     });
   }
 
@@ -96,18 +94,15 @@ export class OwnershipTransfersService {
    */
   private answer(
     principal: Principal,
-    segment: string,
-    apply: (db: EntityManager, agent: AgentRow, transfer: TransferRow) => Promise<void>,
+    ref: AgentRef,
+    apply: (db: EntityManager, agent: AgentRow, transfer: TransferRow) => Promise<AgentRow>,
   ): Promise<AgentResponseDto> {
     return this.db.transaction(async (db) => {
-      const ref = parseAgentRef(segment);
-      const agent = ref ? await this.agents.findForUpdate(db, principal.orgId, ref) : undefined;
+      const agent = await this.agents.findForUpdate(db, principal.orgId, ref);
       const transfer = agent ? await this.transfers.findPending(db, agent.id) : undefined;
-      if (!agent || !transfer || !isRecipient(principal, transfer)) throw noTransfer();
-      if (agent.status === 'deleted') throw new DomainError(ErrorCode.AGENT_DELETED, 'The agent is deleted.');
-      await apply(db, agent, transfer);
-      const fresh = await this.agents.find(db, agent.orgId, { id: agent.id });
-      if (!fresh) throw new Error(`agent ${agent.id} vanished inside its own transaction`);
+      if (!agent || !transfer || !isRecipient(principal, transfer)) throw accessErrors.noTransferForYou();
+      if (agent.status === 'deleted') throw agentErrors.deleted('The agent is deleted.');
+      const fresh = await apply(db, agent, transfer);
       return this.presenter.present(db, fresh, evaluateAccess(principal, { orgId: fresh.orgId, accessConfig: accessConfigOf(fresh) }));
     });
   }

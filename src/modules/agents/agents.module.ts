@@ -1,18 +1,24 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
 import { NotificationsModule } from '../notifications/notifications.module';
-import { VariationsModule } from '../variations/variations.module';
-import { AgentDraftsService } from './agent-drafts.service';
+import { VariationStoreModule } from '../variations/variation-store.module';
 import { AgentGate } from './agent-gate';
 import { AgentPresenter } from './agent-presenter';
+import { AgentWriter } from './agent-writer';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 import { SubAgentsChecker } from './sub-agents.checker';
 
+/**
+ * Agents: the agent row and its use cases, on top of the building blocks (access grants, variation
+ * storage, Slack verification). Exports what the modules above it (variations, ownership transfer)
+ * build on: the row lock (gate), the write pipeline and the presenter.
+ */
 @Module({
-  imports: [VariationsModule, NotificationsModule],
+  imports: [AccessModule, VariationStoreModule, NotificationsModule],
   controllers: [AgentsController],
-  providers: [AgentsRepository, AgentGate, AgentPresenter, SubAgentsChecker, AgentsService, AgentDraftsService],
-  exports: [AgentsRepository, AgentGate, AgentPresenter],
+  providers: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, SubAgentsChecker, AgentsService],
+  exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter],
 })
 export class AgentsModule {}

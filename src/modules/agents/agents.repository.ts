@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Grant } from '../access/domain/access-config';
+import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { AgentChanges, AgentRow } from './agent.row';
+import { AgentRef } from './domain/agent-ref';
 
-const SELECT_AGENT = `
-  SELECT a.id, a.uid, a.org_id AS "orgId", a.slug, a.status, a.name, a.type, a.description, a.owner,
-    a.org_access AS "orgAccess",
-    COALESCE((SELECT json_agg(json_build_object('principal', g.principal, 'access', g.access) ORDER BY g.position)
-              FROM agent_grants g WHERE g.agent_id = a.id), '[]') AS grants,
+/** Every column of an agent row, with its grants and pending transfer, for SELECT and UPDATE … RETURNING alike. */
+const AGENT_COLUMNS = `
+    a.id, a.uid, a.org_id AS "orgId", a.slug, a.status, a.name, a.type, a.description, a.owner,
+    a.org_access AS "orgAccess", ${grantsSql.jsonOf('a')} AS grants,
     a.notification_config AS "notificationConfig", a.is_schedule_active AS "isScheduleActive",
     a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
     a.draft_variation_id AS "draftVariationId", a.has_unpublished_changes AS "hasUnpublishedChanges",
@@ -16,8 +16,9 @@ const SELECT_AGENT = `
     a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.deleted_at AS "deletedAt",
     (SELECT json_build_object('id', t.id, 'from', t.from_principal, 'to', t.to_principal,
               'requestedAt', t.requested_at, 'expiresAt', t.expires_at)
-     FROM ownership_transfers t WHERE t.agent_id = a.id AND t.state = 'pending' AND t.expires_at > now()) AS "pendingOwnershipTransfer"
-  FROM agents a`;
+     FROM ownership_transfers t WHERE t.agent_id = a.id AND t.state = 'pending' AND t.expires_at > now()) AS "pendingOwnershipTransfer"`;
+
+const SELECT_AGENT = `SELECT ${AGENT_COLUMNS} FROM agents a`;
 
 const COLUMN_OF: Record<keyof AgentChanges, string> = {
   status: 'status',
@@ -35,9 +36,6 @@ const COLUMN_OF: Record<keyof AgentChanges, string> = {
   latestVersion: 'latest_version',
   deletedAt: 'deleted_at',
 };
-
-/** How a path names an agent: its numeric id or its slug. */
-export type AgentRef = { id: number } | { slug: string };
 
 export interface AgentListQuery {
   orgId: string;
@@ -113,25 +111,21 @@ export class AgentsRepository {
     return rows[0]?.id ?? null;
   }
 
-  async update(db: EntityManager, id: number, changes: AgentChanges): Promise<void> {
+  /**
+   * Applies the changes and bumps `version` (the ETag), returning the row as it now stands, so a
+   * use case answers with what it wrote without reading it again. An empty change only bumps the version.
+   */
+  async update(db: EntityManager, id: number, changes: AgentChanges): Promise<AgentRow> {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof AgentChanges, unknown][];
     const assignments = entries.map(([field], index) => `${COLUMN_OF[field]} = $${index + 2}`);
     const values = entries.map(([field, value]) => (field === 'notificationConfig' && value !== null ? JSON.stringify(value) : value));
-    await db.query(
-      `UPDATE agents SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1`,
+    const [row] = await queryRows<AgentRow>(
+      db,
+      `UPDATE agents a SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE a.id = $1 RETURNING ${AGENT_COLUMNS}`,
       [id, ...values],
     );
-  }
-
-  async replaceGrants(db: EntityManager, agentId: number, grants: Grant[]): Promise<void> {
-    await db.query(`DELETE FROM agent_grants WHERE agent_id = $1`, [agentId]);
-    if (grants.length === 0) return;
-    await db.query(
-      `INSERT INTO agent_grants (agent_id, position, principal, access)
-       SELECT $1, g.position, g.principal, g.access
-       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS g(principal, access, position)`,
-      [agentId, grants.map((g) => g.principal), grants.map((g) => g.access)],
-    );
+    if (!row) throw new Error(`agent ${id} vanished inside its own transaction`);
+    return row;
   }
 
   /** Keyset page, newest first, filtered in SQL to the agents the caller can use. */
@@ -141,7 +135,7 @@ export class AgentsRepository {
     const bind = (value: unknown) => `$${values.push(value)}`;
     if (query.visibleTo) {
       conditions.push(`(a.owner = ${bind(query.visibleTo.subject)} OR a.org_access <> 'none'
-        OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = a.id AND g.principal = ANY(${bind(query.visibleTo.principals)}::text[])))`);
+        OR ${grantsSql.grantedToAny('a', bind(query.visibleTo.principals))})`);
     }
     if (query.status) conditions.push(`a.status = ${bind(query.status)}`);
     else if (!query.showDeleted) conditions.push(`a.status <> 'deleted'`);

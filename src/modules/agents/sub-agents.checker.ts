@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '../../common/errors/domain-error';
-import { ErrorCode } from '../../common/errors/error-code';
 import { FieldError } from '../../common/errors/field-error';
 import { evaluateAccess } from '../access/domain/access.policy';
 import { Principal } from '../auth/domain/principal';
 import { findSubAgentCycle } from '../variations/domain/sub-agent-graph';
 import { SubAgentRef } from '../variations/domain/variation-content';
 import { accessConfigOf } from './agent-gate';
+import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
 
 /** Sub-agents must be other agents of the org that the caller can use, without a cycle back (422). */
@@ -38,6 +37,6 @@ export class SubAgentsChecker {
       const cycle = findSubAgentCycle(agentId, ids, (id) => subAgentsOf.get(id) ?? []);
       if (cycle) errors.push({ field: 'subAgents', message: `sub-agents would form a cycle: ${cycle.join(' → ')}` });
     }
-    if (errors.length > 0) throw new DomainError(ErrorCode.INVALID_SUB_AGENTS, 'Some sub-agents cannot be used.', errors);
+    if (errors.length > 0) throw agentErrors.invalidSubAgents(errors);
   }
 }

@@ -15,3 +15,6 @@ export interface VariationRow {
   updatedAt: Date;
   publishedAt: Date | null;
 }
+
+/** What a response shows of a variation: enough to describe it without its bookkeeping columns. */
+export type VariationView = Pick<VariationRow, 'id' | 'version' | 'state' | 'content'>;

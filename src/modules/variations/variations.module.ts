@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
-import { VariationsRepository } from './variations.repository';
+import { AgentsModule } from '../agents/agents.module';
+import { VariationStoreModule } from './variation-store.module';
+import { VariationsController } from './variations.controller';
+import { VariationsService } from './variations.service';
 
-/** Variation storage and rules; the agent use cases that change variations live in the agents module. */
-@Module({ providers: [VariationsRepository], exports: [VariationsRepository] })
+/** Deploy, diff, history, one variation and restore: on top of agents (row lock, write pipeline, presentation). */
+@Module({
+  imports: [AgentsModule, VariationStoreModule],
+  controllers: [VariationsController],
+  providers: [VariationsService],
+})
 export class VariationsModule {}

@@ -1,4 +1,5 @@
-import { AgentRef } from '../agents.repository';
+/** How a path names an agent: its numeric id or its slug. */
+export type AgentRef = { id: number } | { slug: string };
 
 const MAX_ID = 2_147_483_647;
 

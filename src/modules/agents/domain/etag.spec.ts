@@ -1,4 +1,8 @@
-import { formatEtag, ifMatchSatisfied } from './etag';
+import { parseIfMatch } from '../../../common/http/if-match';
+import { formatEtag, ifMatchSatisfied as satisfiedBy } from './etag';
+
+/** The header as a client sends it, through the parser the If-Match decorator uses. */
+const ifMatchSatisfied = (header: string | undefined, version: number) => satisfiedBy(header === undefined ? undefined : parseIfMatch(header), version);
 
 describe('formatEtag', () => {
   it('quotes the version as a strong tag', () => {

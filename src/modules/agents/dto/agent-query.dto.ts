@@ -36,13 +36,6 @@ export class UpdateAgentQueryDto {
   @IsOptional() @IsString() @MaxLength(1000) updateMask?: string;
 }
 
-export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) pageSize?: number;
-
-  @ApiPropertyOptional({ description: 'The nextPageToken of the previous page.' }) @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
-}
-
 @ApiSchema({ name: 'ToggleScheduleRequest' })
 export class ToggleAgentDto {
   @ApiPropertyOptional({ description: 'Set the schedule on or off; omit to flip it.', example: true })

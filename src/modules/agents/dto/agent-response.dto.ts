@@ -1,6 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { schemaRef } from '../../../common/swagger/schema-ref';
-import { GrantDto, ToolRefDto, SubAgentRefDto, VoiceDto, WorkflowStructureDto } from './agent-fields.dto';
+import { VariationPayloadDto } from '../../variations/dto/variation-response.dto';
+import { GrantDto } from './agent-fields.dto';
 
 @ApiSchema({ name: 'AccessConfig' })
 export class AccessConfigDto {
@@ -16,25 +17,6 @@ export class NotificationEventsDto {
   @ApiProperty() outcome!: boolean;
   @ApiProperty() error!: boolean;
   @ApiProperty() digest!: boolean;
-}
-
-@ApiSchema({ name: 'Variation' })
-export class VariationPayloadDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: 'integer', example: 3, description: 'Null while the variation is a draft.' }) version!: number | null;
-  @ApiProperty({ enum: ['draft', 'published', 'superseded'] }) state!: 'draft' | 'published' | 'superseded';
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } })
-  trigger!: Record<string, unknown> | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) agentSelection!: Record<string, unknown> | null;
-  @ApiProperty({ type: WorkflowStructureDto }) workflowStructure!: WorkflowStructureDto;
-  @ApiProperty({ nullable: true, type: String }) instructions!: string | null;
-  @ApiProperty({ nullable: true, type: String }) role!: string | null;
-  @ApiProperty({ nullable: true, type: String }) language!: string | null;
-  @ApiProperty({ nullable: true, type: String }) specialInstructions!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) modelId!: string | null;
-  @ApiProperty({ type: VoiceDto }) voice!: VoiceDto;
-  @ApiProperty({ type: [ToolRefDto] }) tools!: ToolRefDto[];
-  @ApiProperty({ type: [SubAgentRefDto] }) subAgents!: SubAgentRefDto[];
 }
 
 @ApiSchema({ name: 'PendingOwnershipTransfer' })
@@ -88,59 +70,4 @@ export class AgentResponseDto {
 export class AgentListResponseDto {
   @ApiProperty({ type: [AgentResponseDto] }) agents!: AgentResponseDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Pass it as `pageToken` for the next page; null on the last page.', example: null }) nextPageToken!: string | null;
-}
-
-/** Any JSON value, null included, in OpenAPI 3.0 terms (its `nullable` needs a `type` beside it). */
-const ANY_JSON = [
-  { type: 'string', nullable: true },
-  { type: 'number' },
-  { type: 'boolean' },
-  { type: 'object', additionalProperties: true },
-  { type: 'array', items: {} },
-];
-
-@ApiSchema({ name: 'FieldChange' })
-export class FieldChangeDto {
-  @ApiProperty({ example: 'instructions' }) field!: string;
-  @ApiProperty({ description: 'The deployed value (null when nothing is deployed).', anyOf: ANY_JSON, example: 'You are a reporting agent.' })
-  active!: unknown;
-  @ApiProperty({ description: 'The value deploy would publish.', anyOf: ANY_JSON, example: "You are a reporting agent. Summarise yesterday's sales by region." })
-  draft!: unknown;
-}
-
-@ApiSchema({ name: 'AgentDiff' })
-export class AgentDiffResponseDto {
-  @ApiProperty() hasUnpublishedChanges!: boolean;
-  @ApiProperty({ nullable: true, type: 'integer', example: 3 }) activeVersion!: number | null;
-  @ApiProperty({ type: [FieldChangeDto] }) changes!: FieldChangeDto[];
-}
-
-@ApiSchema({ name: 'VariationSummary' })
-export class VariationSummaryDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: 'integer', example: 3 }) version!: number | null;
-  @ApiProperty({ enum: ['draft', 'published', 'superseded'] }) state!: 'draft' | 'published' | 'superseded';
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
-  @ApiProperty() createdBy!: string;
-  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
-}
-
-@ApiSchema({ name: 'VariationList' })
-export class VariationListResponseDto {
-  @ApiProperty({ type: [VariationSummaryDto] }) variations!: VariationSummaryDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass it as `pageToken` for the next page; null on the last page.', example: null }) nextPageToken!: string | null;
-}
-
-@ApiSchema({ name: 'VariationDetail' })
-export class VariationDetailDto extends VariationPayloadDto {
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
-  @ApiProperty({ nullable: true, type: String }) description!: string | null;
-  @ApiProperty() createdBy!: string;
-  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
 }

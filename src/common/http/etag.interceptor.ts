@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import type { FastifyReply } from 'fastify';
 import { Observable, tap } from 'rxjs';
 
-/** Mirrors a single-agent response's `etag` field into the ETag header, so both always agree. */
+/** Mirrors a response's `etag` field (a single agent's) into the ETag header, so both always agree. */
 @Injectable()
 export class EtagInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { AccessModule } from './access.module';
+import { OwnershipTransfersController } from './ownership-transfers.controller';
+import { OwnershipTransfersRepository } from './ownership-transfers.repository';
+import { OwnershipTransfersService } from './ownership-transfers.service';
+
+/** Handing an agent to another user: on top of agents (their row lock and presentation) and access (grants). */
+@Module({
+  imports: [AgentsModule, AccessModule],
+  controllers: [OwnershipTransfersController],
+  providers: [OwnershipTransfersRepository, OwnershipTransfersService],
+})
+export class OwnershipTransfersModule {}

@@ -1,0 +1,155 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { validationFailed } from '../../common/errors/domain-error';
+import { guardAccessConfigEdit } from '../access/access.guard';
+import { AccessRepository } from '../access/access.repository';
+import { Principal } from '../auth/domain/principal';
+import { channelNeedsVerification, NotificationConfig } from '../notifications/domain/notification-config';
+import { NotificationsService } from '../notifications/notifications.service';
+import { canonicalJson, contentHash } from '../variations/domain/content-hash';
+import { VariationContent } from '../variations/domain/variation-content';
+import { VariationsRepository } from '../variations/variations.repository';
+import { VariationView } from '../variations/variation.row';
+import { AgentChanges, AgentRow } from './agent.row';
+import { accessConfigOf } from './agent-gate';
+import { agentErrors } from './agents.errors';
+import { AgentsRepository } from './agents.repository';
+import { AgentWrite, AgentWritePlan, newAgentBase, NotificationWrite, planAgentWrite, planNotificationWrite } from './domain/agent-write';
+import { makeSlug } from './domain/slug';
+import { SubAgentsChecker } from './sub-agents.checker';
+
+const SLUG_ATTEMPTS = 8;
+
+/** An agent as a write left it, with the variation its response shows. */
+export interface WrittenAgent {
+  agent: AgentRow;
+  viewed: VariationView;
+}
+
+/**
+ * The one write pipeline for an agent's fields (create, PATCH, restore, and later the compatibility
+ * routes): the request is planned as a pure function (domain/agent-write.ts) against what the locked
+ * row holds, the checks that need the database run, then everything is written in the caller's transaction.
+ */
+@Injectable()
+export class AgentWriter {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly variations: VariationsRepository,
+    private readonly access: AccessRepository,
+    private readonly subAgents: SubAgentsChecker,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  /**
+   * Validates the notification part and asks Slack about a new channel. Call it before the
+   * transaction, so no row lock or pooled connection waits on Slack. `currentConfig` loads the
+   * agent's config only when a channel is written: a channel it already has was verified when set.
+   */
+  async verifyNotification(write: AgentWrite, currentConfig: () => Promise<NotificationConfig | null> = async () => null): Promise<NotificationWrite> {
+    const notification = planNotificationWrite(write);
+    if ('errors' in notification) throw validationFailed(notification.errors);
+    if (notification.written && notification.config && channelNeedsVerification(await currentConfig(), notification.config)) {
+      await this.notifications.verifyChannel(notification.config.slackChannelId);
+    }
+    return notification;
+  }
+
+  /** A create request planned onto a new agent's defaults; pure, so it runs before Slack is asked. */
+  planCreate(principal: Principal, write: AgentWrite): AgentWritePlan {
+    const base = newAgentBase(principal.subject, write.body);
+    if ('errors' in base) throw validationFailed(base.errors);
+    const plan = planAgentWrite(base, write);
+    if ('errors' in plan) throw validationFailed(plan.errors);
+    return plan;
+  }
+
+  /** Creates the planned agent (status draft, one draft variation) inside the caller's transaction. */
+  async create(db: EntityManager, principal: Principal, { next, content }: AgentWritePlan): Promise<WrittenAgent> {
+    await this.subAgents.check(db, principal, null, content.subAgents);
+
+    const draftVariationId = randomUUID();
+    let id: number | null = null;
+    for (let attempt = 0; attempt < SLUG_ATTEMPTS && id === null; attempt++) {
+      id = await this.agents.insert(db, {
+        uid: randomUUID(),
+        orgId: principal.orgId,
+        slug: makeSlug(content.name),
+        name: content.name,
+        type: content.type,
+        description: content.description,
+        owner: principal.subject,
+        orgAccess: next.accessConfig.orgAccess,
+        notificationConfig: next.notificationConfig,
+        draftVariationId,
+        createdBy: principal.subject,
+      });
+    }
+    if (id === null) throw agentErrors.slugsExhausted();
+    await this.variations.insertDraft(db, { id: draftVariationId, agentId: id, content, contentHash: contentHash(content), createdBy: principal.subject });
+    await this.access.replaceGrants(db, id, next.accessConfig.grants);
+    const agent = await this.agents.find(db, principal.orgId, { id });
+    if (!agent) throw new Error(`agent ${id} vanished inside its own transaction`);
+    return { agent, viewed: { id: draftVariationId, version: null, state: 'draft', content } };
+  }
+
+  /**
+   * Writes into the agent the caller has locked: content into the draft (made from the active
+   * variation when none is pending), accessConfig through the access guard, and the notification
+   * config that `verifyNotification` returned before the transaction.
+   */
+  async update(db: EntityManager, principal: Principal, agent: AgentRow, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
+    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+    const shown = draft ?? active;
+    if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
+    const accessConfig = accessConfigOf(agent);
+    const plan = planAgentWrite({ ...shown.content, accessConfig, notificationConfig: agent.notificationConfig }, write);
+    if ('errors' in plan) throw validationFailed(plan.errors);
+    const { next, written, content } = plan;
+    if (written.includes('subAgents')) await this.subAgents.check(db, principal, agent.id, content.subAgents);
+    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, { orgId: agent.orgId, accessConfig }, next.accessConfig);
+
+    const { changes, viewed } = await this.saveDraftContent(db, principal, agent, content, shown, active);
+    if (written.includes('accessConfig')) {
+      changes.orgAccess = next.accessConfig.orgAccess;
+      if (canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants)) await this.access.replaceGrants(db, agent.id, next.accessConfig.grants);
+    }
+    // The config written is the one verifyNotification checked with Slack before the transaction.
+    if (verified.written) changes.notificationConfig = verified.config;
+    return { agent: await this.agents.update(db, agent.id, changes), viewed };
+  }
+
+  /**
+   * Writes content into the draft (creating it from the active variation when none is pending) and
+   * returns the agent columns that mirror it. Content equal to what is shown creates no draft.
+   */
+  private async saveDraftContent(
+    db: EntityManager,
+    principal: Principal,
+    agent: AgentRow,
+    content: VariationContent,
+    shown: VariationView,
+    active: (VariationView & { contentHash: string }) | undefined,
+  ): Promise<{ changes: AgentChanges; viewed: VariationView }> {
+    const hash = contentHash(content);
+    let draftVariationId = agent.draftVariationId;
+    if (draftVariationId) {
+      if (hash !== contentHash(shown.content)) await this.variations.updateDraft(db, draftVariationId, content, hash);
+    } else if (hash !== active?.contentHash) {
+      draftVariationId = randomUUID();
+      await this.variations.insertDraft(db, { id: draftVariationId, agentId: agent.id, content, contentHash: hash, createdBy: principal.subject });
+    }
+    const viewed: VariationView = draftVariationId ? { id: draftVariationId, version: null, state: 'draft', content } : shown;
+    return {
+      changes: {
+        name: content.name,
+        type: content.type,
+        description: content.description,
+        draftVariationId,
+        hasUnpublishedChanges: draftVariationId !== null && hash !== active?.contentHash,
+      },
+      viewed,
+    };
+  }
+}

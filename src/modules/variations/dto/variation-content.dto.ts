@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
+import { OptionalNullable } from '../../../common/validation/presence.decorators';
+
+/** The JSON size limit of free-form objects inside a variation (node config, tool config, conditions). */
+export const JSON_OBJECT_LIMIT = 64 * 1024;
+
+@ApiSchema({ name: 'Position' })
+export class PositionDto {
+  @ApiProperty({ example: 120 }) @IsNumber() x!: number;
+  @ApiProperty({ example: 80 }) @IsNumber() y!: number;
+}
+
+@ApiSchema({ name: 'WorkflowNode' })
+export class WorkflowNodeDto {
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch' }) @IsString() @Length(1, 200) id!: string;
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'http' }) @IsString() @Length(1, 100) type!: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Fetch sales' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) config?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: PositionDto }) @IsOptional() @ValidateNested() @Type(() => PositionDto) position?: PositionDto;
+}
+
+@ApiSchema({ name: 'WorkflowEdge', description: 'An edge between two nodes of the same workflow.' })
+export class WorkflowEdgeDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'fetch-to-report' }) @IsOptional() @IsString() @Length(1, 200) id?: string;
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch', description: 'A node id.' }) @IsString() @Length(1, 200) source!: string;
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'fetch', description: 'A node id.' }) @IsString() @Length(1, 200) target!: string;
+  @ApiPropertyOptional({ description: 'Opaque condition evaluated by the runtime.' }) @Allow() @MaxJsonBytes(JSON_OBJECT_LIMIT) condition?: unknown;
+}
+
+@ApiSchema({ name: 'WorkflowStructure', description: 'Node ids are unique; edges name existing nodes; no cycles.' })
+export class WorkflowStructureDto {
+  @ApiProperty({ type: [WorkflowNodeDto], maxItems: 500 }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowNodeDto) nodes!: WorkflowNodeDto[];
+  @ApiProperty({ type: [WorkflowEdgeDto], maxItems: 2000 }) @IsArray() @ValidateNested({ each: true }) @Type(() => WorkflowEdgeDto) edges!: WorkflowEdgeDto[];
+}
+
+@ApiSchema({ name: 'Voice' })
+export class VoiceDto {
+  @ApiProperty({ example: false }) @IsBoolean() enabled!: boolean;
+  @ApiPropertyOptional({ type: String, enum: ['pipeline', 'sts', 'hybrid', null], nullable: true, example: null })
+  @OptionalNullable() @IsIn(['pipeline', 'sts', 'hybrid']) pipelineMode?: 'pipeline' | 'sts' | 'hybrid' | null;
+}
+
+@ApiSchema({ name: 'ToolRef' })
+export class ToolRefDto {
+  @ApiProperty({ format: 'uuid', example: '8f0e2c4a-1b3d-4e5f-9a7b-6c5d4e3f2a1b' }) @IsUUID() toolId!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) config?: Record<string, unknown>;
+}
+
+@ApiSchema({ name: 'SubAgentRef' })
+export class SubAgentRefDto {
+  @ApiProperty({ type: 'integer', minimum: 1, example: 7, description: 'The numeric id of another agent of the org that you can use.' }) @IsInt() @Min(1) agentId!: number;
+}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { VariationsRepository } from './variations.repository';
+
+/**
+ * The variations table, as a building block under agents: an agent's create, read and PATCH store and
+ * show its variations. The variation routes and use cases (VariationsModule) sit above agents.
+ */
+@Module({ providers: [VariationsRepository], exports: [VariationsRepository] })
+export class VariationStoreModule {}

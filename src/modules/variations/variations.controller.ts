@@ -1,0 +1,91 @@
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/errors/error-code';
+import { EtagInterceptor } from '../../common/http/etag.interceptor';
+import { IfMatchCondition } from '../../common/http/if-match';
+import { IfMatch } from '../../common/http/if-match.decorator';
+import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { ApiAgentIdParam, ApiVariationIdParam } from '../../common/swagger/api-path-params.decorator';
+import { ApiProblems } from '../../common/swagger/api-problems.decorator';
+import { AgentRefPipe } from '../agents/agent-ref.pipe';
+import { AgentRef } from '../agents/domain/agent-ref';
+import { AgentResponseDto } from '../agents/dto/agent-response.dto';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/domain/principal';
+import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from './dto/variation-response.dto';
+import { VariationsService } from './variations.service';
+import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from '../agents/agent-route-problems';
+
+const E = ErrorCode;
+
+/** An agent's versions: deploy, diff, history, one variation, restore. */
+@ApiTags('Agents')
+@UseInterceptors(EtagInterceptor)
+@Controller('api/v1/agents')
+export class VariationsController {
+  constructor(private readonly variations: VariationsService) {}
+
+  @Post(':id/deploy')
+  @HttpCode(200)
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Deploy the draft',
+    description: 'Publishes the draft as the next version and makes it active. With nothing to publish it is a no-op that answers 200 and the agent unchanged.',
+  })
+  @ApiOkResponse({ type: AgentResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.NOT_RUNNABLE)
+  deployAgent(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef, @IfMatch() ifMatch?: IfMatchCondition): Promise<AgentResponseDto> {
+    return this.variations.deploy(principal, ref, ifMatch);
+  }
+
+  @Get(':id/diff')
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'Compare draft and active', description: 'Field by field, what deploy would publish.' })
+  @ApiOkResponse({ type: AgentDiffResponseDto })
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN)
+  getAgentDiff(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentDiffResponseDto> {
+    return this.variations.diff(principal, ref);
+  }
+
+  @Get(':id/variations')
+  @ApiAgentIdParam()
+  @ApiOperation({ summary: 'List variations', description: "The agent's variation history, newest first, in keyset pages." })
+  @ApiOkResponse({ type: VariationListResponseDto })
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN, E.VALIDATION_FAILED)
+  listAgentVariations(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto, @Param('id', AgentRefPipe) ref: AgentRef): Promise<VariationListResponseDto> {
+    return this.variations.history(principal, ref, query.pageSize, query.pageToken);
+  }
+
+  @Get(':id/variations/:variationId')
+  @ApiAgentIdParam()
+  @ApiVariationIdParam()
+  @ApiOperation({ summary: 'Get a variation', description: 'One variation of the agent, whole.' })
+  @ApiOkResponse({ type: VariationDetailDto })
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN, E.MALFORMED_REQUEST)
+  getAgentVariation(
+    @CurrentPrincipal() principal: Principal,
+    @Param('variationId', new ParseUUIDPipe()) variationId: string,
+    @Param('id', AgentRefPipe) ref: AgentRef,
+  ): Promise<VariationDetailDto> {
+    return this.variations.variation(principal, ref, variationId);
+  }
+
+  @Post(':id/variations/:variationId/restore')
+  @HttpCode(200)
+  @ApiAgentIdParam()
+  @ApiVariationIdParam()
+  @ApiOperation({
+    summary: 'Restore a variation into the draft',
+    description: "Copies that variation's content into the draft. A rollback is restore, then deploy.",
+  })
+  @ApiOkResponse({ type: AgentResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.MALFORMED_REQUEST, E.INVALID_SUB_AGENTS)
+  restoreAgentVariation(
+    @CurrentPrincipal() principal: Principal,
+    @Param('variationId', new ParseUUIDPipe()) variationId: string,
+    @Param('id', AgentRefPipe) ref: AgentRef,
+    @IfMatch() ifMatch?: IfMatchCondition,
+  ): Promise<AgentResponseDto> {
+    return this.variations.restore(principal, ref, variationId, ifMatch);
+  }
+}

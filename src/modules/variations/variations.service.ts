@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { IfMatchCondition } from '../../common/http/if-match';
+import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
+import { Principal } from '../auth/domain/principal';
+import { AgentGate } from '../agents/agent-gate';
+import { AgentPresenter } from '../agents/agent-presenter';
+import { toAgentResponse } from '../agents/agent-response.mapper';
+import { AgentWriter } from '../agents/agent-writer';
+import { AgentsRepository } from '../agents/agents.repository';
+import { NO_NOTIFICATION_CHANGE, restoreWrite } from '../agents/domain/agent-write';
+import { AgentRef } from '../agents/domain/agent-ref';
+import { AgentResponseDto } from '../agents/dto/agent-response.dto';
+import { runnabilityProblems } from './domain/runnability';
+import { isScheduleTrigger, nextRunAt } from './domain/schedule-trigger';
+import { diffContent } from './domain/variation-diff';
+import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from './dto/variation-response.dto';
+import { toVariationDetail, toVariationSummary } from './variation-response.mapper';
+import { variationErrors } from './variations.errors';
+import { VariationsRepository } from './variations.repository';
+
+/** An agent's versions: publish the draft, compare it with what is live, browse history, restore. */
+@Injectable()
+export class VariationsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly gate: AgentGate,
+    private readonly agents: AgentsRepository,
+    private readonly variations: VariationsRepository,
+    private readonly presenter: AgentPresenter,
+    private readonly writer: AgentWriter,
+  ) {}
+
+  async deploy(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+      if (!draft || (active && active.contentHash === draft.contentHash)) return this.presenter.present(db, agent, rights);
+
+      const problems = runnabilityProblems(draft.content);
+      if (problems.length > 0) throw variationErrors.notRunnable(problems);
+
+      const version = agent.latestVersion + 1;
+      await this.variations.publish(db, draft.id, version, active?.id ?? null);
+      const trigger = draft.content.trigger;
+      const scheduled = isScheduleTrigger(trigger);
+      // The first deploy of a schedule turns it on; later deploys keep the user's choice.
+      const wasScheduled = active !== undefined && isScheduleTrigger(active.content.trigger);
+      const scheduleOn = scheduled && (agent.isScheduleActive || !wasScheduled);
+      const updated = await this.agents.update(db, agent.id, {
+        status: 'active',
+        activeVariationId: draft.id,
+        draftVariationId: null,
+        latestVersion: version,
+        hasUnpublishedChanges: false,
+        isScheduleActive: scheduleOn,
+        nextRunAt: scheduleOn && scheduled ? nextRunAt(trigger, new Date()) : null,
+      });
+      return toAgentResponse(updated, rights, { id: draft.id, version, state: 'published', content: draft.content });
+    });
+  }
+
+  async diff(principal: Principal, ref: AgentRef): Promise<AgentDiffResponseDto> {
+    const db = this.db.manager;
+    const { agent } = await this.gate.read(db, principal, ref, 'manage');
+    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+    return {
+      hasUnpublishedChanges: agent.hasUnpublishedChanges,
+      activeVersion: active?.version ?? null,
+      changes: draft ? diffContent(active?.content ?? null, draft.content) : [],
+    };
+  }
+
+  async history(principal: Principal, ref: AgentRef, pageSize = 50, pageToken?: string): Promise<VariationListResponseDto> {
+    const db = this.db.manager;
+    const { agent } = await this.gate.read(db, principal, ref, 'manage');
+    const rows = await this.variations.listHistory(db, agent.id, pageSize + 1, pageCursor(pageToken, 'text'));
+    const { items, nextPageToken } = keysetPage(rows, pageSize, (variation) => variation.seq);
+    return { variations: items.map(toVariationSummary), nextPageToken };
+  }
+
+  async variation(principal: Principal, ref: AgentRef, variationId: string): Promise<VariationDetailDto> {
+    const db = this.db.manager;
+    const { agent } = await this.gate.read(db, principal, ref, 'manage');
+    const variation = await this.variations.find(db, agent.id, variationId);
+    if (!variation) throw variationErrors.notFound();
+    return toVariationDetail(variation);
+  }
+
+  /** Copies a variation's content into the draft, through the same write pipeline as a PATCH. */
+  async restore(principal: Principal, ref: AgentRef, variationId: string, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      const source = await this.variations.find(db, agent.id, variationId);
+      if (!source) throw variationErrors.notFound();
+      const written = await this.writer.update(db, principal, agent, restoreWrite(source.content), NO_NOTIFICATION_CHANGE);
+      return toAgentResponse(written.agent, rights, written.viewed);
+    });
+  }
+}
