@@ -16,6 +16,7 @@ const { values } = parseArgs({ options: { agents: { type: 'string', default: '10
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+const RUNTIMES = 8;
 const SECRET = 'benchmark-secret-that-is-long-enough-for-hs256';
 const ORG = '00000000-0000-4000-8000-00000000be4c';
 
@@ -33,16 +34,43 @@ const base = `http://127.0.0.1:${port}`;
 const owner = token('bench-owner');
 const member = token('bench-member', { groups: ['sales'] });
 
-async function call(method, path, body, auth = owner) {
-  const response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+async function call(method, path, body, auth = owner, apiKey) {
+  const credentials = apiKey ? { 'x-api-key': apiKey } : { authorization: `Bearer ${auth}` };
+  const response = await fetch(`${base}${path}`, { method, headers: { ...credentials, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  if (response.status === 204) return undefined;
   const json = await response.json();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
 }
 
+/**
+ * RUNTIMES loops for SECONDS, each: queue a run (not timed), then claim → started → outcome (timed).
+ * Returns completed round trips per second and the round trip's p50/p99.
+ */
+async function runtimeRoundTrips(agentId, apiKey) {
+  const deadline = Date.now() + SECONDS * 1000;
+  const latencies = [];
+  const runtime = async () => {
+    while (Date.now() < deadline) {
+      await call('POST', `/api/v1/agents/${agentId}/runs`, { input: { n: latencies.length } });
+      const began = performance.now();
+      const claimed = await call('POST', '/api/v1/runtime/claim', { waitSeconds: 0 }, undefined, apiKey);
+      if (!claimed) continue;
+      await call('POST', `/api/v1/runs/${claimed.run.id}/events`, { type: 'started' }, undefined, apiKey);
+      await call('POST', `/api/v1/runs/${claimed.run.id}/events`, { type: 'outcome', output: claimed.run.input }, undefined, apiKey);
+      latencies.push(performance.now() - began);
+    }
+  };
+  await Promise.all(Array.from({ length: RUNTIMES }, runtime));
+  latencies.sort((a, b) => a - b);
+  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
+  return { endpoint: `claim → started → outcome (${RUNTIMES} runtimes)`, 'req/s': Math.round(latencies.length / SECONDS), 'p50 ms': at(0.5), 'p99 ms': at(0.99), errors: 0 };
+}
+
 function run(title, options) {
+  const credentials = options.apiKey ? { 'x-api-key': options.apiKey } : { authorization: `Bearer ${options.auth ?? owner}` };
   return new Promise((resolve, reject) => {
-    autocannon({ url: `${base}${options.path}`, method: options.method ?? 'GET', connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${options.auth ?? owner}`, 'content-type': 'application/json' }, body: options.body && JSON.stringify(options.body) }, (error, result) => {
+    autocannon({ url: `${base}${options.path}`, method: options.method ?? 'GET', connections: CONNECTIONS, duration: SECONDS, headers: { ...credentials, 'content-type': 'application/json' }, body: options.body && JSON.stringify(options.body) }, (error, result) => {
       if (error) return reject(error);
       const bad = result.non2xx + result.errors;
       resolve({ endpoint: title, 'req/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: bad });
@@ -80,6 +108,15 @@ try {
   results.push(await run('GET /agents?q=Agent 99', { path: '/api/v1/agents?q=Agent%2099' }));
   results.push(await run('PATCH, 1 version', { method: 'PATCH', path: `/api/v1/agents/${fresh}`, body: { role: 'Analyst' } }));
   results.push(await run('PATCH, 100 versions', { method: 'PATCH', path: `/api/v1/agents/${historied}`, body: { role: 'Analyst' } }));
+
+  const admin = token('bench-admin', { org_role: 'org:admin' });
+  const { key: runtimeKey } = await call('POST', '/api/v1/api-keys', { name: 'bench runtime', role: 'runtime' }, admin);
+  await call('POST', `/api/v1/agents/${fresh}/deploy`);
+  results.push(await runtimeRoundTrips(fresh, runtimeKey));
+  await call('POST', `/api/v1/agents/${fresh}/runs`, { input: 'events' });
+  const held = await call('POST', '/api/v1/runtime/claim', { waitSeconds: 5 }, undefined, runtimeKey);
+  await call('POST', `/api/v1/runs/${held.run.id}/events`, { type: 'started' }, undefined, runtimeKey);
+  results.push(await run('POST /runs/{id}/events (action_taken)', { method: 'POST', path: `/api/v1/runs/${held.run.id}/events`, apiKey: runtimeKey, body: { type: 'action_taken', message: 'step' } }));
   console.table(results);
   console.log(`service RSS after the run: ${rssOf(app.pid)} MiB (${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${AGENTS} agents)`);
 } finally {

@@ -4,14 +4,16 @@ import { ProblemFilter } from './common/errors/problem.filter';
 import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
+import { JobsModule } from './infrastructure/jobs/jobs.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
 import { OwnershipTransfersModule } from './modules/access/ownership-transfers.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { RunsModule } from './modules/runs/runs.module';
 import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

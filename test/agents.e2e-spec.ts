@@ -380,7 +380,7 @@ describe('agents: list', () => {
     expect(ids(await api('GET', `${AGENTS}?showDeleted=true`, { token }))).toEqual(byIdDesc(0, 1, 2, 3, 4));
     expect(ids(await api('GET', `${AGENTS}?showDeleted=false`, { token }))).toEqual(byIdDesc(0, 1, 2, 3));
 
-    expectProblem(await api('GET', `${AGENTS}?status=paused`, { token }), 400, 'VALIDATION_FAILED');
+    expectProblem(await api('GET', `${AGENTS}?status=sleeping`, { token }), 400, 'VALIDATION_FAILED');
     expectProblem(await api('GET', `${AGENTS}?type=robot`, { token }), 400, 'VALIDATION_FAILED');
     expectProblem(await api('GET', `${AGENTS}?showDeleted=maybe`, { token }), 400, 'VALIDATION_FAILED');
     expectProblem(await api('GET', `${AGENTS}?colour=red`, { token }), 400, 'VALIDATION_FAILED');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AGENTS, freshOrg } from './support/agents';
+import { AGENTS, createAgent, deployed, freshOrg } from './support/agents';
 import { api } from './support/http';
+import { createApiKey } from './support/principals';
 import { tokenFor } from './support/tokens';
 
 type Operation = { operationId: string; parameters?: Parameter[]; responses: Record<string, any>; requestBody?: any; security?: unknown[] };
@@ -88,6 +89,25 @@ describe('the OpenAPI document', () => {
         expect(updated.body.name).toBe(body.name);
         expect(unchanged(updated.body)).toEqual(unchanged(created.body));
       }
+    }
+  });
+
+  it('has run, claim and event examples that succeed as sent, in the order a runtime sends them', async () => {
+    const org = freshOrg();
+    const token = tokenFor({ org, sub: 'openapi-runs', admin: true });
+    const runtime = await createApiKey(org, 'runtime');
+    const agent = await createAgent(token);
+    await deployed(token, agent.id);
+    for (const [name, body] of bodyExamples('startRun')) {
+      const started = await api('POST', `${AGENTS}/${agent.id}/runs`, { token, body });
+      expect({ name, status: started.status }).toEqual({ name, status: 201 });
+    }
+    const [[, claimBody]] = bodyExamples('claimRun');
+    const claimed = await api('POST', '/api/v1/runtime/claim', { apiKey: runtime.apiKey, body: claimBody });
+    expect(claimed.status).toBe(200);
+    for (const [name, body] of bodyExamples('reportRunEvent')) {
+      const reported = await api('POST', `/api/v1/runs/${claimed.body.run.id}/events`, { apiKey: runtime.apiKey, body });
+      expect({ name, status: reported.status }).toEqual({ name, status: 200 });
     }
   });
 });

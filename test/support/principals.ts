@@ -17,7 +17,7 @@ export const auth = (who: Caller): Auth => {
 export const user = (org: string, sub: string, extra: { admin?: boolean; groups?: string[] } = {}): Auth => ({ token: tokenFor({ sub, org, ...extra }) });
 
 /** An API key of `org`, made through the API by an org admin, and fails loudly if the service refuses. */
-export async function createApiKey(org: string, role: 'admin' | 'member'): Promise<{ id: string; apiKey: string }> {
+export async function createApiKey(org: string, role: 'admin' | 'member' | 'runtime'): Promise<{ id: string; apiKey: string }> {
   const created = await api('POST', '/api/v1/api-keys', { ...user(org, 'key-maker', { admin: true }), body: { name: `e2e ${role}`, role } });
   if (created.status !== 201) throw new Error(`API key creation failed: ${created.status} ${JSON.stringify(created.body)}`);
   return { id: created.body.id, apiKey: created.body.key };

@@ -42,6 +42,10 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 409, title: 'Agent is deleted' };
     case ErrorCode.NOT_DEPLOYED:
       return { status: 409, title: 'Agent is not deployed' };
+    case ErrorCode.AGENT_PAUSED:
+      return { status: 409, title: 'Agent is paused' };
+    case ErrorCode.RUN_STATE_CONFLICT:
+      return { status: 409, title: 'Run is in another status' };
     case ErrorCode.SCHEDULE_TRIGGER_MISSING:
       return { status: 409, title: 'No schedule to activate' };
     case ErrorCode.TRANSFER_PENDING:
@@ -60,6 +64,8 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 422, title: 'Draft cannot run' };
     case ErrorCode.INVALID_SUB_AGENTS:
       return { status: 422, title: 'Invalid sub-agents' };
+    case ErrorCode.VERSION_NOT_PUBLISHED:
+      return { status: 422, title: 'No such published version' };
     case ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED:
       return { status: 422, title: 'Slack bot is not in the channel' };
     case ErrorCode.SLACK_UNAVAILABLE:

@@ -68,6 +68,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   OWNERSHIP_TRANSFER_TTL_HOURS = 168;
 
+  /** A claimed run not reported `started` within this goes back to the queue (after 3 claims: failed). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  RUN_LEASE_SECONDS = 60;
+
+  /** A running run with no event or heartbeat for this long fails with `timed_out`. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(604_800)
+  RUN_TIMEOUT_SECONDS = 900;
+
+  /** Finished runs and their events are removed after this many days. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  RUN_RETENTION_DAYS = 90;
+
+  /** How often background sweeps (lapsed claims, timeouts, retention) run, once per tick across instances. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  JOBS_SWEEP_INTERVAL_MS = 5000;
+
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 

@@ -32,7 +32,9 @@ In Swagger UI: press **Authorize**, paste the token (or the key), then **Try it 
 - Errors are RFC 9457 \`application/problem+json\` with a stable \`code\` and the \`requestId\`.`;
 
 const TAGS: [string, string][] = [
-  ['Agents', 'Create, read, list, edit, deploy, delete and restore agents; drafts, versions and the schedule switch.'],
+  ['Agents', 'Create, read, list, edit, deploy, pause, delete and restore agents; drafts, versions and the schedule switch.'],
+  ['Runs', 'Start runs, follow them, answer approvals, cancel. A run is executed by your agent runtime, which reports its events.'],
+  ['Runtime', 'For agent runtimes (a `runtime` API key): claim queued runs (long poll), then report on them under Runs.'],
   ['Ownership transfer', 'Hand an agent to another user, who accepts or declines.'],
   ['API keys', 'Organization API keys for programs (org admins).'],
   ['Health', 'Liveness and readiness probes; no credentials needed.'],

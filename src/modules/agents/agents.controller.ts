@@ -100,6 +100,32 @@ export class AgentsController {
     return this.agents.toggle(principal, ref, dto?.active, ifMatch);
   }
 
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Pause an agent',
+    description: 'Switches a deployed agent off: new runs get 409, queued runs are held (not handed to runtimes), no schedule ticks. Content, versions and `isScheduleActive` are kept. Pausing a paused agent changes nothing.',
+  })
+  @ApiOkResponse({ type: AgentResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.NOT_DEPLOYED)
+  pauseAgent(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef, @IfMatch() ifMatch?: IfMatchCondition): Promise<AgentResponseDto> {
+    return this.agents.pause(principal, ref, ifMatch);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Resume a paused agent',
+    description: 'Held runs can be claimed again; the schedule, if on, continues from the next tick (no catch-up). Resuming an active agent changes nothing.',
+  })
+  @ApiOkResponse({ type: AgentResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.NOT_DEPLOYED)
+  resumeAgent(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef, @IfMatch() ifMatch?: IfMatchCondition): Promise<AgentResponseDto> {
+    return this.agents.resume(principal, ref, ifMatch);
+  }
+
   @Delete(':id')
   @ApiAgentIdParam()
   @ApiOperation({ summary: 'Delete an agent', description: 'Soft delete: status `deleted`, `deletedAt` set, the schedule stops. Answers the agent; undelete brings it back.' })

@@ -90,9 +90,34 @@ export class AgentsService {
         const { active: deployed } = await this.variations.findPair(db, agent.activeVariationId, null);
         const trigger = deployed?.content.trigger;
         if (!isScheduleTrigger(trigger)) throw agentErrors.scheduleTriggerMissing();
-        next = nextRunAt(trigger, new Date());
+        // A paused agent keeps the switch on but has no next tick until it resumes.
+        next = agent.status === 'paused' ? null : nextRunAt(trigger, new Date());
       }
       const updated = await this.agents.update(db, agent.id, { isScheduleActive: turnOn, nextRunAt: next });
+      return this.presenter.present(db, updated, rights);
+    });
+  }
+
+  /** Switches a deployed agent off: no new runs, queued ones held, no schedule ticks; content untouched. */
+  async pause(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent has never been deployed; there is nothing to pause.');
+      const updated = agent.status === 'paused' ? agent : await this.agents.update(db, agent.id, { status: 'paused', nextRunAt: null });
+      return this.presenter.present(db, updated, rights);
+    });
+  }
+
+  /** Switches a paused agent back on: held runs can be claimed again and the schedule (if on) resumes from now. */
+  async resume(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent has never been deployed; there is nothing to resume.');
+      if (agent.status !== 'paused') return this.presenter.present(db, agent, rights);
+      const { active } = await this.variations.findPair(db, agent.activeVariationId, null);
+      const trigger = active?.content.trigger;
+      const next = agent.isScheduleActive && isScheduleTrigger(trigger) ? nextRunAt(trigger, new Date()) : null;
+      const updated = await this.agents.update(db, agent.id, { status: 'active', nextRunAt: next });
       return this.presenter.present(db, updated, rights);
     });
   }

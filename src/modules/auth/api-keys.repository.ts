@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { ApiKeyRole } from './domain/api-key-role';
 
 export interface ApiKeyRow {
   id: string;
   orgId: string;
   name: string;
-  role: 'admin' | 'member';
+  role: ApiKeyRole;
   prefix: string;
   secretHash: Buffer;
   createdBy: string;

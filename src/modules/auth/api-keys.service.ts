@@ -54,7 +54,7 @@ export class ApiKeysService {
     if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.apiKeys.touchLastUsed(row.id).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record API key use'));
     }
-    return { orgId: row.orgId, subject: `apikey:${row.id}`, groups: [], isOrgAdmin: row.role === 'admin' };
+    return { orgId: row.orgId, subject: `apikey:${row.id}`, groups: [], isOrgAdmin: row.role === 'admin', isRuntime: row.role === 'runtime' };
   }
 }
 

@@ -3,9 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { ApiKeysService } from './api-keys.service';
 import { AuthenticatedRequest } from './current-principal.decorator';
 import { IS_PUBLIC } from './public.decorator';
+import { RUNTIME_ACCESS } from './runtime-access.decorator';
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
 import { JwtVerifier, unauthenticated } from './jwt-verifier';
 
-/** Global: every route needs a bearer token or an org API key unless marked @Public(). */
+/** Global: every route needs a bearer token or an org API key unless marked @Public(); runtime keys only @RuntimeAccess() ones. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -19,7 +22,11 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const apiKey = request.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') {
-      request.principal = await this.apiKeys.authenticate(apiKey);
+      const principal = await this.apiKeys.authenticate(apiKey);
+      if (principal.isRuntime && !this.reflector.getAllAndOverride<boolean>(RUNTIME_ACCESS, [context.getHandler(), context.getClass()])) {
+        throw new DomainError(ErrorCode.FORBIDDEN, 'A runtime API key may only claim runs and report their events and heartbeats.');
+      }
+      request.principal = principal;
       return true;
     }
     const authorization = request.headers.authorization;

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
 import { EtagInterceptor } from '../../common/http/etag.interceptor';
@@ -87,5 +87,17 @@ export class VariationsController {
     @IfMatch() ifMatch?: IfMatchCondition,
   ): Promise<AgentResponseDto> {
     return this.variations.restore(principal, ref, variationId, ifMatch);
+  }
+
+  @Delete(':id/draft')
+  @ApiAgentIdParam()
+  @ApiOperation({
+    summary: 'Discard the draft',
+    description: 'Throws the pending draft away; the agent shows its active content again. Without a pending draft nothing changes. 409 when the agent was never deployed: the draft is all it has.',
+  })
+  @ApiOkResponse({ type: AgentResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.NOT_DEPLOYED)
+  discardAgentDraft(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef, @IfMatch() ifMatch?: IfMatchCondition): Promise<AgentResponseDto> {
+    return this.variations.discardDraft(principal, ref, ifMatch);
   }
 }

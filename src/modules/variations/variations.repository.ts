@@ -13,6 +13,16 @@ export class VariationsRepository {
     return (await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 AND id = $2`, [agentId, id]))[0];
   }
 
+  /** A published (active or superseded) version of the agent; drafts have no version. */
+  async findPublished(db: EntityManager, agentId: number, version: number): Promise<VariationRow | undefined> {
+    return (await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE agent_id = $1 AND version = $2`, [agentId, version]))[0];
+  }
+
+  /** Throws the pending draft away; the agent row stops pointing at it in the same transaction. */
+  async deleteDraft(db: EntityManager, id: string): Promise<void> {
+    await db.query(`DELETE FROM variations WHERE id = $1 AND state = 'draft'`, [id]);
+  }
+
   /** Both variations an agent points at, in one round trip. */
   async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<{ active?: VariationRow; draft?: VariationRow }> {
     const ids = [activeId, draftId].filter((id): id is string => id !== null);

@@ -7,6 +7,7 @@ import { AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
 import { toAgentResponse } from '../agents/agent-response.mapper';
 import { AgentWriter } from '../agents/agent-writer';
+import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
 import { NO_NOTIFICATION_CHANGE, restoreWrite } from '../agents/domain/agent-write';
 import { AgentRef } from '../agents/domain/agent-ref';
@@ -47,16 +48,38 @@ export class VariationsService {
       // The first deploy of a schedule turns it on; later deploys keep the user's choice.
       const wasScheduled = active !== undefined && isScheduleTrigger(active.content.trigger);
       const scheduleOn = scheduled && (agent.isScheduleActive || !wasScheduled);
+      // A paused agent stays paused: the new version is what runs when it resumes.
+      const paused = agent.status === 'paused';
       const updated = await this.agents.update(db, agent.id, {
-        status: 'active',
+        status: paused ? 'paused' : 'active',
         activeVariationId: draft.id,
         draftVariationId: null,
         latestVersion: version,
         hasUnpublishedChanges: false,
         isScheduleActive: scheduleOn,
-        nextRunAt: scheduleOn && scheduled ? nextRunAt(trigger, new Date()) : null,
+        nextRunAt: scheduleOn && scheduled && !paused ? nextRunAt(trigger, new Date()) : null,
       });
       return toAgentResponse(updated, rights, { id: draft.id, version, state: 'published', content: draft.content });
+    });
+  }
+
+  /** Throws the pending draft away; the agent shows its active content again. */
+  async discardDraft(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent was never deployed: its draft is all it has.');
+      if (!agent.draftVariationId) return this.presenter.present(db, agent, rights);
+      const { active } = await this.variations.findPair(db, agent.activeVariationId, null);
+      if (!active) throw new Error(`agent ${agent.id} lost its active variation`);
+      const updated = await this.agents.update(db, agent.id, {
+        draftVariationId: null,
+        hasUnpublishedChanges: false,
+        name: active.content.name,
+        type: active.content.type,
+        description: active.content.description,
+      });
+      await this.variations.deleteDraft(db, agent.draftVariationId);
+      return toAgentResponse(updated, rights, active);
     });
   }
 

@@ -2,6 +2,7 @@ import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { AGENT_STATUSES, AgentStatus } from '../domain/agent-status';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -12,8 +13,8 @@ export class ListAgentsQueryDto {
   @ApiPropertyOptional({ description: 'The nextPageToken of the previous page; send the same filters with it.' })
   @IsOptional() @IsString() @MaxLength(200) pageToken?: string;
 
-  @ApiPropertyOptional({ enum: ['draft', 'active', 'deleted'] })
-  @IsOptional() @IsIn(['draft', 'active', 'deleted']) status?: 'draft' | 'active' | 'deleted';
+  @ApiPropertyOptional({ enum: AGENT_STATUSES })
+  @IsOptional() @IsIn(AGENT_STATUSES) status?: AgentStatus;
 
   @ApiPropertyOptional({ enum: ['task', 'workflow'] })
   @IsOptional() @IsIn(['task', 'workflow']) type?: 'task' | 'workflow';

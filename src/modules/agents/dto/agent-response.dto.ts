@@ -2,6 +2,7 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@ne
 import { schemaRef } from '../../../common/swagger/schema-ref';
 import { VariationPayloadDto } from '../../variations/dto/variation-response.dto';
 import { GrantDto } from './agent-fields.dto';
+import { AGENT_STATUSES, AgentStatus } from '../domain/agent-status';
 
 @ApiSchema({ name: 'AccessConfig' })
 export class AccessConfigDto {
@@ -36,7 +37,7 @@ export class AgentResponseDto {
   @ApiProperty({ example: 'daily-sales-report-a3f' }) slug!: string;
   @ApiProperty({ example: 'Daily Sales Report v2' }) name!: string;
   @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
-  @ApiProperty({ enum: ['draft', 'active', 'deleted'], example: 'active' }) status!: 'draft' | 'active' | 'deleted';
+  @ApiProperty({ enum: AGENT_STATUSES, example: 'active' }) status!: AgentStatus;
   @ApiProperty({ format: 'uuid' }) orgId!: string;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() hasUnpublishedChanges!: boolean;

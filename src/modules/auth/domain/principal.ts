@@ -5,4 +5,6 @@ export interface Principal {
   subject: string;
   groups: string[];
   isOrgAdmin: boolean;
+  /** An API key with the `runtime` role: it may claim runs and report on them, and nothing else. */
+  isRuntime?: boolean;
 }

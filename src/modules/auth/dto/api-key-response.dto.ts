@@ -1,11 +1,12 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ApiKeyRow } from '../api-keys.repository';
+import { API_KEY_ROLES, ApiKeyRole } from '../domain/api-key-role';
 
 @ApiSchema({ name: 'ApiKey' })
 export class ApiKeyResponseDto {
   @ApiProperty({ format: 'uuid', example: '1b4e28ba-2fa1-41d2-883f-0016d3cca427' }) id!: string;
   @ApiProperty({ example: 'CI pipeline' }) name!: string;
-  @ApiProperty({ enum: ['admin', 'member'], example: 'member' }) role!: 'admin' | 'member';
+  @ApiProperty({ enum: API_KEY_ROLES, example: 'member' }) role!: ApiKeyRole;
   @ApiProperty({ example: 'pk_live_Xy3kQ9aB2cDe', description: 'The first characters of the key, to tell keys apart.' })
   prefix!: string;
   @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ANY_JSON } from '../../../common/swagger/any-json';
 import { SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
 
 @ApiSchema({ name: 'Variation' })
@@ -20,21 +21,12 @@ export class VariationPayloadDto {
   @ApiProperty({ type: [SubAgentRefDto] }) subAgents!: SubAgentRefDto[];
 }
 
-/** Any JSON value, null included, in OpenAPI 3.0 terms (its `nullable` needs a `type` beside it). */
-const ANY_JSON = [
-  { type: 'string', nullable: true },
-  { type: 'number' },
-  { type: 'boolean' },
-  { type: 'object', additionalProperties: true },
-  { type: 'array', items: {} },
-];
-
 @ApiSchema({ name: 'FieldChange' })
 export class FieldChangeDto {
   @ApiProperty({ example: 'instructions' }) field!: string;
-  @ApiProperty({ description: 'The deployed value (null when nothing is deployed).', anyOf: ANY_JSON, example: 'You are a reporting agent.' })
+  @ApiProperty({ description: 'The deployed value (null when nothing is deployed).', ...ANY_JSON, example: 'You are a reporting agent.' })
   active!: unknown;
-  @ApiProperty({ description: 'The value deploy would publish.', anyOf: ANY_JSON, example: "You are a reporting agent. Summarise yesterday's sales by region." })
+  @ApiProperty({ description: 'The value deploy would publish.', ...ANY_JSON, example: "You are a reporting agent. Summarise yesterday's sales by region." })
   draft!: unknown;
 }
 

@@ -1,0 +1,174 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import { ANY_JSON } from '../../../common/swagger/any-json';
+import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
+import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
+import { VariationDetailDto } from '../../variations/dto/variation-response.dto';
+import { RUN_EVENT_TYPES, RUN_STATUSES, RunEventType, RunStatus } from '../domain/run-status';
+
+/** SPEC §8: a run's input, output and each event's data are JSON of at most 256 KiB. */
+export const RUN_JSON_LIMIT = 256 * 1024;
+const JSON_VALUE = { ...ANY_JSON, description: 'Any JSON value (≤ 256 KiB).' };
+const DATE_TIME = { type: String, format: 'date-time' } as const;
+
+@ApiSchema({ name: 'StartRunRequest' })
+export class StartRunDto {
+  @ApiPropertyOptional({ ...JSON_VALUE, example: { region: 'EMEA', day: '2026-05-11' } })
+  @Allow()
+  @MaxJsonBytes(RUN_JSON_LIMIT)
+  input?: unknown;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'A published version to run instead of the active one (to try an older version).' })
+  @OptionalButNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  version?: number;
+}
+
+@ApiSchema({ name: 'RunError' })
+export class RunErrorDto {
+  @ApiProperty({ example: 'upstream_unavailable' }) @IsString() @Length(1, 100) code!: string;
+  @ApiProperty({ example: 'The CRM did not answer.' }) @IsString() @MaxLength(10_000) message!: string;
+}
+
+@ApiSchema({ name: 'RunEventRequest', description: 'What the runtime reports. `outcome` needs `output`; `error` needs `error`.' })
+export class RunEventDto {
+  @ApiProperty({ enum: RUN_EVENT_TYPES, example: 'action_taken' })
+  @IsIn(RUN_EVENT_TYPES)
+  type!: RunEventType;
+
+  @ApiPropertyOptional({ example: 'Fetched 42 orders from the CRM.' })
+  @OptionalButNotNull()
+  @IsString()
+  @MaxLength(10_000)
+  message?: string;
+
+  @ApiPropertyOptional({ ...JSON_VALUE, example: { orders: 42 } })
+  @Allow()
+  @MaxJsonBytes(RUN_JSON_LIMIT)
+  data?: unknown;
+
+  @ApiPropertyOptional({ ...ANY_JSON, description: 'The run\'s result; with `outcome`. Any JSON value (≤ 256 KiB).', example: { report: 'EMEA sales up 4%' } })
+  @Allow()
+  @MaxJsonBytes(RUN_JSON_LIMIT)
+  output?: unknown;
+
+  @ApiPropertyOptional({ type: RunErrorDto, description: 'Why the run failed; with `error`.' })
+  @OptionalButNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RunErrorDto)
+  error?: RunErrorDto;
+}
+
+@ApiSchema({ name: 'RunDecisionRequest' })
+export class RunDecisionDto {
+  @ApiPropertyOptional({ example: 'Looks right; go ahead.' })
+  @OptionalButNotNull()
+  @IsString()
+  @MaxLength(10_000)
+  comment?: string;
+}
+
+@ApiSchema({ name: 'ClaimRunRequest' })
+export class ClaimRunDto {
+  @ApiPropertyOptional({ type: [Number], description: 'Only runs of these agents (numeric ids).' })
+  @OptionalButNotNull()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(2_147_483_647, { each: true })
+  agentIds?: number[];
+
+  @ApiPropertyOptional({ enum: ['task', 'workflow'], isArray: true, description: 'Only runs of these agent types.' })
+  @OptionalButNotNull()
+  @IsArray()
+  @IsIn(['task', 'workflow'], { each: true })
+  types?: ('task' | 'workflow')[];
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 30, default: 0, description: 'How long to wait for a run when none is queued (long poll).' })
+  @OptionalButNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(30)
+  waitSeconds?: number;
+}
+
+export class ListRunsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
+  @ApiPropertyOptional({ enum: ['manual', 'schedule'] }) @IsOptional() @IsIn(['manual', 'schedule']) trigger?: 'manual' | 'schedule';
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created after this instant.' }) @IsOptional() @IsISO8601({ strict: true }) createdAfter?: string;
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created before this instant.' }) @IsOptional() @IsISO8601({ strict: true }) createdBefore?: string;
+}
+
+@ApiSchema({ name: 'RunApproval' })
+export class RunApprovalDto {
+  @ApiProperty({ enum: ['pending', 'approved', 'rejected'] }) state!: 'pending' | 'approved' | 'rejected';
+  @ApiProperty({ type: String, nullable: true, example: 'Send the report to 1,200 customers?' }) message!: string | null;
+  @ApiProperty({ ...JSON_VALUE, example: null }) data!: unknown;
+  @ApiProperty({ type: String, nullable: true, example: 'user:alice' }) decidedBy!: string | null;
+  @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) decidedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) comment!: string | null;
+}
+
+@ApiSchema({ name: 'RunEvent' })
+export class RunEventResponseDto {
+  @ApiProperty({ type: 'integer', example: 1 }) seq!: number;
+  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired.' }) type!: string;
+  @ApiProperty({ type: String, nullable: true }) message!: string | null;
+  @ApiProperty({ ...JSON_VALUE, example: null }) data!: unknown;
+  @ApiProperty({ ...DATE_TIME }) at!: string;
+}
+
+@ApiSchema({ name: 'Run' })
+export class RunResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: 'integer', example: 42 }) agentId!: number;
+  @ApiProperty({ format: 'uuid' }) variationId!: string;
+  @ApiProperty({ type: 'integer', example: 3 }) variationVersion!: number;
+  @ApiProperty({ enum: RUN_STATUSES, example: 'queued' }) status!: RunStatus;
+  @ApiProperty({ enum: ['manual', 'schedule'] }) trigger!: 'manual' | 'schedule';
+  @ApiProperty({ ...DATE_TIME, nullable: true, example: null, description: 'The schedule tick that created the run.' }) scheduledFor!: string | null;
+  @ApiProperty({ ...JSON_VALUE }) input!: unknown;
+  @ApiProperty({ ...JSON_VALUE, example: null }) output!: unknown;
+  @ApiProperty({ type: RunErrorDto, nullable: true }) error!: RunErrorDto | null;
+  @ApiProperty({ type: RunApprovalDto, nullable: true }) approval!: RunApprovalDto | null;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Which claim of the run this is (a lapsed claim puts it back in the queue).' }) attempt!: number;
+  @ApiProperty({ example: 'user:alice' }) createdBy!: string;
+  @ApiProperty({ ...DATE_TIME }) createdAt!: string;
+  @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) claimedAt!: string | null;
+  @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) startedAt!: string | null;
+  @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) finishedAt!: string | null;
+  @ApiPropertyOptional({ type: [RunEventResponseDto], description: 'On the single-run view only, oldest first.' }) events?: RunEventResponseDto[];
+}
+
+@ApiSchema({ name: 'RunList' })
+export class RunListResponseDto {
+  @ApiProperty({ type: [RunResponseDto] }) runs!: RunResponseDto[];
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass it as `pageToken` for the next page; null on the last page.' }) nextPageToken!: string | null;
+}
+
+@ApiSchema({ name: 'ClaimedAgent' })
+export class ClaimedAgentDto {
+  @ApiProperty({ type: 'integer', example: 42 }) id!: number;
+  @ApiProperty({ format: 'uuid' }) uid!: string;
+  @ApiProperty({ example: 'Daily Sales Report' }) name!: string;
+  @ApiProperty({ enum: ['task', 'workflow'] }) type!: 'task' | 'workflow';
+}
+
+@ApiSchema({ name: 'RunLease' })
+export class RunLeaseDto {
+  @ApiProperty({ ...DATE_TIME, description: 'Report `started` (or a heartbeat) before this, or the run goes back to the queue.' }) expiresAt!: string;
+}
+
+@ApiSchema({ name: 'ClaimedRun', description: 'A run handed to this runtime, with everything needed to execute it.' })
+export class ClaimedRunDto {
+  @ApiProperty({ type: RunResponseDto }) run!: RunResponseDto;
+  @ApiProperty({ type: ClaimedAgentDto }) agent!: ClaimedAgentDto;
+  @ApiProperty({ type: VariationDetailDto, description: 'The pinned variation, whole.' }) variation!: VariationDetailDto;
+  @ApiProperty({ type: RunLeaseDto }) lease!: RunLeaseDto;
+}

@@ -1,0 +1,31 @@
+import { isoOrNull } from '../../common/http/iso-date';
+import { RunEventResponseDto, RunResponseDto } from './dto/run.dto';
+import { RunEventRow, RunRow } from './run.row';
+
+/** The one function that decides what of a run leaves the service (claims and leases stay inside). */
+export function toRunResponse(run: RunRow, events?: RunEventRow[]): RunResponseDto {
+  return {
+    id: run.id,
+    agentId: run.agentId,
+    variationId: run.variationId,
+    variationVersion: run.variationVersion,
+    status: run.status,
+    trigger: run.trigger,
+    scheduledFor: isoOrNull(run.scheduledFor),
+    input: run.input,
+    output: run.output,
+    error: run.error,
+    approval: run.approval,
+    attempt: run.attempt,
+    createdBy: run.createdBy,
+    createdAt: new Date(run.createdAt).toISOString(),
+    claimedAt: isoOrNull(run.claimedAt),
+    startedAt: isoOrNull(run.startedAt),
+    finishedAt: isoOrNull(run.finishedAt),
+    ...(events ? { events: events.map(toRunEventResponse) } : {}),
+  };
+}
+
+function toRunEventResponse(event: RunEventRow): RunEventResponseDto {
+  return { seq: event.seq, type: event.type, message: event.message, data: event.data, at: new Date(event.at).toISOString() };
+}

@@ -1,0 +1,19 @@
+import { DomainError } from '../../common/errors/domain-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { RunMove, RunStatus } from './domain/run-status';
+
+/** The Runs module's errors, one factory each; the problem+json map gives them their status. */
+export const runErrors = {
+  notFound: () => new DomainError(ErrorCode.NOT_FOUND, 'No such run.'),
+  neverDeployed: () => new DomainError(ErrorCode.NOT_DEPLOYED, 'The agent has never been deployed; deploy it before starting runs.'),
+  agentPaused: () => new DomainError(ErrorCode.AGENT_PAUSED, 'The agent is paused; resume it before starting runs.'),
+  agentDeleted: () => new DomainError(ErrorCode.AGENT_DELETED, 'The agent is deleted; undelete it before starting runs.'),
+  versionNotPublished: (version: number) => new DomainError(ErrorCode.VERSION_NOT_PUBLISHED, `This agent has no published version ${version}.`),
+  stateConflict: (status: RunStatus, move: RunMove) =>
+    new DomainError(ErrorCode.RUN_STATE_CONFLICT, `The run is ${status}; it cannot move on "${move}".`),
+  notHeartbeating: (status: RunStatus) => new DomainError(ErrorCode.RUN_STATE_CONFLICT, `The run is ${status}; there is nothing to keep alive.`),
+  claimedByAnother: (status: RunStatus) =>
+    new DomainError(ErrorCode.RUN_STATE_CONFLICT, `The run is ${status} and held by another runtime (or its claim lapsed); claim a run first.`),
+  cannotCancel: () => new DomainError(ErrorCode.FORBIDDEN, 'Only whoever started the run or a manager of its agent can cancel it.'),
+  claimForbidden: () => new DomainError(ErrorCode.FORBIDDEN, 'Only runtime API keys and org admins claim runs.'),
+};

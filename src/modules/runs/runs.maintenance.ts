@@ -1,0 +1,56 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../infrastructure/config/app-config';
+import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { RunsRepository } from './runs.repository';
+
+/** SPEC §8: a run is claimed at most three times before it fails with `lease_expired`. */
+export const MAX_CLAIMS = 3;
+const PURGE_BATCH = 1000;
+
+/**
+ * The runs' periodic work on pg-boss, once per tick across all instances: lapsed claims back to the
+ * queue, silent running runs timed out, old finished runs removed. Every sweep is one idempotent
+ * statement on rows it locks, so a tick that runs twice changes nothing more.
+ */
+@Injectable()
+export class RunsMaintenance implements OnModuleInit {
+  private readonly logger = new Logger(RunsMaintenance.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly runs: RunsRepository,
+    private readonly jobs: Jobs,
+  ) {}
+
+  onModuleInit(): void {
+    const every = this.config.JOBS_SWEEP_INTERVAL_MS;
+    this.jobs.every('runs-expire-leases', every, () => this.expireLeases());
+    this.jobs.every('runs-time-out', every, () => this.timeOutSilentRuns());
+    this.jobs.every('runs-purge', every, () => this.purgeFinished());
+  }
+
+  async expireLeases(): Promise<void> {
+    await this.db.transaction(async (db) => {
+      const orgs = await this.runs.expireLeases(db, MAX_CLAIMS);
+      for (const orgId of orgs) await this.runs.wakeClaimants(db, orgId);
+    });
+  }
+
+  async timeOutSilentRuns(): Promise<void> {
+    const count = await this.runs.timeOutSilentRuns(this.db.manager);
+    if (count > 0) this.logger.log(`${count} running run(s) timed out`);
+  }
+
+  /** In batches, so one sweep never holds many locks or one long transaction. */
+  async purgeFinished(): Promise<void> {
+    let removed = 0;
+    let batch: number;
+    do {
+      batch = await this.runs.purgeFinished(this.db.manager, this.config.RUN_RETENTION_DAYS, PURGE_BATCH);
+      removed += batch;
+    } while (batch === PURGE_BATCH);
+    if (removed > 0) this.logger.log(`${removed} finished run(s) past retention removed`);
+  }
+}

@@ -1,0 +1,243 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../../infrastructure/database/query-rows';
+import { RunStatus } from './domain/run-status';
+import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
+
+/** Run-queue wake-ups: NOTIFY on this channel (payload: the org id) when a run becomes claimable. */
+export const RUN_QUEUE_CHANNEL = 'agentry_run_queue';
+
+const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "agentId", r.variation_id AS "variationId",
+  r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
+  r.error, r.approval, r.attempt, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
+  r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
+  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt"`;
+
+const COLUMN_OF: Record<keyof RunChanges, string> = {
+  status: 'status',
+  output: 'output',
+  error: 'error',
+  approval: 'approval',
+  claimedBy: 'claimed_by',
+  claimedAt: 'claimed_at',
+  leaseExpiresAt: 'lease_expires_at',
+  startedAt: 'started_at',
+  timeoutInSeconds: 'timeout_at',
+  finishedAt: 'finished_at',
+};
+const JSON_COLUMNS = new Set<keyof RunChanges>(['output', 'error', 'approval']);
+
+export interface NewRun {
+  id: string;
+  orgId: string;
+  agentId: number;
+  variationId: string;
+  variationVersion: number;
+  trigger: RunTrigger;
+  scheduledFor: Date | null;
+  input: unknown;
+  createdBy: string;
+}
+
+export interface RunListQuery {
+  agentId: number;
+  status?: RunStatus;
+  trigger?: RunTrigger;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  beforeSeq?: string;
+  limit: number;
+}
+
+export interface ClaimFilter {
+  orgId: string;
+  agentIds?: number[];
+  types?: string[];
+}
+
+/** JSON values go to jsonb as text; `undefined` (not sent) is stored as SQL null. */
+const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+@Injectable()
+export class RunsRepository {
+  /**
+   * Inserts a queued run, counts it on its agent (runs_count is this table's count, kept on the agent
+   * row for lists) and wakes the runtimes waiting on the org's queue when the transaction commits.
+   */
+  async insert(db: EntityManager, run: NewRun): Promise<RunRow> {
+    const [row] = await queryRows<RunRow>(
+      db,
+      `WITH r AS (
+         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING *),
+       counted AS (UPDATE agents SET runs_count = runs_count + 1 WHERE id = $3)
+       SELECT ${COLUMNS} FROM r`,
+      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy],
+    );
+    await this.wakeClaimants(db, run.orgId);
+    return row;
+  }
+
+  /** pg_notify is delivered when the transaction commits, so a woken claimant finds the run. */
+  async wakeClaimants(db: EntityManager, orgId: string): Promise<void> {
+    await db.query(`SELECT pg_notify($1, $2)`, [RUN_QUEUE_CHANNEL, orgId]);
+  }
+
+  async find(db: EntityManager, orgId: string, id: string): Promise<RunRow | undefined> {
+    return (await queryRows<RunRow>(db, `SELECT ${COLUMNS} FROM runs r WHERE r.id = $1 AND r.org_id = $2`, [id, orgId]))[0];
+  }
+
+  /** Locks the run for the rest of the transaction: every move applies to the status it finds here. */
+  async findForUpdate(db: EntityManager, orgId: string, id: string): Promise<RunRow | undefined> {
+    return (await queryRows<RunRow>(db, `SELECT ${COLUMNS} FROM runs r WHERE r.id = $1 AND r.org_id = $2 FOR UPDATE`, [id, orgId]))[0];
+  }
+
+  async update(db: EntityManager, id: string, changes: RunChanges): Promise<RunRow> {
+    const values: unknown[] = [id];
+    const assignments = (Object.entries(changes) as [keyof RunChanges, unknown][])
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => {
+        if (value === DB_NOW) return `${COLUMN_OF[field]} = now()`;
+        values.push(JSON_COLUMNS.has(field) ? json(value) : value);
+        if (field === 'timeoutInSeconds') return `timeout_at = now() + make_interval(secs => $${values.length})`;
+        return `${COLUMN_OF[field]} = $${values.length}`;
+      });
+    const [row] = await queryRows<RunRow>(db, `UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING ${COLUMNS}`, values);
+    if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
+    return row;
+  }
+
+  /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */
+  async extendLease(db: EntityManager, id: string, seconds: number): Promise<RunRow> {
+    const [row] = await queryRows<RunRow>(
+      db,
+      `UPDATE runs r SET lease_expires_at = now() + make_interval(secs => $2) WHERE r.id = $1 RETURNING ${COLUMNS}`,
+      [id, seconds],
+    );
+    if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
+    return row;
+  }
+
+  /** Appends an event with the run's next sequence number (the run row is locked by the caller). */
+  async appendEvent(db: EntityManager, runId: string, event: { type: string; message?: string | null; data?: unknown }): Promise<void> {
+    await db.query(
+      `WITH bumped AS (UPDATE runs SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq)
+       INSERT INTO run_events (run_id, seq, type, message, data) SELECT $1, last_event_seq, $2, $3, $4 FROM bumped`,
+      [runId, event.type, event.message ?? null, json(event.data)],
+    );
+  }
+
+  listEvents(db: EntityManager, runId: string): Promise<RunEventRow[]> {
+    return queryRows<RunEventRow>(db, `SELECT seq, type, message, data, at FROM run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
+  }
+
+  /** Newest first, in keyset pages on `seq`; each filter is served by an index on (agent_id, …). */
+  list(db: EntityManager, query: RunListQuery): Promise<RunRow[]> {
+    const values: unknown[] = [query.agentId];
+    const bind = (value: unknown) => `$${values.push(value)}`;
+    const conditions = ['r.agent_id = $1'];
+    if (query.status) conditions.push(`r.status = ${bind(query.status)}`);
+    if (query.trigger) conditions.push(`r.trigger = ${bind(query.trigger)}`);
+    if (query.createdAfter) conditions.push(`r.created_at > ${bind(query.createdAfter)}`);
+    if (query.createdBefore) conditions.push(`r.created_at < ${bind(query.createdBefore)}`);
+    if (query.beforeSeq !== undefined) conditions.push(`r.seq < ${bind(query.beforeSeq)}`);
+    return queryRows<RunRow>(db, `SELECT ${COLUMNS} FROM runs r WHERE ${conditions.join(' AND ')} ORDER BY r.seq DESC LIMIT ${bind(query.limit)}`, values);
+  }
+
+  /**
+   * Hands the oldest claimable run of the org to one claimant: SKIP LOCKED lets any number of
+   * concurrent claims each take a different run, and a run whose agent is not active (paused,
+   * deleted) stays in the queue. One statement, so no connection is held between tries.
+   */
+  async claimNext(db: EntityManager, filter: ClaimFilter, claimant: string, leaseSeconds: number): Promise<RunRow | undefined> {
+    const [row] = await queryRows<RunRow>(
+      db,
+      `UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
+       WHERE r.id = (
+         SELECT q.id FROM runs q
+         JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
+         JOIN variations v ON v.id = q.variation_id
+         WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
+           AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
+           AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
+         ORDER BY q.seq
+         LIMIT 1
+         FOR UPDATE OF q SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant, leaseSeconds],
+    );
+    return row;
+  }
+
+  /**
+   * Claims not started within their lease go back to the queue (attempt + 1) or, after
+   * `maxAttempts` claims, fail with `lease_expired`; each gets an event. Returns the orgs whose queue
+   * got runs back, to wake their claimants.
+   */
+  async expireLeases(db: EntityManager, maxAttempts: number): Promise<string[]> {
+    await db.query(
+      `WITH failed AS (
+         UPDATE runs SET status = 'failed', finished_at = now(), lease_expires_at = NULL, last_event_seq = last_event_seq + 1,
+           error = jsonb_build_object('code', 'lease_expired', 'message', 'Claimed ' || attempt || ' times and never started.')
+         WHERE status = 'queued' AND lease_expires_at < now() AND attempt >= $1
+         RETURNING id, last_event_seq, attempt)
+       INSERT INTO run_events (run_id, seq, type, message, data)
+       SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM failed`,
+      [maxAttempts],
+    );
+    const requeued = await queryRows<{ orgId: string }>(
+      db,
+      `WITH requeued AS (
+         UPDATE runs SET attempt = attempt + 1, claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
+         WHERE status = 'queued' AND lease_expires_at < now()
+         RETURNING id, org_id, last_event_seq, attempt),
+       events AS (
+         INSERT INTO run_events (run_id, seq, type, message, data)
+         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM requeued)
+       SELECT DISTINCT org_id AS "orgId" FROM requeued`,
+    );
+    return requeued.map((row) => row.orgId);
+  }
+
+  /**
+   * Running runs past their timeout (no event or heartbeat in time) fail with `timed_out`. The
+   * deadline is stored on the run by whichever instance took its last report, so the sweep needs no
+   * configuration of its own and any instance may run it.
+   */
+  async timeOutSilentRuns(db: EntityManager): Promise<number> {
+    const message = 'No event or heartbeat in time; the runtime is presumed gone. The run is not handed out again.';
+    const rows = await queryRows<{ id: string }>(
+      db,
+      `WITH timed_out AS (
+         UPDATE runs SET status = 'failed', finished_at = now(), last_event_seq = last_event_seq + 1,
+           error = jsonb_build_object('code', 'timed_out', 'message', $1::text)
+         WHERE status = 'running' AND timeout_at < now()
+         RETURNING id, last_event_seq)
+       INSERT INTO run_events (run_id, seq, type, message, data)
+       SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM timed_out
+       RETURNING run_id AS id`,
+      [message],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Deletes up to `batchSize` runs that finished more than `retentionDays` ago (their events go with
+   * them) and takes them off their agents' counts, in one statement. SKIP LOCKED lets instances
+   * that sweep at once share the work.
+   */
+  async purgeFinished(db: EntityManager, retentionDays: number, batchSize: number): Promise<number> {
+    const rows = await queryRows<{ n: string }>(
+      db,
+      `WITH doomed AS (
+         SELECT id FROM runs WHERE finished_at < now() - make_interval(days => $1)
+         ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       deleted AS (DELETE FROM runs r USING doomed d WHERE r.id = d.id RETURNING r.agent_id),
+       per_agent AS (SELECT agent_id, count(*) AS n FROM deleted GROUP BY agent_id),
+       counted AS (UPDATE agents a SET runs_count = a.runs_count - p.n FROM per_agent p WHERE a.id = p.agent_id)
+       SELECT count(*)::text AS n FROM deleted`,
+      [retentionDays, batchSize],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}

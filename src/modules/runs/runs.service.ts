@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { validationFailed } from '../../common/errors/domain-error';
+import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
+import { AppConfig } from '../../infrastructure/config/app-config';
+import { accessErrors } from '../access/access.errors';
+import { evaluateAccess } from '../access/domain/access.policy';
+import { AccessLevel } from '../access/domain/access-config';
+import { accessConfigOf, AgentGate } from '../agents/agent-gate';
+import { AgentsRepository } from '../agents/agents.repository';
+import { AgentRef } from '../agents/domain/agent-ref';
+import { Principal } from '../auth/domain/principal';
+import { VariationsRepository } from '../variations/variations.repository';
+import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
+import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
+import { DB_NOW, RunChanges, RunRow } from './run.row';
+import { toRunResponse } from './run-response.mapper';
+import { runErrors } from './runs.errors';
+import { RunsRepository } from './runs.repository';
+
+/** Runs as their callers see them: start, follow, decide on approvals, cancel, and the runtime's reports. */
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly gate: AgentGate,
+    private readonly agents: AgentsRepository,
+    private readonly variations: VariationsRepository,
+    private readonly runs: RunsRepository,
+  ) {}
+
+  /**
+   * Queues a run pinned to the active variation, or to the published `version` asked for. The agent
+   * row is locked, so a pause or delete committed at the same moment is seen, and the count stays exact.
+   */
+  async start(principal: Principal, ref: AgentRef, request: StartRunDto): Promise<RunResponseDto> {
+    return this.db.transaction(async (db) => {
+      const { agent } = await this.gate.lock(db, principal, ref, { level: 'use', allowDeleted: true });
+      if (agent.status === 'deleted') throw runErrors.agentDeleted();
+      if (!agent.activeVariationId) throw runErrors.neverDeployed();
+      if (agent.status === 'paused') throw runErrors.agentPaused();
+      let variation = { id: agent.activeVariationId, version: agent.latestVersion };
+      if (request.version !== undefined && request.version !== agent.latestVersion) {
+        const published = await this.variations.findPublished(db, agent.id, request.version);
+        if (!published || published.version === null) throw runErrors.versionNotPublished(request.version);
+        variation = { id: published.id, version: published.version };
+      }
+      const run = await this.runs.insert(db, {
+        id: randomUUID(),
+        orgId: agent.orgId,
+        agentId: agent.id,
+        variationId: variation.id,
+        variationVersion: variation.version,
+        trigger: 'manual',
+        scheduledFor: null,
+        input: request.input ?? null,
+        createdBy: principal.subject,
+      });
+      return toRunResponse(run);
+    });
+  }
+
+  async list(principal: Principal, ref: AgentRef, query: ListRunsQueryDto): Promise<RunListResponseDto> {
+    const db = this.db.manager;
+    const { agent } = await this.gate.read(db, principal, ref, 'use');
+    const pageSize = query.pageSize ?? 50;
+    const rows = await this.runs.list(db, {
+      agentId: agent.id,
+      status: query.status,
+      trigger: query.trigger,
+      createdAfter: query.createdAfter === undefined ? undefined : new Date(query.createdAfter),
+      createdBefore: query.createdBefore === undefined ? undefined : new Date(query.createdBefore),
+      beforeSeq: pageCursor(query.pageToken, 'text'),
+      limit: pageSize + 1,
+    });
+    const { items, nextPageToken } = keysetPage(rows, pageSize, (run) => run.seq);
+    return { runs: items.map((run) => toRunResponse(run)), nextPageToken };
+  }
+
+  async get(principal: Principal, runId: string): Promise<RunResponseDto> {
+    const db = this.db.manager;
+    const run = await this.runs.find(db, principal.orgId, runId);
+    if (!run) throw runErrors.notFound();
+    await this.authorize(db, principal, run, 'use');
+    return toRunResponse(run, await this.runs.listEvents(db, run.id));
+  }
+
+  /** The run's creator, or anyone who manages its agent, may cancel it while it has not finished. */
+  async cancel(principal: Principal, runId: string): Promise<RunResponseDto> {
+    return this.move(principal, runId, 'cancel', async (db, run) => {
+      const { canManage } = await this.authorize(db, principal, run, 'use');
+      if (!canManage && run.createdBy !== principal.subject) throw runErrors.cannotCancel();
+      return { changes: { status: 'cancelled', finishedAt: DB_NOW }, event: { type: 'cancelled', message: `Cancelled by ${principal.subject}.` } };
+    });
+  }
+
+  /** Approve or reject what the run asked for; either way it goes back to the queue with the decision on it. */
+  async decide(principal: Principal, runId: string, decision: 'approve' | 'reject', body: RunDecisionDto): Promise<RunResponseDto> {
+    return this.move(principal, runId, decision, async (db, run) => {
+      await this.authorize(db, principal, run, 'manage');
+      const state = decision === 'approve' ? 'approved' : 'rejected';
+      const approval = {
+        state,
+        message: run.approval?.message ?? null,
+        data: run.approval?.data ?? null,
+        decidedBy: principal.subject,
+        decidedAt: new Date().toISOString(),
+        comment: body.comment ?? null,
+      } as const;
+      await this.runs.wakeClaimants(db, run.orgId);
+      return {
+        changes: { status: 'queued', approval, claimedBy: null, claimedAt: null, leaseExpiresAt: null },
+        event: { type: state, message: body.comment ?? null, data: { decidedBy: principal.subject } },
+      };
+    });
+  }
+
+  /**
+   * A report from the runtime (or a caller who can use the agent): the status machine decides
+   * whether it may happen; a runtime key may only report on the run it holds.
+   */
+  async report(principal: Principal, runId: string, event: RunEventDto): Promise<RunResponseDto> {
+    if (event.type === 'outcome' && event.output === undefined) throw validationFailed([{ field: 'output', message: 'an outcome carries the run\'s output' }]);
+    if (event.type === 'error' && event.error === undefined) throw validationFailed([{ field: 'error', message: 'an error event carries {code, message}' }]);
+    return this.move(principal, runId, event.type, async (db, run) => {
+      await this.authorizeReporter(db, principal, run);
+      const report = { type: event.type, message: event.message ?? null, data: event.data };
+      switch (event.type) {
+        case 'started':
+          return { changes: { status: 'running', startedAt: run.startedAt ?? DB_NOW, leaseExpiresAt: null, timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS }, event: report };
+        case 'action_taken':
+          return { changes: { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS }, event: report };
+        case 'approval_required': {
+          const approval = { state: 'pending', message: event.message ?? null, data: event.data ?? null, decidedBy: null, decidedAt: null, comment: null } as const;
+          return { changes: { status: 'awaiting_approval', approval }, event: report };
+        }
+        case 'outcome':
+          return { changes: { status: 'succeeded', output: event.output ?? null, finishedAt: DB_NOW }, event: report };
+        case 'error':
+          return { changes: { status: 'failed', error: event.error ?? null, finishedAt: DB_NOW }, event: report };
+      }
+    });
+  }
+
+  /** Keeps a claim (its lease) or a running run (its timeout) alive; a 409 tells the runtime to stop. */
+  async heartbeat(principal: Principal, runId: string): Promise<RunResponseDto> {
+    return this.db.transaction(async (db) => {
+      const run = await this.runs.findForUpdate(db, principal.orgId, runId);
+      if (!run) throw runErrors.notFound();
+      await this.authorizeReporter(db, principal, run);
+      if (!acceptsHeartbeat(run.status) || (run.status === 'queued' && run.leaseExpiresAt === null)) throw runErrors.notHeartbeating(run.status);
+      const updated =
+        run.status === 'queued' ? await this.runs.extendLease(db, run.id, this.config.RUN_LEASE_SECONDS) : await this.runs.update(db, run.id, { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS });
+      return toRunResponse(updated);
+    });
+  }
+
+  /**
+   * Every change of status goes through here: the run row is locked, the move checked against the
+   * status found under the lock (so of two conflicting moves exactly one wins), then applied with its event.
+   */
+  private move(
+    principal: Principal,
+    runId: string,
+    move: RunMove,
+    plan: (db: EntityManager, run: RunRow) => Promise<{ changes: RunChanges; event: { type: string; message?: string | null; data?: unknown } }>,
+  ): Promise<RunResponseDto> {
+    return this.db.transaction(async (db) => {
+      const run = await this.runs.findForUpdate(db, principal.orgId, runId);
+      if (!run) throw runErrors.notFound();
+      const { changes, event } = await plan(db, run);
+      const next = nextRunStatus(run.status, move);
+      if (next === null) throw runErrors.stateConflict(run.status, move);
+      await this.runs.appendEvent(db, run.id, event);
+      return toRunResponse(await this.runs.update(db, run.id, { ...changes, status: next }));
+    });
+  }
+
+  /** A run is visible to whoever can use its agent; to anyone else it does not exist. */
+  private async authorize(db: EntityManager, principal: Principal, run: RunRow, level: AccessLevel): Promise<{ canManage: boolean }> {
+    const agent = await this.agents.find(db, principal.orgId, { id: run.agentId });
+    const rights = agent ? evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }) : { canUse: false, canManage: false };
+    if (!rights.canUse) throw runErrors.notFound();
+    if (level === 'manage' && !rights.canManage) throw accessErrors.cannotManage();
+    return rights;
+  }
+
+  /** Runtime keys report on the runs they hold (any agent of their org); people need use of the agent. */
+  private async authorizeReporter(db: EntityManager, principal: Principal, run: RunRow): Promise<void> {
+    if (!principal.isRuntime) {
+      await this.authorize(db, principal, run, 'use');
+      return;
+    }
+    if (run.claimedBy !== principal.subject) throw runErrors.claimedByAnother(run.status);
+  }
+}
