@@ -31,6 +31,8 @@ export default async function globalSetup(): Promise<void> {
       SLACK_BOT_TOKEN: 'xoxb-e2e',
       SLACK_API_URL: slack.url,
       SLACK_TIMEOUT_MS: '2000',
+      // Sweeps (lapsed claims, timeouts, retention) every 200 ms, so tests of them wait seconds, not minutes.
+      JOBS_SWEEP_INTERVAL_MS: '200',
     };
     resources.app = await startApp(env);
     process.env.E2E_BASE_URL = resources.app.url;
