@@ -9,11 +9,12 @@ import { LoggingModule } from './infrastructure/logging/logging.module';
 import { OwnershipTransfersModule } from './modules/access/ownership-transfers.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CompatModule } from './modules/compat/compat.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, CompatModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -56,9 +56,12 @@ describe('the OpenAPI document', () => {
         if (Number(status) < 400) continue;
         // The readiness probe's 503 is Terminus's health report, documented with its own example.
         if (path.startsWith('/health/')) continue;
-        const examples = Object.values(response.content['application/problem+json'].examples) as { value: { status: number; code: string } }[];
+        // Seed 002's routes answer errors in their own envelope, with the same statuses and codes.
+        const envelope = path.startsWith('/api/agents');
+        const content = response.content[envelope ? 'application/json' : 'application/problem+json'];
+        const examples = Object.values(content.examples) as { value: { status?: number; status_code?: number; code: string } }[];
         expect(examples.length).toBeGreaterThan(0);
-        for (const { value } of examples) expect({ path, status: value.status }).toEqual({ path, status: Number(status) });
+        for (const { value } of examples) expect({ path, status: envelope ? value.status_code : value.status }).toEqual({ path, status: Number(status) });
       }
     }
   });
@@ -108,6 +111,20 @@ describe('the OpenAPI document', () => {
     for (const [name, body] of bodyExamples('reportRunEvent')) {
       const reported = await api('POST', `/api/v1/runs/${claimed.body.run.id}/events`, { apiKey: runtime.apiKey, body });
       expect({ name, status: reported.status }).toEqual({ name, status: 200 });
+    }
+  });
+
+  it('has compatibility-route examples that succeed as sent', async () => {
+    const token = tokenFor({ org: freshOrg(), sub: 'openapi-compat' });
+    for (const [name, body] of bodyExamples('createChatAgent')) {
+      const created = await api('POST', '/v2/chat/agents', { token, body });
+      expect({ name, status: created.status }).toEqual({ name, status: 201 });
+    }
+    const agent = await createAgent(token);
+    for (const [name, body] of [...bodyExamples('updateChatAgent'), ...bodyExamples('updateApiAgent')]) {
+      const path = name in Object.fromEntries(bodyExamples('updateChatAgent')) ? `/v2/chat/agents/${agent.uid}` : `/api/agents/${agent.uid}`;
+      const updated = await api('PATCH', path, { token, body });
+      expect({ name, status: updated.status }).toEqual({ name, status: 200 });
     }
   });
 });

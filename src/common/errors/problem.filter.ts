@@ -38,49 +38,57 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(exception, String(request.id));
-
-    if (problem.status >= 500) {
-      this.logger.error({ err: exception, requestId: problem.requestId, code: problem.code }, 'request failed');
-    }
-    if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
-    if (problem.status === 503) reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    const { problem, reply } = answerProblem(exception, host, this.logger);
+    void reply.type(PROBLEM_CONTENT_TYPE).send(problem);
   }
+}
 
-  private toProblem(exception: unknown, requestId: string): Problem {
-    if (exception instanceof DomainError) {
-      return this.build(exception.code, exception.detail, requestId, exception.errors);
-    }
-    if (isDatabaseUnavailable(exception)) {
-      return this.build(ErrorCode.DATABASE_UNAVAILABLE, 'The database cannot be reached; retry shortly.', requestId);
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = codeForHttpStatus(status);
-      return { ...this.build(code, this.publicMessage(exception, status), requestId), status };
-    }
-    const fastifyError = exception as { statusCode?: unknown; message?: unknown };
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      const code = codeForHttpStatus(fastifyError.statusCode);
-      return { ...this.build(code, String(fastifyError.message ?? ''), requestId), status: fastifyError.statusCode };
-    }
-    return this.build(ErrorCode.INTERNAL, 'An unexpected error occurred; it has been logged with this request id.', requestId);
-  }
+/**
+ * Turns any exception into its problem document, logs a 5xx with the request id, and sets the status
+ * and headers every error answer carries; the caller sends the body in its own format (problem+json,
+ * or the envelope of the compatibility routes).
+ */
+export function answerProblem(exception: unknown, host: ArgumentsHost, logger: Logger): { problem: Problem; reply: FastifyReply } {
+  const http = host.switchToHttp();
+  const request = http.getRequest<FastifyRequest>();
+  const reply = http.getResponse<FastifyReply>();
+  const problem = toProblem(exception, String(request.id));
+  if (problem.status >= 500) logger.error({ err: exception, requestId: problem.requestId, code: problem.code }, 'request failed');
+  if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
+  if (problem.status === 503) reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  void reply.status(problem.status);
+  return { problem, reply };
+}
 
-  private publicMessage(exception: HttpException, status: number): string {
-    if (status >= 500) return 'An unexpected error occurred; it has been logged with this request id.';
-    const response = exception.getResponse();
-    if (typeof response === 'string') return response;
-    const message = (response as { message?: unknown }).message;
-    return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+function toProblem(exception: unknown, requestId: string): Problem {
+  if (exception instanceof DomainError) {
+    return build(exception.code, exception.detail, requestId, exception.errors);
   }
+  if (isDatabaseUnavailable(exception)) {
+    return build(ErrorCode.DATABASE_UNAVAILABLE, 'The database cannot be reached; retry shortly.', requestId);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = codeForHttpStatus(status);
+    return { ...build(code, publicMessage(exception, status), requestId), status };
+  }
+  const fastifyError = exception as { statusCode?: unknown; message?: unknown };
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const code = codeForHttpStatus(fastifyError.statusCode);
+    return { ...build(code, String(fastifyError.message ?? ''), requestId), status: fastifyError.statusCode };
+  }
+  return build(ErrorCode.INTERNAL, 'An unexpected error occurred; it has been logged with this request id.', requestId);
+}
 
-  private build(code: ErrorCode, detail: string, requestId: string, errors?: Problem['errors']): Problem {
-    const { status, title } = mapErrorCode(code);
-    return { type: problemType(code), title, status, detail, code, requestId, ...(errors ? { errors } : {}) };
-  }
+function publicMessage(exception: HttpException, status: number): string {
+  if (status >= 500) return 'An unexpected error occurred; it has been logged with this request id.';
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+}
+
+function build(code: ErrorCode, detail: string, requestId: string, errors?: Problem['errors']): Problem {
+  const { status, title } = mapErrorCode(code);
+  return { type: problemType(code), title, status, detail, code, requestId, ...(errors ? { errors } : {}) };
 }

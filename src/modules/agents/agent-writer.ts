@@ -103,21 +103,38 @@ export class AgentWriter {
     const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
     const shown = draft ?? active;
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
-    const accessConfig = accessConfigOf(agent);
-    const plan = planAgentWrite({ ...shown.content, accessConfig, notificationConfig: agent.notificationConfig }, write);
-    if ('errors' in plan) throw validationFailed(plan.errors);
-    const { next, written, content } = plan;
-    if (written.includes('subAgents')) await this.subAgents.check(db, principal, agent.id, content.subAgents);
-    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, { orgId: agent.orgId, accessConfig }, next.accessConfig);
+    const plan = this.plan(agent, shown.content, write);
+    await this.check(db, principal, agent, plan);
+    const { changes, viewed } = await this.saveDraftContent(db, principal, agent, plan.content, shown, active);
+    Object.assign(changes, await this.writeSettings(db, agent, plan, verified));
+    return { agent: await this.agents.update(db, agent.id, changes), viewed };
+  }
 
-    const { changes, viewed } = await this.saveDraftContent(db, principal, agent, content, shown, active);
+  /** A write planned against `content` (the draft, or the active variation) and the agent's own settings. */
+  plan(agent: AgentRow, content: VariationContent, write: AgentWrite): AgentWritePlan {
+    const plan = planAgentWrite({ ...content, accessConfig: accessConfigOf(agent), notificationConfig: agent.notificationConfig }, write);
+    if ('errors' in plan) throw validationFailed(plan.errors);
+    return plan;
+  }
+
+  /** The checks that need the database: sub-agents (422) and, for an accessConfig edit, the access guard's lock-out rule (422). */
+  async check(db: EntityManager, principal: Principal, agent: AgentRow, { next, written, content }: AgentWritePlan): Promise<void> {
+    if (written.includes('subAgents')) await this.subAgents.check(db, principal, agent.id, content.subAgents);
+    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }, next.accessConfig);
+  }
+
+  /**
+   * Writes the agent's own settings (grants through Access) and returns the agent columns to change:
+   * orgAccess, and the notification config that `verifyNotification` checked before the transaction.
+   */
+  async writeSettings(db: EntityManager, agent: AgentRow, { next, written }: AgentWritePlan, verified: NotificationWrite): Promise<AgentChanges> {
+    const changes: AgentChanges = {};
     if (written.includes('accessConfig')) {
       changes.orgAccess = next.accessConfig.orgAccess;
       if (canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants)) await this.access.replaceGrants(db, agent.id, next.accessConfig.grants);
     }
-    // The config written is the one verifyNotification checked with Slack before the transaction.
     if (verified.written) changes.notificationConfig = verified.config;
-    return { agent: await this.agents.update(db, agent.id, changes), viewed };
+    return changes;
   }
 
   /**

@@ -13,12 +13,13 @@ import { SubAgentsChecker } from './sub-agents.checker';
 /**
  * Agents: the agent row and its use cases, on top of the building blocks (access grants, variation
  * storage, Slack verification). Exports what the modules above it (variations, ownership transfer)
- * build on: the row lock (gate), the write pipeline and the presenter.
+ * build on: the row lock (gate), the write pipeline, the presenter, and its use cases for the
+ * compatibility routes.
  */
 @Module({
   imports: [AccessModule, VariationStoreModule, NotificationsModule],
   controllers: [AgentsController],
   providers: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, SubAgentsChecker, AgentsService],
-  exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter],
+  exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, AgentsService],
 })
 export class AgentsModule {}

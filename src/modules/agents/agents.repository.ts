@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { AgentChanges, AgentRow } from './agent.row';
-import { AgentRef } from './domain/agent-ref';
+import { AgentRef, refColumn } from './domain/agent-ref';
 
 /** Every column of an agent row, with its grants and pending transfer, for SELECT and UPDATE … RETURNING alike. */
 const AGENT_COLUMNS = `
@@ -76,14 +76,14 @@ export class AgentsRepository {
    * everything the previous holder committed.
    */
   async findForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
-    const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
+    const [column, value] = refColumn(ref);
     const [locked] = await queryRows<{ id: number }>(db, `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`, [orgId, value]);
     return locked ? this.find(db, orgId, { id: locked.id }) : undefined;
   }
 
   private select(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow[]> {
-    const [column, value] = 'id' in ref ? ['a.id', ref.id] : ['a.slug', ref.slug];
-    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND ${column} = $2`, [orgId, value]);
+    const [column, value] = refColumn(ref);
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND a.${column} = $2`, [orgId, value]);
   }
 
   /** Returns null when the slug is taken in the org, so the caller can retry with another suffix. */
@@ -143,6 +143,13 @@ export class AgentsRepository {
     if (query.q) conditions.push(`a.name ILIKE ${bind(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
     if (query.afterId !== undefined) conditions.push(`a.id < ${bind(query.afterId)}`);
     return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ${bind(query.limit)}`, values);
+  }
+
+  /** Numeric ids and UUIDs of the org's agents among `uids` or `ids` (the compatibility routes name sub-agents by UUID). */
+  idsAndUids(db: EntityManager, orgId: string, by: { uids: string[] } | { ids: number[] }): Promise<{ id: number; uid: string }[]> {
+    const [column, values] = 'uids' in by ? ['uid', by.uids] : ['id', by.ids];
+    const type = 'uids' in by ? 'uuid' : 'int';
+    return queryRows(db, `SELECT id, uid FROM agents WHERE org_id = $1 AND ${column} = ANY($2::${type}[])`, [orgId, values]);
   }
 
   /** The agents a sub-agent list names, as far as they exist in the org. */

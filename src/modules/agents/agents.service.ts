@@ -7,6 +7,7 @@ import { accessPrincipalsFor, evaluateAccess } from '../access/domain/access.pol
 import { Principal } from '../auth/domain/principal';
 import { isScheduleTrigger, nextRunAt } from '../variations/domain/schedule-trigger';
 import { VariationsRepository } from '../variations/variations.repository';
+import { AgentRow } from './agent.row';
 import { accessConfigOf, AgentGate } from './agent-gate';
 import { AgentPresenter, AgentView } from './agent-presenter';
 import { toAgentResponse } from './agent-response.mapper';
@@ -50,6 +51,15 @@ export class AgentsService {
   }
 
   async list(principal: Principal, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
+    const { rows, nextPageToken } = await this.listRows(principal, query);
+    return {
+      agents: rows.map((agent) => toAgentResponse(agent, evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }))),
+      nextPageToken,
+    };
+  }
+
+  /** A keyset page of the agents the caller can use, filtered in SQL; the compatibility routes show them in their own shapes. */
+  async listRows(principal: Principal, query: ListAgentsQueryDto): Promise<{ rows: AgentRow[]; nextPageToken: string | null }> {
     const pageSize = query.pageSize ?? 50;
     const rows = await this.agents.list(this.db.manager, {
       orgId: principal.orgId,
@@ -62,10 +72,7 @@ export class AgentsService {
       limit: pageSize + 1,
     });
     const { items, nextPageToken } = keysetPage(rows, pageSize, (agent) => agent.id);
-    return {
-      agents: items.map((agent) => toAgentResponse(agent, evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }))),
-      nextPageToken,
-    };
+    return { rows: items, nextPageToken };
   }
 
   /** PATCH (AIP-134): writes into the draft; accessConfig and notificationConfig apply at once. */

@@ -9,5 +9,6 @@ import { VariationsService } from './variations.service';
   imports: [AgentsModule, VariationStoreModule],
   controllers: [VariationsController],
   providers: [VariationsService],
+  exports: [VariationsService],
 })
 export class VariationsModule {}

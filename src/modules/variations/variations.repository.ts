@@ -23,6 +23,11 @@ export class VariationsRepository {
     await db.query(`DELETE FROM variations WHERE id = $1 AND state = 'draft'`, [id]);
   }
 
+  /** Variations by id, in one round trip (a page of agents and what each shows). */
+  findByIds(db: EntityManager, ids: string[]): Promise<VariationRow[]> {
+    return ids.length === 0 ? Promise.resolve([]) : queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   /** Both variations an agent points at, in one round trip. */
   async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<{ active?: VariationRow; draft?: VariationRow }> {
     const ids = [activeId, draftId].filter((id): id is string => id !== null);
@@ -44,6 +49,23 @@ export class VariationsRepository {
       JSON.stringify(content),
       contentHash,
     ]);
+  }
+
+  /**
+   * Publishes content directly as `version` (retiring the active variation) while a draft stays
+   * pending: a live write from the compatibility routes goes out without taking the draft with it.
+   */
+  async insertPublished(
+    db: EntityManager,
+    variation: { id: string; agentId: number; content: VariationContent; contentHash: string; version: number; createdBy: string },
+    previousActiveId: string,
+  ): Promise<void> {
+    await db.query(`UPDATE variations SET state = 'superseded', updated_at = now() WHERE id = $1`, [previousActiveId]);
+    await db.query(
+      `INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
+       VALUES ($1, $2, 'published', $3, $4, $5, $6, now())`,
+      [variation.id, variation.agentId, variation.version, JSON.stringify(variation.content), variation.contentHash, variation.createdBy],
+    );
   }
 
   /** Freezes the draft as `version` and retires the previously active variation. */

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { IfMatchCondition } from '../../common/http/if-match';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
 import { Principal } from '../auth/domain/principal';
+import { AgentChanges, AgentRow } from '../agents/agent.row';
 import { AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
 import { toAgentResponse } from '../agents/agent-response.mapper';
-import { AgentWriter } from '../agents/agent-writer';
+import { AgentWriter, WrittenAgent } from '../agents/agent-writer';
 import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
 import { NO_NOTIFICATION_CHANGE, restoreWrite } from '../agents/domain/agent-write';
@@ -35,32 +36,33 @@ export class VariationsService {
   async deploy(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
     return this.db.transaction(async (db) => {
       const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
-      if (!draft || (active && active.contentHash === draft.contentHash)) return this.presenter.present(db, agent, rights);
-
-      const problems = runnabilityProblems(draft.content);
-      if (problems.length > 0) throw variationErrors.notRunnable(problems);
-
-      const version = agent.latestVersion + 1;
-      await this.variations.publish(db, draft.id, version, active?.id ?? null);
-      const trigger = draft.content.trigger;
-      const scheduled = isScheduleTrigger(trigger);
-      // The first deploy of a schedule turns it on; later deploys keep the user's choice.
-      const wasScheduled = active !== undefined && isScheduleTrigger(active.content.trigger);
-      const scheduleOn = scheduled && (agent.isScheduleActive || !wasScheduled);
-      // A paused agent stays paused: the new version is what runs when it resumes.
-      const paused = agent.status === 'paused';
-      const updated = await this.agents.update(db, agent.id, {
-        status: paused ? 'paused' : 'active',
-        activeVariationId: draft.id,
-        draftVariationId: null,
-        latestVersion: version,
-        hasUnpublishedChanges: false,
-        isScheduleActive: scheduleOn,
-        nextRunAt: scheduleOn && scheduled && !paused ? nextRunAt(trigger, new Date()) : null,
-      });
-      return toAgentResponse(updated, rights, { id: draft.id, version, state: 'published', content: draft.content });
+      const published = await this.publishDraft(db, agent);
+      return published ? toAgentResponse(published.agent, rights, published.viewed) : this.presenter.present(db, agent, rights);
     });
+  }
+
+  /**
+   * Publishes the locked agent's draft as its next version; undefined when there is nothing to
+   * publish (no draft, or one equal to the active variation). The compatibility routes' live writes
+   * publish through here too.
+   */
+  async publishDraft(db: EntityManager, agent: AgentRow): Promise<WrittenAgent | undefined> {
+    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+    if (!draft || (active && active.contentHash === draft.contentHash)) return undefined;
+
+    const problems = runnabilityProblems(draft.content);
+    if (problems.length > 0) throw variationErrors.notRunnable(problems);
+
+    const version = agent.latestVersion + 1;
+    await this.variations.publish(db, draft.id, version, active?.id ?? null);
+    const updated = await this.agents.update(db, agent.id, {
+      ...activationChanges(agent, active?.content.trigger ?? null, draft.content.trigger),
+      activeVariationId: draft.id,
+      draftVariationId: null,
+      latestVersion: version,
+      hasUnpublishedChanges: false,
+    });
+    return { agent: updated, viewed: { id: draft.id, version, state: 'published', content: draft.content } };
   }
 
   /** Throws the pending draft away; the agent shows its active content again. */
@@ -120,4 +122,20 @@ export class VariationsService {
       return toAgentResponse(written.agent, rights, written.viewed);
     });
   }
+}
+
+/**
+ * The agent columns a newly published version sets: status `active`, unless paused (the new version is
+ * what runs on resume); the first deploy of a schedule turns it on, later deploys keep the user's choice.
+ */
+export function activationChanges(agent: AgentRow, previousTrigger: unknown, trigger: unknown): AgentChanges {
+  const scheduled = isScheduleTrigger(trigger);
+  const wasScheduled = agent.activeVariationId !== null && isScheduleTrigger(previousTrigger);
+  const scheduleOn = scheduled && (agent.isScheduleActive || !wasScheduled);
+  const paused = agent.status === 'paused';
+  return {
+    status: paused ? 'paused' : 'active',
+    isScheduleActive: scheduleOn,
+    nextRunAt: scheduleOn && scheduled && !paused ? nextRunAt(trigger, new Date()) : null,
+  };
 }

@@ -1,5 +1,11 @@
-/** How a path names an agent: its numeric id or its slug. */
-export type AgentRef = { id: number } | { slug: string };
+/** How a path names an agent: its numeric id or its slug (`/api/v1`), or its UUID (the compatibility routes). */
+export type AgentRef = { id: number } | { slug: string } | { uid: string };
+
+/** The agents column and value a reference looks up (each is unique in the org and indexed). */
+export function refColumn(ref: AgentRef): ['id', number] | ['slug', string] | ['uid', string] {
+  if ('id' in ref) return ['id', ref.id];
+  return 'slug' in ref ? ['slug', ref.slug] : ['uid', ref.uid];
+}
 
 const MAX_ID = 2_147_483_647;
 

@@ -7,7 +7,7 @@ import { OptionalButNotNull, OptionalNullable } from '../../../common/validation
 import { MAX_GRANTS } from '../../access/domain/access-config';
 import { JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variations/dto/variation-content.dto';
 
-const BCP47 = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
+export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 
 /** Only types here: the grant rules (principal format, duplicates) live in validateGrants, so all are reported together. */
 @ApiSchema({ name: 'Grant' })
@@ -76,7 +76,7 @@ export class AgentFieldsDto {
   @OptionalNullable() @IsString() @MaxLength(10_000) role?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'en', description: 'BCP-47 language tag.' })
-  @OptionalNullable() @IsString() @Matches(BCP47, { message: 'language must be a BCP-47 tag such as en or pt-BR' }) language?: string | null;
+  @OptionalNullable() @IsString() @Matches(LANGUAGE_TAG, { message: 'language must be a BCP-47 tag such as en or pt-BR' }) language?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000, example: null })
   @OptionalNullable() @IsString() @MaxLength(10_000) specialInstructions?: string | null;
