@@ -11,10 +11,11 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompatModule } from './modules/compat/compat.module';
 import { RunsModule } from './modules/runs/runs.module';
+import { SchedulesModule } from './modules/schedules/schedules.module';
 import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, CompatModule],
+  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, SchedulesModule, CompatModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

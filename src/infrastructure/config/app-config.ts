@@ -80,6 +80,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   RUN_RETENTION_DAYS = 90;
 
+  /** After downtime, the latest missed tick still runs when it is younger than this; older ones are counted as missed. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(604_800)
+  SCHEDULE_CATCHUP_SECONDS = 3600;
+
   /** How often background sweeps (lapsed claims, timeouts, retention) run, once per tick across instances. */
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   JOBS_SWEEP_INTERVAL_MS = 5000;

@@ -14,5 +14,6 @@ import { RuntimeService } from './runtime.service';
   imports: [AgentsModule, VariationStoreModule],
   controllers: [RunsController, RuntimeController],
   providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance],
+  exports: [RunsRepository],
 })
 export class RunsModule {}

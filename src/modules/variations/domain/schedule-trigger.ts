@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { FieldError } from '../../../common/errors/field-error';
 import { isIanaTimeZone } from './iana-time-zone';
+import { nextTick } from './schedule-ticks';
 import type { ScheduleTrigger } from './variation-content';
 
 /** Triggers other than schedules are opaque to us, so only their size is bounded. */
@@ -95,8 +96,7 @@ function timeZoneProblem(timezone: string): string | null {
     : `${JSON.stringify(timezone)} is not an IANA time zone name such as Europe/Berlin or UTC`;
 }
 
-/** The first tick strictly after `from`, computed in the trigger's own zone so DST shifts follow local time. */
+/** The first tick strictly after `from`, in the trigger's own zone (DST rules: schedule-ticks.ts). */
 export function nextRunAt(trigger: ScheduleTrigger, from: Date): Date {
-  const { cron, timezone } = trigger.schedule;
-  return CronExpressionParser.parse(cron, { tz: timezone, currentDate: from }).next().toDate();
+  return nextTick(trigger.schedule, from);
 }
