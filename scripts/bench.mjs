@@ -9,10 +9,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
+import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
 
 const { EmbeddedDatabase } = databaseModule;
-const { values } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' }, scheduled: { type: 'string', default: '10000' } } });
+const SCHEDULED = Number(values.scheduled);
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -29,7 +32,7 @@ const token = (sub, extra = {}) => {
 
 const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-bench-')), port: await freePort(), persistent: false });
 const port = await freePort();
-const app = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' }, stdio: 'inherit' });
+const app = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', JOBS_SWEEP_INTERVAL_MS: '1000' }, stdio: 'inherit' });
 const base = `http://127.0.0.1:${port}`;
 const owner = token('bench-owner');
 const member = token('bench-member', { groups: ['sales'] });
@@ -118,6 +121,44 @@ try {
   await call('POST', `/api/v1/runs/${held.run.id}/events`, { type: 'started' }, undefined, runtimeKey);
   results.push(await run('POST /runs/{id}/events (action_taken)', { method: 'POST', path: `/api/v1/runs/${held.run.id}/events`, apiKey: runtimeKey, body: { type: 'action_taken', message: 'step' } }));
   console.table(results);
+
+  // Schedules: SCHEDULED agents with every-minute schedules, cloned in SQL from one made through the API.
+  const sql = new pg.Client({ connectionString: database.url });
+  await sql.connect();
+  try {
+    const template = await call('POST', '/api/v1/agents', { name: 'Scheduled', instructions: 'Tick.', trigger: { type: 'schedule', schedule: { cron: '* * * * *', timezone: 'UTC' } } });
+    await call('POST', `/api/v1/agents/${template.id}/deploy`);
+    await sql.query(
+      `WITH src AS (SELECT a.*, v.content, v.content_hash FROM agents a JOIN variations v ON v.id = a.active_variation_id WHERE a.id = $1),
+         ids AS (SELECT g, gen_random_uuid() AS vid FROM generate_series(2, $2) g),
+         made AS (
+           INSERT INTO agents (uid, org_id, slug, status, name, type, owner, org_access, is_schedule_active, next_run_at, active_variation_id,
+             has_unpublished_changes, latest_version, created_by)
+           SELECT gen_random_uuid(), src.org_id, 'scheduled-' || ids.g, 'active', src.name, src.type, src.owner, src.org_access, true,
+             now() + interval '1 day', ids.vid, false, 1, src.created_by
+           FROM src, ids RETURNING id, active_variation_id)
+       INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
+       SELECT made.active_variation_id, made.id, 'published', 1, src.content, src.content_hash, 'bench', now() FROM made, src`,
+      [template.id, SCHEDULED],
+    );
+    await sql.query('ANALYZE agents');
+    const plan = async () => (await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${schedulesModule.DUE_AGENTS_SQL.replace('FOR UPDATE OF a SKIP LOCKED', '')}`, [500])).rows[0]['QUERY PLAN'][0];
+    const idle = await plan();
+    const usesDueIndex = JSON.stringify(idle.Plan).includes('agents_due_ticks_idx');
+    const began = Date.now();
+    await sql.query(`UPDATE agents SET next_run_at = date_trunc('minute', now()) WHERE is_schedule_active`);
+    for (;;) {
+      const { rows } = await sql.query(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule'`);
+      if (rows[0].n >= SCHEDULED) break;
+      if (Date.now() - began > 120_000) throw new Error(`only ${rows[0].n} scheduled runs after 120 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tookMs = Date.now() - began;
+    console.log(`schedules: ${SCHEDULED} every-minute agents due at once → all runs created ${tookMs} ms after the ticks were due (sweep every 1 s, batches of 500)`);
+    console.log(`schedules: the due-tick query with nothing due: ${idle['Execution Time'].toFixed(3)} ms execution, ${idle['Planning Time'].toFixed(3)} ms planning, uses agents_due_ticks_idx: ${usesDueIndex}`);
+  } finally {
+    await sql.end();
+  }
   console.log(`service RSS after the run: ${rssOf(app.pid)} MiB (${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${AGENTS} agents)`);
 } finally {
   app.kill('SIGTERM');

@@ -31,26 +31,27 @@ export interface ScheduleState {
   missedTicks: number;
 }
 
+/**
+ * Due agents, oldest tick first, locked. The partial index on next_run_at makes this an index scan on
+ * due ticks; SKIP LOCKED lets every instance's sweep take different agents. Exported for the benchmark,
+ * which checks the plan.
+ */
+export const DUE_AGENTS_SQL = `
+  SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
+    a.latest_version AS "latestVersion", v.content->'trigger' AS trigger, now() AS now,
+    EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.trigger = 'schedule' AND r.status IN ('queued', 'running')) AS busy
+  FROM agents a JOIN variations v ON v.id = a.active_variation_id
+  WHERE a.next_run_at IS NOT NULL AND a.next_run_at <= now() AND a.status = 'active' AND a.is_schedule_active
+  ORDER BY a.next_run_at
+  LIMIT $1
+  FOR UPDATE OF a SKIP LOCKED`;
+
 /** The agents table's schedule columns: the stored next tick and what became of past ticks. */
 @Injectable()
 export class SchedulesRepository {
-  /**
-   * Locks up to `limit` agents whose next tick is due, oldest first. The partial index on next_run_at
-   * makes this an index scan on due ticks; SKIP LOCKED lets every instance's sweep take different agents.
-   */
+  /** Locks up to `limit` agents whose next tick is due (DUE_AGENTS_SQL). */
   claimDue(db: EntityManager, limit: number): Promise<DueAgent[]> {
-    return queryRows<DueAgent>(
-      db,
-      `SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
-         a.latest_version AS "latestVersion", v.content->'trigger' AS trigger, now() AS now,
-         EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.trigger = 'schedule' AND r.status IN ('queued', 'running')) AS busy
-       FROM agents a JOIN variations v ON v.id = a.active_variation_id
-       WHERE a.next_run_at IS NOT NULL AND a.next_run_at <= now() AND a.status = 'active' AND a.is_schedule_active
-       ORDER BY a.next_run_at
-       LIMIT $1
-       FOR UPDATE OF a SKIP LOCKED`,
-      [limit],
-    );
+    return queryRows<DueAgent>(db, DUE_AGENTS_SQL, [limit]);
   }
 
   /**
