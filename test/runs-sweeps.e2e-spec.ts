@@ -1,7 +1,7 @@
-import { freshOrg, getAgent } from './support/agents';
+import { AGENTS, freshOrg, getAgent } from './support/agents';
 import { AppProcess, startApp } from './support/app-process';
 import { withDatabase } from './support/database';
-import { expectProblem } from './support/http';
+import { api, expectProblem } from './support/http';
 import { user } from './support/principals';
 import { claim, deployedAgent, eventually, getRun, heartbeat, queuedRun, report, runtimeKey } from './support/runs';
 
@@ -110,6 +110,31 @@ describe('runs: sweeps across two service instances', () => {
     const run = await queuedRun(alice, agent.id);
     expect((await waiting).body.run.id).toBe(run.id);
     expect(Date.now() - began).toBeLessThan(5_000);
+  });
+});
+
+describe('waiting claims and the connection pool', () => {
+  it('lets ten runtimes wait on an instance whose pool has two connections, and still answers everyone', async () => {
+    const org = freshOrg();
+    const alice = user(org, 'alice', { admin: true });
+    const runtime = await runtimeKey(org);
+    const agent = await deployedAgent(alice);
+    const small = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, DB_POOL_SIZE: '2' });
+    try {
+      const waiting = Array.from({ length: 10 }, () => claim(runtime, { agentIds: [agent.id], waitSeconds: 3 }, small.url));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const began = Date.now();
+      const read = await api('GET', `${AGENTS}/${agent.id}`, { ...alice, baseUrl: small.url });
+      expect(read.status).toBe(200);
+      expect(Date.now() - began).toBeLessThan(2_000);
+      await queuedRun(alice, agent.id);
+      await queuedRun(alice, agent.id);
+      const claims = await Promise.all(waiting);
+      expect(claims.filter((c) => c.status === 200)).toHaveLength(2);
+      expect(claims.filter((c) => c.status === 204)).toHaveLength(8);
+    } finally {
+      await small.stop();
+    }
   });
 });
 
