@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type SendOptions } from 'pg-boss';
 import { AppConfig } from '../config/app-config';
+
+/** What a caller may set on a job it sends; the rest of pg-boss's options stay this module's business. */
+export type JobSendOptions = Pick<SendOptions, 'startAfter' | 'singletonKey' | 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds'>;
 
 interface PeriodicJob {
   name: string;
@@ -8,68 +12,126 @@ interface PeriodicJob {
   handler: () => Promise<void>;
 }
 
+// pg-boss waits for running handlers this long on stop, then fails their jobs and closes anyway.
 const STOP_TIMEOUT_MS = 10_000;
-// pg-boss polls a queue no more often than every half second.
+// pg-boss refuses to poll a queue more often than every half second.
 const MIN_POLL_SECONDS = 0.5;
+// Small: pg-boss only fetches, settles and maintains; the handlers' own work goes through TypeORM's pool.
+const POOL_SIZE = 3;
 
 /**
- * Background work on pg-boss: one PgBoss per service instance, on the service's own PostgreSQL.
+ * Every tick's job. No retries: the next tick is the retry. A heartbeat (pg-boss refreshes it while
+ * the handler runs) lets any instance's supervisor fail the job of an instance that died mid-handler
+ * at its next pass (about a minute) rather than after the 15-minute expiry, during which the stately
+ * queue would run nothing else. Finished ticks are deleted after an hour, long after any instance
+ * could send the same slot again.
+ */
+const TICK_OPTIONS = { retryLimit: 0, heartbeatSeconds: 10, deleteAfterSeconds: 3600 } satisfies SendOptions;
+
+/**
+ * Background work on pg-boss: one PgBoss per service instance, on the service's own PostgreSQL
+ * (schema `pgboss`, which pg-boss creates or migrates on start under an advisory lock, so instances
+ * starting together on a fresh database are safe).
  *
- * Periodic work (`every`) runs about once per interval across the whole cluster: each instance sends a
- * tick on its own timer into a `stately` queue, which holds at most one queued and one active job, so
- * the ticks of all instances collapse into one job that exactly one worker takes. pg-boss's own
- * `schedule()` is not used: it works by the minute and drops ticks missed while no instance ran.
- * Handlers must still be idempotent (a crashed worker's job is retried).
+ * Periodic work (`every`) runs once per interval across the whole cluster, however many instances
+ * share the database. Time is cut into slots of the interval; every instance, on its own timer, sends
+ * the current slot's job under an id derived from (queue, interval, slot). The job table's primary key
+ * (name, id) and `INSERT ... ON CONFLICT DO NOTHING` let exactly one of those sends create the job;
+ * the others get null. The queue is `stately` (at most one job queued and one running), so a slow
+ * handler never runs twice at once and never builds a backlog. The instance whose send created the
+ * job wakes its own worker at once, so sub-second intervals work despite pg-boss's half-second polling
+ * floor; polling stays as the backstop. pg-boss's `schedule()` is not used: it works by the minute and
+ * drops ticks missed while no instance ran. Handlers must still be idempotent.
  */
 @Injectable()
 export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Jobs.name);
   private readonly periodic: PeriodicJob[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sending = new Set<Promise<void>>();
+  private started = false;
   private boss: PgBoss | undefined;
 
   constructor(private readonly config: AppConfig) {}
 
-  /** Registers periodic work; call it while modules initialise, before the service starts. */
+  /** Registers periodic work; call it from a provider's onModuleInit, before the service starts. */
   every(name: string, intervalMs: number, handler: () => Promise<void>): void {
-    if (this.boss) throw new Error(`periodic job ${name} registered after the job runner started`);
+    if (this.started) throw new Error(`periodic job ${name} registered after background jobs started`);
+    if (this.periodic.some((job) => job.name === name)) throw new Error(`periodic job ${name} registered twice`);
     this.periodic.push({ name, intervalMs, handler });
   }
 
-  /** After migrations ran (TypeORM connects during module init): start pg-boss, its workers and the tick timers. */
+  /** Queues a job on `name`, a queue that must exist (created by whoever works it). Null when the queue's policy refused a duplicate. */
+  async send(name: string, data: object | null, options: JobSendOptions = {}): Promise<string | null> {
+    if (!this.boss) throw new Error(`cannot send a ${name} job: background jobs are not running`);
+    return this.boss.send(name, data, options);
+  }
+
+  /** After module init, where TypeORM connected and ran the migrations. */
   async onApplicationBootstrap(): Promise<void> {
-    const boss = new PgBoss({ connectionString: this.config.DATABASE_URL, max: 3, application_name: 'agentry-jobs' });
-    // Unhandled, an `error` event would end the process; pg-boss recovers from what it reports here.
-    boss.on('error', (error) => this.logger.error({ err: error }, 'background jobs: pg-boss reported an error'));
+    this.started = true;
+    const boss = new PgBoss({
+      connectionString: this.config.DATABASE_URL,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: this.config.DB_CONNECT_TIMEOUT_MS,
+      // Cron schedules are not used (see above); without them pg-boss runs no timekeeper polling.
+      schedule: false,
+    });
+    // An `error` event nobody listens to would end the process; pg-boss reports here what it recovers from.
+    boss.on('error', (error) => this.logger.error({ err: error }, 'pg-boss reported an error'));
+    boss.on('warning', (warning) => this.logger.warn({ pgBoss: warning.data }, `pg-boss: ${warning.message}`));
     await boss.start();
     this.boss = boss;
     for (const job of this.periodic) {
-      await boss.createQueue(job.name, { policy: 'stately', retryLimit: 0 });
-      await boss.work(job.name, { pollingIntervalSeconds: Math.max(MIN_POLL_SECONDS, job.intervalMs / 1000) }, () => this.runHandler(job));
-      this.timers.push(setInterval(() => this.tick(job), job.intervalMs));
-      this.tick(job);
+      await boss.createQueue(job.name, { policy: 'stately' });
+      const pollingIntervalSeconds = Math.max(MIN_POLL_SECONDS, job.intervalMs / 1000);
+      const workerId = await boss.work(job.name, { pollingIntervalSeconds }, () => this.runHandler(job));
+      const tick = () => this.track(this.sendTick(boss, job, workerId));
+      this.timers.push(setInterval(tick, job.intervalMs));
+      tick();
     }
   }
 
-  /** Before TypeORM closes its pool (onApplicationShutdown): no new ticks, running handlers finish, then pg-boss closes. */
+  /**
+   * Nest calls this before onApplicationShutdown, where TypeORM closes its pool: so running handlers
+   * finish on an open pool, then pg-boss closes its own. No new ticks first, and no send left in flight.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
+    await Promise.all(this.sending);
     const boss = this.boss;
     this.boss = undefined;
-    await boss?.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }).catch((error: unknown) => this.logger.warn({ err: error }, 'background jobs did not stop cleanly'));
+    await boss?.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }).catch((error: unknown) => this.logger.warn({ err: error }, 'pg-boss did not stop cleanly'));
   }
 
-  private tick(job: PeriodicJob): void {
-    // null: the stately queue already holds this tick's job; another instance (or an earlier tick) sent it.
-    this.boss?.send(job.name, null).catch((error: unknown) => this.logger.warn({ err: error }, `background job ${job.name}: could not queue a tick`));
+  private async sendTick(boss: PgBoss, job: PeriodicJob, workerId: string): Promise<void> {
+    const slot = Math.floor(Date.now() / job.intervalMs);
+    try {
+      const created = await boss.send(job.name, null, { ...TICK_OPTIONS, id: tickId(job, slot) });
+      if (created) boss.notifyWorker(workerId);
+    } catch (error) {
+      this.logger.warn({ err: error }, `periodic job ${job.name}: could not queue a tick`);
+    }
   }
 
-  /** A failing handler is logged; the next tick tries again, so the worker must not stop. */
+  private track(sending: Promise<void>): void {
+    this.sending.add(sending);
+    void sending.finally(() => this.sending.delete(sending));
+  }
+
+  /** A failing handler is logged and its job completes: the next tick tries again, and the worker keeps going. */
   private async runHandler(job: PeriodicJob): Promise<void> {
     try {
       await job.handler();
     } catch (error) {
-      this.logger.error({ err: error }, `background job ${job.name} failed`);
+      this.logger.error({ err: error }, `periodic job ${job.name} failed`);
     }
   }
+}
+
+/** The same UUID on every instance for one queue's slot; the interval is in it so differently configured instances do not share slots. */
+function tickId(job: PeriodicJob, slot: number): string {
+  const hex = createHash('sha256').update(`${job.name}/${job.intervalMs}/${slot}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
