@@ -35,5 +35,9 @@ describe('pageCursor', () => {
   it('refuses tokens it did not issue, and a text cursor where ids are expected, with a 400 on pageToken', () => {
     expect(codeOf(() => pageCursor('garbage', 'integer'))).toBe(ErrorCode.VALIDATION_FAILED);
     expect(codeOf(() => pageCursor(encodePageToken('12'), 'integer'))).toBe(ErrorCode.VALIDATION_FAILED);
+    expect(codeOf(() => pageCursor(encodePageToken('9999999999999999999'), 'text'))).toBe(ErrorCode.VALIDATION_FAILED);
+    expect(pageCursor(encodePageToken('9223372036854775807'), 'text')).toBe('9223372036854775807');
+    expect(codeOf(() => pageCursor(encodePageToken(2_147_483_648), 'integer'))).toBe(ErrorCode.VALIDATION_FAILED);
+    expect(pageCursor(encodePageToken(2_147_483_647), 'integer')).toBe(2_147_483_647);
   });
 });
