@@ -94,10 +94,12 @@ describe('runs: sweeps across two service instances', () => {
     const agent = await deployedAgent(alice);
     const queued = new Set<string>();
     for (let i = 0; i < 6; i++) queued.add((await queuedRun(alice, agent.id)).id);
-    const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claim(runtime, { agentIds: [agent.id], waitSeconds: 1 }, i % 2 ? fast.url : undefined)));
+    // No waiting: the second instance's 1 s lease could lapse while a claim waits, and a lapsed claim is rightly handed out again.
+    const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claim(runtime, { agentIds: [agent.id], waitSeconds: 0 }, i % 2 ? fast.url : undefined)));
     const won = claims.filter((c) => c.status === 200).map((c) => c.body.run.id);
     expect(won).toHaveLength(6);
     expect(new Set(won)).toEqual(queued);
+    expect(claims.filter((c) => c.status === 200).map((c) => c.body.run.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(claims.filter((c) => c.status === 204)).toHaveLength(6);
     expect((await getAgent(alice, agent.id)).body.runsCount).toBe(6);
   });
