@@ -97,7 +97,7 @@ describe('seed 001: /v2/chat/agents', () => {
 
     const fetched = await fetch(`${base}/v2/chat/agents/${id}`, {
       headers: { 'x-api-key': key.apiKey },
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<any>);
 
     const existingToolIds = fetched.agentTools.map(({ tool }: { tool: { id: string } }) => ({ toolId: tool.id }));
 
@@ -109,7 +109,7 @@ describe('seed 001: /v2/chat/agents', () => {
       }),
     });
     expect(updated.status).toBe(200);
-    const body = await updated.json();
+    const body = (await updated.json()) as any;
     expect(body.agentTools).toEqual([
       { tool: { id: existingTool }, config: {} },
       { tool: { id: newToolUuid }, config: {} },
