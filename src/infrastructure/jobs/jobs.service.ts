@@ -1,10 +1,27 @@
 import { createHash } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { PgBoss, type SendOptions } from 'pg-boss';
+import { PgBoss, type SendOptions, type WorkOptions } from 'pg-boss';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../database/query-rows';
 import { AppConfig } from '../config/app-config';
 
 /** What a caller may set on a job it sends; the rest of pg-boss's options stay this module's business. */
-export type JobSendOptions = Pick<SendOptions, 'startAfter' | 'singletonKey' | 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds'>;
+export type JobSendOptions = Pick<
+  SendOptions,
+  'id' | 'startAfter' | 'singletonKey' | 'group' | 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'heartbeatSeconds' | 'deleteAfterSeconds'
+> & {
+  /** Sends inside this transaction: the job exists exactly when the transaction commits. */
+  db?: EntityManager;
+};
+
+/** How a queue's jobs are worked on each instance. */
+export type JobWorkOptions = Pick<WorkOptions, 'localConcurrency' | 'groupConcurrency' | 'pollingIntervalSeconds'>;
+
+interface Worker {
+  name: string;
+  options: JobWorkOptions;
+  handler: (data: object) => Promise<void>;
+}
 
 interface PeriodicJob {
   name: string;
@@ -47,6 +64,7 @@ const TICK_OPTIONS = { retryLimit: 0, heartbeatSeconds: 10, deleteAfterSeconds: 
 export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Jobs.name);
   private readonly periodic: PeriodicJob[] = [];
+  private readonly workers: Worker[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly sending = new Set<Promise<void>>();
   private started = false;
@@ -61,10 +79,22 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
     this.periodic.push({ name, intervalMs, handler });
   }
 
-  /** Queues a job on `name`, a queue that must exist (created by whoever works it). Null when the queue's policy refused a duplicate. */
-  async send(name: string, data: object | null, options: JobSendOptions = {}): Promise<string | null> {
+  /**
+   * Registers the worker of queue `name` (created on start); call it from onModuleInit. A handler
+   * that throws fails the job, which pg-boss then retries as the job's own options say.
+   */
+  work<T extends object>(name: string, options: JobWorkOptions, handler: (data: T) => Promise<void>): void {
+    if (this.started) throw new Error(`worker ${name} registered after background jobs started`);
+    this.workers.push({ name, options, handler: handler as (data: object) => Promise<void> });
+  }
+
+  /**
+   * Queues a job on `name`, a queue that must exist (created by whoever works it). Null when the job
+   * already exists (same id) or the queue's policy refused a duplicate.
+   */
+  async send(name: string, data: object | null, { db, ...options }: JobSendOptions = {}): Promise<string | null> {
     if (!this.boss) throw new Error(`cannot send a ${name} job: background jobs are not running`);
-    return this.boss.send(name, data, options);
+    return this.boss.send(name, data, db ? { ...options, db: { executeSql: async (text, values) => ({ rows: await queryRows(db, text, values) }) } } : options);
   }
 
   /** After module init, where TypeORM connected and ran the migrations. */
@@ -82,6 +112,12 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
     boss.on('warning', (warning) => this.logger.warn({ pgBoss: warning.data }, `pg-boss: ${warning.message}`));
     await boss.start();
     this.boss = boss;
+    for (const worker of this.workers) {
+      await boss.createQueue(worker.name);
+      await boss.work<object>(worker.name, { ...worker.options, batchSize: 1 }, async ([job]) => {
+        if (job) await worker.handler(job.data);
+      });
+    }
     for (const job of this.periodic) {
       await boss.createQueue(job.name, { policy: 'stately' });
       const pollingIntervalSeconds = Math.max(MIN_POLL_SECONDS, job.intervalMs / 1000);
@@ -132,6 +168,11 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
 
 /** The same UUID on every instance for one queue's slot; the interval is in it so differently configured instances do not share slots. */
 function tickId(job: PeriodicJob, slot: number): string {
-  const hex = createHash('sha256').update(`${job.name}/${job.intervalMs}/${slot}`).digest('hex');
+  return stableJobId(`${job.name}/${job.intervalMs}/${slot}`);
+}
+
+/** A UUID that is the same wherever it is computed from the same key: sending twice creates one job. */
+export function stableJobId(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
