@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { startApp, AppProcess } from './support/app-process';
+import { startApp, AppProcess, suiteEnv } from './support/app-process';
 import { api, expectProblem } from './support/http';
 import { ORG_A, tokenFor, unsignedToken } from './support/tokens';
 
@@ -48,13 +48,14 @@ describe('authentication with issuer, audience and a JWKS', () => {
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const address = jwks.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    app = await startApp({
-      DATABASE_URL: process.env.E2E_DATABASE_URL,
-      AUTH_JWT_SECRET: secret,
-      AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-      AUTH_JWT_ISSUER: 'https://issuer.example',
-      AUTH_JWT_AUDIENCE: 'agentry',
-    });
+    app = await startApp(
+      suiteEnv({
+        AUTH_JWT_SECRET: secret,
+        AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+        AUTH_JWT_ISSUER: 'https://issuer.example',
+        AUTH_JWT_AUDIENCE: 'agentry',
+      }),
+    );
   });
 
   afterAll(async () => {

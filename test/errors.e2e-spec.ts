@@ -1,4 +1,4 @@
-import { startApp } from './support/app-process';
+import { startApp, suiteEnv } from './support/app-process';
 import { api, expectProblem } from './support/http';
 import { TcpProxy } from './support/tcp-proxy';
 import { tokenFor } from './support/tokens';
@@ -38,7 +38,7 @@ describe('database outage', () => {
     const viaProxy = new URL(target.toString());
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const app = await startApp({ DATABASE_URL: viaProxy.toString(), AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, DB_CONNECT_TIMEOUT_MS: '1000' });
+    const app = await startApp(suiteEnv({ DATABASE_URL: viaProxy.toString(), DB_CONNECT_TIMEOUT_MS: '1000' }));
     const admin = tokenFor({ sub: 'outage-admin', admin: true });
     try {
       expect((await api('GET', '/api/v1/api-keys', { token: admin, baseUrl: app.url })).status).toBe(200);

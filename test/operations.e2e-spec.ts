@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp } from './support/app-process';
+import { startApp, suiteEnv } from './support/app-process';
 import { freePort } from './support/free-port';
 import { api } from './support/http';
 import { TcpProxy } from './support/tcp-proxy';
@@ -37,7 +37,7 @@ describe('health and API docs', () => {
 
 describe('request logs', () => {
   it('are JSON lines carrying the request id, with credentials redacted', async () => {
-    const app = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, LOG_LEVEL: 'info' });
+    const app = await startApp(suiteEnv({ LOG_LEVEL: 'info' }));
     const token = tokenFor({ sub: 'log-reader', admin: true });
     try {
       await api('GET', '/api/v1/api-keys', { token, baseUrl: app.url, headers: { 'x-request-id': 'log-trace-42' } });
@@ -98,7 +98,7 @@ describe('graceful shutdown', () => {
     const viaProxy = new URL(target.toString());
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const app = await startApp({ DATABASE_URL: viaProxy.toString(), AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET });
+    const app = await startApp(suiteEnv({ DATABASE_URL: viaProxy.toString() }));
     try {
       proxy.delayMs = 400;
       const inFlight = api('GET', '/api/v1/api-keys', { token: tokenFor({ sub: 'drain', admin: true }), baseUrl: app.url });

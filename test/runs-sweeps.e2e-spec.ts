@@ -1,5 +1,5 @@
 import { AGENTS, freshOrg, getAgent } from './support/agents';
-import { AppProcess, startApp } from './support/app-process';
+import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { user } from './support/principals';
@@ -17,13 +17,7 @@ describe('runs: sweeps across two service instances', () => {
   let runtime: { apiKey: string };
 
   beforeAll(async () => {
-    fast = await startApp({
-      DATABASE_URL: process.env.E2E_DATABASE_URL,
-      AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET,
-      RUN_LEASE_SECONDS: '1',
-      RUN_TIMEOUT_SECONDS: '2',
-      JOBS_SWEEP_INTERVAL_MS: '200',
-    });
+    fast = await startApp(suiteEnv({ RUN_LEASE_SECONDS: '1', RUN_TIMEOUT_SECONDS: '2' }));
     runtime = await runtimeKey(org);
   });
   afterAll(async () => {
@@ -121,7 +115,7 @@ describe('waiting claims and the connection pool', () => {
     const alice = user(org, 'alice', { admin: true });
     const runtime = await runtimeKey(org);
     const agent = await deployedAgent(alice);
-    const small = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, DB_POOL_SIZE: '2' });
+    const small = await startApp(suiteEnv({ DB_POOL_SIZE: '2' }));
     try {
       const waiting = Array.from({ length: 10 }, () => claim(runtime, { agentIds: [agent.id], waitSeconds: 3 }, small.url));
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -144,7 +138,7 @@ describe('service shutdown with runtimes waiting', () => {
   it('answers waiting claims at once on SIGTERM and exits 0, with pg-boss stopped before the pool', async () => {
     const org = freshOrg();
     const runtime = await runtimeKey(org);
-    const app = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, LOG_LEVEL: 'info' });
+    const app = await startApp(suiteEnv({ LOG_LEVEL: 'info' }));
     try {
       const waiting = claim(runtime, { waitSeconds: 30 }, app.url);
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,5 +1,5 @@
 import { AGENTS, createAgent, deployed, freshOrg, getAgent, patched, scheduleTrigger } from './support/agents';
-import { AppProcess, startApp } from './support/app-process';
+import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { user } from './support/principals';
@@ -15,7 +15,7 @@ describe('schedules', () => {
   let second: AppProcess;
 
   beforeAll(async () => {
-    second = await startApp({ DATABASE_URL: process.env.E2E_DATABASE_URL, AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET, JOBS_SWEEP_INTERVAL_MS: '200' });
+    second = await startApp(suiteEnv());
   });
   afterAll(async () => {
     await second?.stop();

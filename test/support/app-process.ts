@@ -13,6 +13,26 @@ export interface AppProcess {
 
 const MAIN = resolve(__dirname, '../../dist/main.js');
 
+/**
+ * The suite service's configuration (global-setup), with `overrides`. Every instance on the shared
+ * database works the same notification queue, so each must reach the same fake Slack the same way:
+ * an instance without SLACK_BOT_TOKEN there would deliver other tests' notifications to its log.
+ */
+export function suiteEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    DATABASE_URL: process.env.E2E_DATABASE_URL,
+    AUTH_JWT_SECRET: process.env.E2E_JWT_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-e2e',
+    SLACK_API_URL: process.env.E2E_SLACK_API_URL,
+    SLACK_TIMEOUT_MS: '2000',
+    // Sweeps (lapsed claims, timeouts, retention, digests) every 200 ms, so tests of them wait seconds, not minutes.
+    JOBS_SWEEP_INTERVAL_MS: '200',
+    // Notification retries after 300 ms, 1.2 s, 4.8 s…: the retry tests wait seconds.
+    NOTIFY_RETRY_BASE_MS: '300',
+    ...overrides,
+  };
+}
+
 /** Runs the built service (`dist/main.js`, as `npm start` does) with the given environment. */
 export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /**
@@ -12,4 +13,16 @@ export async function withDatabase<T>(fn: (db: Client) => Promise<T>, url = proc
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A database of its own on the suite's PostgreSQL server, for a service whose background work must
+ * not mix with the suite service's (another configuration working the same queues). Drop it after.
+ */
+export async function ownDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(process.env.E2E_DATABASE_URL ?? '');
+  url.pathname = `/${name}`;
+  await withDatabase((db) => db.query(`CREATE DATABASE ${name}`));
+  return { url: url.toString(), drop: () => withDatabase((db) => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { EmbeddedDatabaseError } from '../../src/infrastructure/database/embedded-database';
-import { AppProcess, startApp } from './app-process';
+import { AppProcess, startApp, suiteEnv } from './app-process';
 import { startFakeSlack } from './fake-slack';
 import { startTestDatabase, TestDatabase } from './test-database';
 
@@ -25,20 +25,12 @@ export default async function globalSetup(): Promise<void> {
     resources.database = await startTestDatabase();
     const slack = await startFakeSlack();
     resources.slack = slack.server;
-    const env = {
-      DATABASE_URL: resources.database.url,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-e2e',
-      SLACK_API_URL: slack.url,
-      SLACK_TIMEOUT_MS: '2000',
-      // Sweeps (lapsed claims, timeouts, retention) every 200 ms, so tests of them wait seconds, not minutes.
-      JOBS_SWEEP_INTERVAL_MS: '200',
-    };
-    resources.app = await startApp(env);
-    process.env.E2E_BASE_URL = resources.app.url;
     process.env.E2E_DATABASE_URL = resources.database.url;
     process.env.E2E_SLACK_API_URL = slack.url;
     process.env.E2E_JWT_SECRET = TEST_JWT_SECRET;
+    const env = suiteEnv();
+    resources.app = await startApp(env);
+    process.env.E2E_BASE_URL = resources.app.url;
   } catch (error) {
     await stopE2eResources();
     // Its message says what to do; a stack trace would only bury that line.

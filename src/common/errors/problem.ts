@@ -68,6 +68,10 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 422, title: 'No such published version' };
     case ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED:
       return { status: 422, title: 'Slack bot is not in the channel' };
+    case ErrorCode.NOTIFICATION_REJECTED:
+      return { status: 422, title: 'Slack refused the message' };
+    case ErrorCode.NOTIFICATIONS_NOT_CONFIGURED:
+      return { status: 409, title: 'Notifications are not configured' };
     case ErrorCode.SLACK_UNAVAILABLE:
       return { status: 503, title: 'Slack is unavailable' };
     case ErrorCode.DATABASE_UNAVAILABLE:

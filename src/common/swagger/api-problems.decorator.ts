@@ -46,6 +46,8 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.INVALID_SUB_AGENTS]: 'Sub-agent 7 would create a cycle.',
   [ErrorCode.VERSION_NOT_PUBLISHED]: 'This agent has no published version 9.',
   [ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED]: 'The Slack bot is not in channel C0123456789: type /invite @agentry-bot in that channel, then retry.',
+  [ErrorCode.NOTIFICATION_REJECTED]: 'Slack refused the message to channel C0123456789: is_archived. Retrying will not help until that is fixed.',
+  [ErrorCode.NOTIFICATIONS_NOT_CONFIGURED]: 'The agent has no notificationConfig; set a Slack channel with PATCH before sending a test message.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',

@@ -65,6 +65,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(30000)
   SLACK_TIMEOUT_MS = 5000;
 
+  /** Tries per notification, the first included, before it fails for good. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  NOTIFY_MAX_ATTEMPTS = 6;
+
+  /** The first retry's wait; each next one is about four times longer (±20 % jitter). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  NOTIFY_RETRY_BASE_MS = 5000;
+
+  /** Messages to one Slack channel go at least this far apart (Slack allows about one a second). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  NOTIFY_CHANNEL_INTERVAL_MS = 1000;
+
   @Transform(toInt) @IsInt() @Min(1)
   OWNERSHIP_TRANSFER_TTL_HOURS = 168;
 

@@ -6,7 +6,7 @@ import { guardAccessConfigEdit } from '../access/access.guard';
 import { AccessRepository } from '../access/access.repository';
 import { Principal } from '../auth/domain/principal';
 import { channelNeedsVerification, NotificationConfig } from '../notifications/domain/notification-config';
-import { NotificationsService } from '../notifications/notifications.service';
+import { ChannelVerifier } from '../notifications/channel-verifier';
 import { canonicalJson, contentHash } from '../variations/domain/content-hash';
 import { VariationContent } from '../variations/domain/variation-content';
 import { VariationsRepository } from '../variations/variations.repository';
@@ -39,7 +39,7 @@ export class AgentWriter {
     private readonly variations: VariationsRepository,
     private readonly access: AccessRepository,
     private readonly subAgents: SubAgentsChecker,
-    private readonly notifications: NotificationsService,
+    private readonly notifications: ChannelVerifier,
   ) {}
 
   /**

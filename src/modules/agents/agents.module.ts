@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
-import { NotificationsModule } from '../notifications/notifications.module';
+import { NotificationTransportModule } from '../notifications/notification-transport.module';
 import { VariationStoreModule } from '../variations/variation-store.module';
 import { AgentGate } from './agent-gate';
 import { AgentPresenter } from './agent-presenter';
@@ -17,7 +17,7 @@ import { SubAgentsChecker } from './sub-agents.checker';
  * compatibility routes.
  */
 @Module({
-  imports: [AccessModule, VariationStoreModule, NotificationsModule],
+  imports: [AccessModule, VariationStoreModule, NotificationTransportModule],
   controllers: [AgentsController],
   providers: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, SubAgentsChecker, AgentsService],
   exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, AgentsService],

@@ -119,6 +119,9 @@ export class AgentsRepository {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof AgentChanges, unknown][];
     const assignments = entries.map(([field], index) => `${COLUMN_OF[field]} = $${index + 2}`);
     const values = entries.map(([field, value]) => (field === 'notificationConfig' && value !== null ? JSON.stringify(value) : value));
+    // The digest sweep plans afresh after a new notification config (a digest turned back on starts
+    // at the next 09:00, not at once) or a new active variation (its schedule's zone may differ).
+    if (changes.notificationConfig !== undefined || changes.activeVariationId !== undefined) assignments.push('digest_due_at = NULL');
     const [row] = await queryRows<AgentRow>(
       db,
       `UPDATE agents a SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE a.id = $1 RETURNING ${AGENT_COLUMNS}`,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SlackMessage } from './domain/notification-message';
 import { NotificationTransport } from './notification-transport';
 
 /** Used without SLACK_BOT_TOKEN: every channel is accepted unverified and notifications go to the log. */
@@ -8,5 +9,10 @@ export class LogTransport implements NotificationTransport {
 
   async verifyChannel(channelId: string): Promise<void> {
     this.logger.debug(`SLACK_BOT_TOKEN not set: channel ${channelId} accepted without verification`);
+  }
+
+  async postMessage(channelId: string, message: SlackMessage): Promise<{ ts: string | null }> {
+    this.logger.log({ channel: channelId, blocks: message.blocks }, `Notification for ${channelId}: ${message.text}`);
+    return { ts: null };
   }
 }

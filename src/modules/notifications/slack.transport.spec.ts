@@ -2,6 +2,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { DeliveryFailure } from './domain/delivery-policy';
+import { DeliveryFailed } from './notification-transport';
 import { SlackTransport } from './slack.transport';
 
 // Jest cannot load Nest's ESM packages (the app does, through require(esm)); the transport only needs a Logger.
@@ -129,5 +131,47 @@ describe('SlackTransport', () => {
     const error = await failure(offline.verifyChannel('C0123456789'));
     expect(error.code).toBe(ErrorCode.SLACK_UNAVAILABLE);
     expect(error.detail).toMatch(/could not be reached/);
+  });
+
+  describe('postMessage', () => {
+    const message = { text: 'Agent "Sales" succeeded', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'done' } }] };
+
+    async function deliveryFailure(reply: Reply): Promise<DeliveryFailure> {
+      slack.replies['chat.postMessage'] = reply;
+      delete slack.calls['chat.postMessage'];
+      const error = await transport.postMessage('C0123456789', message).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DeliveryFailed);
+      expect(slack.calls['chat.postMessage']).toBe(1);
+      return (error as DeliveryFailed).failure;
+    }
+
+    it("resolves with Slack's timestamp", async () => {
+      slack.replies['chat.postMessage'] = { body: { ok: true, ts: '1716998400.000100' } };
+      await expect(transport.postMessage('C0123456789', message)).resolves.toEqual({ ts: '1716998400.000100' });
+    });
+
+    it('classifies what Slack answers, trying once', async () => {
+      expect(await deliveryFailure({ body: { ok: false, error: 'not_in_channel' } })).toEqual({ kind: 'permanent', error: 'not_in_channel' });
+      expect(await deliveryFailure({ body: { ok: false, error: 'is_archived' } })).toEqual({ kind: 'permanent', error: 'is_archived' });
+      expect(await deliveryFailure({ body: { ok: false, error: 'fatal_error' } })).toEqual({ kind: 'transient', error: 'fatal_error' });
+    });
+
+    it('hands a 429 back with its Retry-After instead of sleeping through it', async () => {
+      const started = Date.now();
+      expect(await deliveryFailure({ status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '30' } })).toEqual({
+        kind: 'rate_limited',
+        error: 'ratelimited',
+        retryAfterMs: 30_000,
+      });
+      expect(Date.now() - started).toBeLessThan(1500);
+    });
+
+    it('calls a server error or a timeout transient', async () => {
+      expect(await deliveryFailure({ status: 503, body: { ok: false } })).toEqual({ kind: 'transient', error: 'http_503' });
+      expect(await deliveryFailure({ delayMs: 2000, body: { ok: true, ts: '1' } })).toEqual({ kind: 'transient', error: 'slack_unreachable' });
+    });
   });
 });

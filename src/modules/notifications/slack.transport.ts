@@ -3,7 +3,9 @@ import { ErrorCode as SlackErrorCode, LogLevel, Logger as SlackLogger, WebClient
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { NotificationTransport } from './notification-transport';
+import { DeliveryFailure, PERMANENT_SLACK_ERRORS } from './domain/delivery-policy';
+import { SlackMessage } from './domain/notification-message';
+import { DeliveryFailed, NotificationTransport } from './notification-transport';
 
 /** Slack's answers that mean "the bot cannot see this channel": a private channel it is not in looks unknown. */
 const NOT_JOINED_ERRORS = new Set(['channel_not_found']);
@@ -41,6 +43,17 @@ export class SlackTransport implements NotificationTransport {
       }
     }
     if (!isMember) throw new DomainError(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED, await this.notJoinedDetail(channelId));
+  }
+
+  async postMessage(channelId: string, message: SlackMessage): Promise<{ ts: string | null }> {
+    try {
+      const answer = await this.client.chat.postMessage({ channel: channelId, text: message.text, blocks: message.blocks as never, unfurl_links: false });
+      return { ts: answer.ts ?? null };
+    } catch (error) {
+      const failure = deliveryFailure(error);
+      if (!failure) throw error; // not from the Slack client: a bug, not a delivery failure
+      throw new DeliveryFailed(failure);
+    }
   }
 
   private async notJoinedDetail(channelId: string): Promise<string> {
@@ -92,6 +105,27 @@ export class SlackTransport implements NotificationTransport {
 function slackErrorCode(error: unknown): SlackErrorCode | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (Object.values(SlackErrorCode) as string[]).includes(code) ? (code as SlackErrorCode) : undefined;
+}
+
+/** How a failed chat.postMessage ends, or undefined when the error did not come from the Slack client. */
+function deliveryFailure(error: unknown): DeliveryFailure | undefined {
+  switch (slackErrorCode(error)) {
+    case undefined:
+      return undefined;
+    case SlackErrorCode.RateLimitedError: {
+      const seconds = Number((error as { retryAfter?: unknown }).retryAfter);
+      return { kind: 'rate_limited', error: 'ratelimited', retryAfterMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000 };
+    }
+    case SlackErrorCode.PlatformError: {
+      const code = platformError(error);
+      return PERMANENT_SLACK_ERRORS.has(code) ? { kind: 'permanent', error: code } : { kind: 'transient', error: code };
+    }
+    case SlackErrorCode.HTTPError:
+      return { kind: 'transient', error: `http_${(error as { statusCode?: number }).statusCode ?? 'error'}` };
+    default:
+      // Timeouts and connection failures: the message may or may not have arrived; only a retry can tell.
+      return { kind: 'transient', error: 'slack_unreachable' };
+  }
 }
 
 function platformError(error: unknown): string {

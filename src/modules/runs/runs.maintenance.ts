@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { NotificationOutbox } from '../notifications/notification-outbox';
 import { RunsRepository } from './runs.repository';
 
 /** SPEC §8: a run is claimed at most three times before it fails with `lease_expired`. */
@@ -22,6 +23,7 @@ export class RunsMaintenance implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly runs: RunsRepository,
     private readonly jobs: Jobs,
+    private readonly outbox: NotificationOutbox,
   ) {}
 
   onModuleInit(): void {
@@ -33,14 +35,20 @@ export class RunsMaintenance implements OnModuleInit {
 
   async expireLeases(): Promise<void> {
     await this.db.transaction(async (db) => {
-      const orgs = await this.runs.expireLeases(db, MAX_CLAIMS);
+      const { orgs, failures } = await this.runs.expireLeases(db, MAX_CLAIMS);
       for (const orgId of orgs) await this.runs.wakeClaimants(db, orgId);
+      await this.outbox.record(db, failures);
     });
   }
 
+  /** The `error` events written here notify like the runtime's own, in the same transaction. */
   async timeOutSilentRuns(): Promise<void> {
-    const count = await this.runs.timeOutSilentRuns(this.db.manager);
-    if (count > 0) this.logger.log(`${count} running run(s) timed out`);
+    const events = await this.db.transaction(async (db) => {
+      const written = await this.runs.timeOutSilentRuns(db);
+      await this.outbox.record(db, written);
+      return written;
+    });
+    if (events.length > 0) this.logger.log(`${events.length} running run(s) timed out`);
   }
 
   /** In batches, so one sweep never holds many locks or one long transaction. */

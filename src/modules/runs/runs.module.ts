@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { VariationStoreModule } from '../variations/variation-store.module';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
@@ -9,9 +10,12 @@ import { RunsService } from './runs.service';
 import { RuntimeController } from './runtime.controller';
 import { RuntimeService } from './runtime.service';
 
-/** Runs and the runtime contract, on top of agents (row lock, access) and variation storage (the pinned version). */
+/**
+ * Runs and the runtime contract, on top of agents (row lock, access), variation storage (the pinned
+ * version) and the notifications outbox (events that notify).
+ */
 @Module({
-  imports: [AgentsModule, VariationStoreModule],
+  imports: [AgentsModule, VariationStoreModule, NotificationsModule],
   controllers: [RunsController, RuntimeController],
   providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance],
   exports: [RunsRepository],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import type { WrittenRunEvent } from '../notifications/notifications.repository';
 import { RunStatus } from './domain/run-status';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
@@ -149,13 +150,17 @@ export class RunsRepository {
     return row;
   }
 
-  /** Appends an event with the run's next sequence number (the run row is locked by the caller). */
-  async appendEvent(db: EntityManager, runId: string, event: { type: string; message?: string | null; data?: unknown }): Promise<void> {
-    await db.query(
+  /** Appends an event with the run's next sequence number (the run row is locked by the caller); returns it as written. */
+  async appendEvent(db: EntityManager, runId: string, event: { type: string; message?: string | null; data?: unknown }): Promise<WrittenRunEvent> {
+    const [written] = await queryRows<WrittenRunEvent>(
+      db,
       `WITH bumped AS (UPDATE runs SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq)
-       INSERT INTO run_events (run_id, seq, type, message, data) SELECT $1, last_event_seq, $2, $3, $4 FROM bumped`,
+       INSERT INTO run_events (run_id, seq, type, message, data) SELECT $1, last_event_seq, $2, $3, $4 FROM bumped
+       RETURNING run_id AS "runId", seq, type, message`,
       [runId, event.type, event.message ?? null, json(event.data)],
     );
+    if (!written) throw new Error(`run ${runId} vanished while its row was locked`);
+    return written;
   }
 
   listEvents(db: EntityManager, runId: string): Promise<RunEventRow[]> {
@@ -203,17 +208,19 @@ export class RunsRepository {
   /**
    * Claims not started within their lease go back to the queue (attempt + 1) or, after
    * `maxAttempts` claims, fail with `lease_expired`; each gets an event. Returns the orgs whose queue
-   * got runs back, to wake their claimants.
+   * got runs back, to wake their claimants, and the `error` events of the runs that failed.
    */
-  async expireLeases(db: EntityManager, maxAttempts: number): Promise<string[]> {
-    await db.query(
+  async expireLeases(db: EntityManager, maxAttempts: number): Promise<{ orgs: string[]; failures: WrittenRunEvent[] }> {
+    const failures = await queryRows<WrittenRunEvent>(
+      db,
       `WITH failed AS (
          UPDATE runs SET status = 'failed', finished_at = now(), lease_expires_at = NULL, last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'lease_expired', 'message', 'Claimed ' || attempt || ' times and never started.')
          WHERE status = 'queued' AND lease_expires_at < now() AND attempt >= $1
          RETURNING id, last_event_seq, attempt)
        INSERT INTO run_events (run_id, seq, type, message, data)
-       SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM failed`,
+       SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM failed
+       RETURNING run_id AS "runId", seq, type, message`,
       [maxAttempts],
     );
     const requeued = await queryRows<{ orgId: string }>(
@@ -227,7 +234,7 @@ export class RunsRepository {
          SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM requeued)
        SELECT DISTINCT org_id AS "orgId" FROM requeued`,
     );
-    return requeued.map((row) => row.orgId);
+    return { orgs: requeued.map((row) => row.orgId), failures };
   }
 
   /**
@@ -235,9 +242,9 @@ export class RunsRepository {
    * deadline is stored on the run by whichever instance took its last report, so the sweep needs no
    * configuration of its own and any instance may run it.
    */
-  async timeOutSilentRuns(db: EntityManager): Promise<number> {
+  async timeOutSilentRuns(db: EntityManager): Promise<WrittenRunEvent[]> {
     const message = 'No event or heartbeat in time; the runtime is presumed gone. The run is not handed out again.';
-    const rows = await queryRows<{ id: string }>(
+    return queryRows<WrittenRunEvent>(
       db,
       `WITH timed_out AS (
          UPDATE runs SET status = 'failed', finished_at = now(), last_event_seq = last_event_seq + 1,
@@ -246,10 +253,9 @@ export class RunsRepository {
          RETURNING id, last_event_seq)
        INSERT INTO run_events (run_id, seq, type, message, data)
        SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM timed_out
-       RETURNING run_id AS id`,
+       RETURNING run_id AS "runId", seq, type, message`,
       [message],
     );
-    return rows.length;
   }
 
   /**

@@ -11,6 +11,7 @@ import { accessConfigOf, AgentGate } from '../agents/agent-gate';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { Principal } from '../auth/domain/principal';
+import { NotificationOutbox } from '../notifications/notification-outbox';
 import { VariationsRepository } from '../variations/variations.repository';
 import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
@@ -29,6 +30,7 @@ export class RunsService {
     private readonly agents: AgentsRepository,
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
+    private readonly outbox: NotificationOutbox,
   ) {}
 
   /**
@@ -159,7 +161,8 @@ export class RunsService {
 
   /**
    * Every change of status goes through here: the run row is locked, the move checked against the
-   * status found under the lock (so of two conflicting moves exactly one wins), then applied with its event.
+   * status found under the lock (so of two conflicting moves exactly one wins), then applied with its
+   * event, and the event's notification (the outbox) in the same transaction.
    */
   private move(
     principal: Principal,
@@ -173,8 +176,10 @@ export class RunsService {
       const { changes, event } = await plan(db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      await this.runs.appendEvent(db, run.id, event);
-      return toRunResponse(await this.runs.update(db, run.id, { ...changes, status: next }));
+      const written = await this.runs.appendEvent(db, run.id, event);
+      const updated = await this.runs.update(db, run.id, { ...changes, status: next });
+      await this.outbox.record(db, [written]);
+      return toRunResponse(updated);
     });
   }
 

@@ -1,0 +1,49 @@
+import { CronExpressionParser } from 'cron-parser';
+
+/**
+ * Slack's answers that no retry can change: the message fails at once. `channel_not_found` and
+ * `not_in_channel` also mean the bot was removed after the channel was configured.
+ */
+export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'msg_too_long',
+]);
+
+/** Why a try failed, as far as what happens next is concerned. */
+export type DeliveryFailure =
+  | { kind: 'permanent'; error: string }
+  | { kind: 'rate_limited'; error: string; retryAfterMs: number }
+  | { kind: 'transient'; error: string };
+
+export type NextStep = { kind: 'fail' } | { kind: 'retry'; delayMs: number };
+
+/** Each wait is about four times the last: with a 5 s base, six tries span about half an hour. */
+const BACKOFF_FACTOR = 4;
+/** ±20 %, so notifications that failed together do not all come back at the same instant. */
+const JITTER = 0.2;
+
+/**
+ * What follows a failed try, the `attempts`-th: a permanent answer or the last allowed try fails;
+ * a 429 waits what Slack asked (never less), anything else backs off exponentially with jitter.
+ * `random` is in [0, 1).
+ */
+export function nextStep(failure: DeliveryFailure, attempts: number, maxAttempts: number, baseDelayMs: number, random: number): NextStep {
+  if (failure.kind === 'permanent' || attempts >= maxAttempts) return { kind: 'fail' };
+  const backoff = baseDelayMs * BACKOFF_FACTOR ** (attempts - 1) * (1 - JITTER + 2 * JITTER * random);
+  const delayMs = failure.kind === 'rate_limited' ? Math.max(failure.retryAfterMs, 0) : backoff;
+  return { kind: 'retry', delayMs: Math.round(delayMs) };
+}
+
+/** The digest goes out at this local time. */
+export const DIGEST_CRON = '0 9 * * *';
+
+/** The first 09:00 in `timeZone` after `after` (wall-clock, so DST days still get theirs at 09:00). */
+export function nextDigestAt(timeZone: string | null, after: Date): Date {
+  return CronExpressionParser.parse(DIGEST_CRON, { currentDate: after, tz: timeZone ?? 'UTC' }).next().toDate();
+}

@@ -1,0 +1,240 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../../infrastructure/database/query-rows';
+import { DIGEST_FAILURES_SHOWN, DigestSnapshot, NOTIFYING_EVENTS, NotificationKind, NotificationSnapshot } from './domain/notification-message';
+
+export type NotificationStatus = 'pending' | 'delivered' | 'failed';
+
+/** A run event as written, for the outbox. */
+export interface WrittenRunEvent {
+  runId: string;
+  seq: number;
+  type: string;
+  message: string | null;
+}
+
+/** A notification as the delivery log shows it. */
+export interface NotificationRow {
+  id: string;
+  runId: string | null;
+  event: NotificationKind;
+  channel: string;
+  status: NotificationStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  slackTs: string | null;
+}
+
+/** A notification taken for one try. */
+export interface NotificationToSend {
+  id: string;
+  channel: string;
+  message: NotificationSnapshot;
+  attempts: number;
+}
+
+/** An agent whose digest is due (or not yet planned), locked for the sweep. */
+export interface DigestCandidate {
+  id: number;
+  orgId: string;
+  name: string;
+  channel: string;
+  timeZone: string | null;
+  digestDueAt: Date | null;
+  now: Date;
+}
+
+const LOG_COLUMNS = `id::text AS id, run_id AS "runId", event, channel, status, attempts, last_error AS "lastError",
+  next_attempt_at AS "nextAttemptAt", created_at AS "createdAt", delivered_at AS "deliveredAt", slack_ts AS "slackTs"`;
+
+// Which toggle of notification_config.events governs each run event type, as SQL.
+const TOGGLE_OF_TYPE = `CASE e.type ${Object.entries(NOTIFYING_EVENTS)
+  .map(([type, toggle]) => `WHEN '${type}' THEN '${toggle}'`)
+  .join(' ')} END`;
+
+@Injectable()
+export class NotificationsRepository {
+  /**
+   * The outbox: one notification per event whose toggle is on in its agent's config, written by the
+   * caller's transaction (the one writing the events), with what the event says at this moment.
+   * Events that notify nobody insert nothing. Returns what was queued.
+   */
+  insertForEvents(db: EntityManager, events: WrittenRunEvent[]): Promise<{ id: string; channel: string }[]> {
+    return queryRows(
+      db,
+      `INSERT INTO notifications (org_id, agent_id, run_id, event_seq, event, channel, message)
+       SELECT r.org_id, a.id, r.id, e.seq, e.type, a.notification_config->>'slackChannelId',
+         jsonb_build_object('kind', 'run_event', 'agentId', a.id, 'agentName', a.name, 'event', e.type, 'runId', r.id,
+           'runStatus', r.status, 'version', r.variation_version, 'trigger', r.trigger, 'message', e.message, 'error', r.error)
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS e(run_id, seq, type, message)
+       JOIN runs r ON r.id = e.run_id
+       JOIN agents a ON a.id = r.agent_id
+       WHERE a.notification_config IS NOT NULL AND (a.notification_config->'events'->>(${TOGGLE_OF_TYPE})) = 'true'
+       ON CONFLICT DO NOTHING
+       RETURNING id::text AS id, channel`,
+      [events.map((e) => e.runId), events.map((e) => e.seq), events.map((e) => e.type), events.map((e) => e.message)],
+    );
+  }
+
+  /**
+   * Takes a pending notification for one try: counts the attempt and holds it for `holdSeconds`, so
+   * a second job for it (a retry racing a re-sent job) finds nothing to do until the hold lapses.
+   * A short statement, not a lock held while Slack answers.
+   */
+  async takeForTry(db: EntityManager, id: string, holdSeconds: number): Promise<NotificationToSend | undefined> {
+    const [row] = await queryRows<NotificationToSend>(
+      db,
+      `UPDATE notifications SET attempts = attempts + 1, sending_until = now() + make_interval(secs => $2)
+       WHERE id = $1 AND status = 'pending' AND (sending_until IS NULL OR sending_until < now())
+       RETURNING id::text AS id, channel, message, attempts`,
+      [id, holdSeconds],
+    );
+    return row;
+  }
+
+  /**
+   * Plans a new notification's first try: `intervalMs` after the channel's last planned one (or now),
+   * so a burst goes out in the order its events were written, and shows it as the notification's
+   * next try. Locks the channel row until the caller's transaction (the event's) commits.
+   */
+  async planChannelSlot(db: EntityManager, notification: { id: string; channel: string }, intervalMs: number): Promise<Date> {
+    const [row] = await queryRows<{ slot: Date }>(
+      db,
+      `WITH planned AS (
+         INSERT INTO notification_channels AS c (channel, planned_until) VALUES ($1, now())
+         ON CONFLICT (channel) DO UPDATE SET planned_until = GREATEST(c.planned_until + make_interval(secs => $2 / 1000.0), now())
+         RETURNING planned_until),
+       shown AS (UPDATE notifications SET next_attempt_at = (SELECT planned_until FROM planned) WHERE id = $3)
+       SELECT planned_until AS slot FROM planned`,
+      [notification.channel, intervalMs, notification.id],
+    );
+    return row.slot;
+  }
+
+  /**
+   * Reserves the channel's next send instant, at least `intervalMs` after the one before, in one
+   * short statement. Returns how long to wait for it (0 when the channel was quiet).
+   */
+  async reserveSendSlot(db: EntityManager, channel: string, intervalMs: number): Promise<number> {
+    const [row] = await queryRows<{ waitMs: number }>(
+      db,
+      `INSERT INTO notification_channels AS c (channel, next_send_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
+       ON CONFLICT (channel) DO UPDATE SET next_send_at = GREATEST(c.next_send_at, clock_timestamp()) + make_interval(secs => $2 / 1000.0)
+       RETURNING GREATEST(0, EXTRACT(EPOCH FROM (next_send_at - make_interval(secs => $2 / 1000.0) - clock_timestamp())) * 1000)::float8 AS "waitMs"`,
+      [channel, intervalMs],
+    );
+    return row?.waitMs ?? 0;
+  }
+
+  /** After a 429: no message goes to the channel for `delayMs`. */
+  async pushChannelSlot(db: EntityManager, channel: string, delayMs: number): Promise<void> {
+    await db.query(
+      `INSERT INTO notification_channels AS c (channel, next_send_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
+       ON CONFLICT (channel) DO UPDATE SET next_send_at = GREATEST(c.next_send_at, EXCLUDED.next_send_at)`,
+      [channel, delayMs],
+    );
+  }
+
+  /** Only the try that holds the notification (its attempt number) may settle it: at most one `delivered`. */
+  async markDelivered(db: EntityManager, id: string, attempts: number, slackTs: string | null): Promise<boolean> {
+    const rows = await queryRows(
+      db,
+      `UPDATE notifications SET status = 'delivered', delivered_at = now(), slack_ts = $3, last_error = NULL, next_attempt_at = NULL, sending_until = NULL
+       WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING id`,
+      [id, attempts, slackTs],
+    );
+    return rows.length > 0;
+  }
+
+  async markFailed(db: EntityManager, id: string, attempts: number, error: string): Promise<boolean> {
+    const rows = await queryRows(
+      db,
+      `UPDATE notifications SET status = 'failed', last_error = $3, next_attempt_at = NULL, sending_until = NULL
+       WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING id`,
+      [id, attempts, error],
+    );
+    return rows.length > 0;
+  }
+
+  /** Records a failed try that will be retried after `delayMs`; returns the retry's due time, or null when another try settled it. */
+  async markRetrying(db: EntityManager, id: string, attempts: number, error: string, delayMs: number): Promise<Date | null> {
+    const [row] = await queryRows<{ nextAttemptAt: Date }>(
+      db,
+      `UPDATE notifications SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0), sending_until = NULL
+       WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING next_attempt_at AS "nextAttemptAt"`,
+      [id, attempts, error, delayMs],
+    );
+    return row?.nextAttemptAt ?? null;
+  }
+
+  /** The delivery log: newest first, keyset-paged by id. */
+  list(db: EntityManager, query: { agentId: number; status?: NotificationStatus; beforeId?: string; limit: number }): Promise<NotificationRow[]> {
+    const where = ['agent_id = $1'];
+    const values: unknown[] = [query.agentId];
+    if (query.status) where.push(`status = $${values.push(query.status)}`);
+    if (query.beforeId) where.push(`id < $${values.push(query.beforeId)}`);
+    values.push(query.limit);
+    return queryRows<NotificationRow>(
+      db,
+      // n.id, not id: the output column `id` is text, which would sort 9 after 10.
+      `SELECT ${LOG_COLUMNS} FROM notifications n WHERE ${where.join(' AND ')} ORDER BY n.id DESC LIMIT $${values.length}`,
+      values,
+    );
+  }
+
+  /**
+   * Locks up to `limit` agents with the digest on whose digest is due or not planned yet, skipping
+   * those another instance holds. The zone is the active schedule's.
+   */
+  claimDigestCandidates(db: EntityManager, limit: number): Promise<DigestCandidate[]> {
+    return queryRows<DigestCandidate>(
+      db,
+      `SELECT a.id, a.org_id AS "orgId", a.name, a.notification_config->>'slackChannelId' AS channel,
+         v.content->'trigger'->'schedule'->>'timezone' AS "timeZone", a.digest_due_at AS "digestDueAt", now() AS now
+       FROM agents a LEFT JOIN variations v ON v.id = a.active_variation_id AND v.content->'trigger'->>'type' = 'schedule'
+       WHERE (a.notification_config->'events'->>'digest') = 'true' AND a.status <> 'deleted'
+         AND (a.digest_due_at IS NULL OR a.digest_due_at <= now())
+       ORDER BY a.digest_due_at NULLS FIRST
+       LIMIT $1
+       FOR UPDATE OF a SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  /** Not an edit of the agent: its version (ETag) stays. */
+  async setDigestDue(db: EntityManager, agentId: number, dueAt: Date): Promise<void> {
+    await db.query(`UPDATE agents SET digest_due_at = $2 WHERE id = $1`, [agentId, dueAt]);
+  }
+
+  /** The agent's runs created in [from, to): how many per status, and the latest failures with their errors. */
+  async digestSummary(db: EntityManager, agentId: number, from: Date, to: Date): Promise<Pick<DigestSnapshot, 'runsByStatus' | 'failures'>> {
+    const [counts, failures] = await Promise.all([
+      queryRows<{ status: string; n: number }>(
+        db,
+        `SELECT status, count(*)::int AS n FROM runs WHERE agent_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY status`,
+        [agentId, from, to],
+      ),
+      queryRows<{ runId: string; code: string | null; message: string | null }>(
+        db,
+        `SELECT id AS "runId", error->>'code' AS code, error->>'message' AS message FROM runs
+         WHERE agent_id = $1 AND created_at >= $2 AND created_at < $3 AND status = 'failed' ORDER BY seq DESC LIMIT $4`,
+        [agentId, from, to, DIGEST_FAILURES_SHOWN],
+      ),
+    ]);
+    return { runsByStatus: Object.fromEntries(counts.map((c) => [c.status, c.n])), failures };
+  }
+
+  /** One digest per agent and nominal time (the unique key): a second writer inserts nothing. */
+  async insertDigest(db: EntityManager, digest: { orgId: string; agentId: number; channel: string; digestFor: Date; message: DigestSnapshot }): Promise<{ id: string; channel: string } | undefined> {
+    const [row] = await queryRows<{ id: string; channel: string }>(
+      db,
+      `INSERT INTO notifications (org_id, agent_id, event, digest_for, channel, message) VALUES ($1, $2, 'digest', $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING id::text AS id, channel`,
+      [digest.orgId, digest.agentId, digest.digestFor, digest.channel, JSON.stringify(digest.message)],
+    );
+    return row;
+  }
+}
