@@ -23,8 +23,9 @@ interface DeliveryJob {
  * The notification row is the truth (status, attempts, next try); a job only says "try it now".
  * Pacing is per channel and shared through the database: new notifications' first tries are planned
  * NOTIFY_CHANNEL_INTERVAL_MS apart in the order their events were written (so a run's messages arrive
- * in order), and every try reserves the channel's next send instant just before it posts, so each
- * channel gets at most about one message a second however many instances deliver. The queue also
+ * in order), and every try posts in the channel's turn (a compare-and-set on the channel's row,
+ * reopened an interval after Slack answered), so no channel gets two messages less than the interval
+ * apart however many instances deliver. The queue also
  * groups jobs by channel with a concurrency of one, so a channel's backlog does not occupy every worker. A try holds the notification (attempt
  * counted, `sending_until`) in one short statement, then waits on Slack with no connection or lock
  * held, then settles it only if it still holds that attempt: the log never shows two deliveries.
@@ -81,11 +82,9 @@ export class NotificationDelivery implements OnModuleInit {
   private async deliver(id: string): Promise<void> {
     const notification = await this.notifications.takeForTry(this.db.manager, id, this.holdSeconds);
     if (!notification) return; // settled already, or another try holds it
-    const wait = await this.notifications.reserveSendSlot(this.db.manager, notification.channel, this.config.NOTIFY_CHANNEL_INTERVAL_MS);
-    if (wait > 0) await sleep(wait);
     let ts: string | null;
     try {
-      ({ ts } = await this.transport.postMessage(notification.channel, messageFor(notification.message)));
+      ({ ts } = await this.inTurn(notification.channel, () => this.transport.postMessage(notification.channel, messageFor(notification.message))));
     } catch (error) {
       if (!(error instanceof DeliveryFailed)) this.logger.error({ err: error, notificationId: id }, 'Notification delivery failed unexpectedly');
       await this.settleFailure(notification, error instanceof DeliveryFailed ? error.failure : { kind: 'transient', error: 'internal_error' });
@@ -93,6 +92,28 @@ export class NotificationDelivery implements OnModuleInit {
     }
     const settled = await this.notifications.markDelivered(this.db.manager, notification.id, notification.attempts, ts);
     if (!settled) this.logger.warn({ notificationId: id }, 'Notification was delivered after its try lapsed; the log keeps the first settlement');
+  }
+
+  /**
+   * Posts to `channel` in its turn: once its previous message was answered at least
+   * NOTIFY_CHANNEL_INTERVAL_MS ago, counted from the answer (not from the send), so however late this
+   * process's timers fire, Slack never sees two messages closer than that. A 429 keeps the channel
+   * closed for its Retry-After. No connection is held while waiting or posting.
+   */
+  async inTurn<T>(channel: string, post: () => Promise<T>): Promise<T> {
+    const interval = this.config.NOTIFY_CHANNEL_INTERVAL_MS;
+    // Held while the post is in flight; a process that dies mid-post frees the channel after this.
+    const inFlightMs = interval + this.config.SLACK_TIMEOUT_MS + 1000;
+    for (let wait; (wait = await this.notifications.takeSendTurn(this.db.manager, channel, inFlightMs)) > 0; ) await sleep(Math.min(wait, interval));
+    let closedForMs = interval;
+    try {
+      return await post();
+    } catch (error) {
+      if (error instanceof DeliveryFailed && error.failure.kind === 'rate_limited') closedForMs = Math.max(interval, error.failure.retryAfterMs);
+      throw error;
+    } finally {
+      await this.notifications.releaseSendTurn(this.db.manager, channel, closedForMs).catch((error: unknown) => this.logger.warn({ err: error, channel }, 'Could not release the channel; it reopens when its hold lapses'));
+    }
   }
 
   private async settleFailure(notification: NotificationToSend, failure: DeliveryFailure): Promise<void> {
@@ -105,8 +126,6 @@ export class NotificationDelivery implements OnModuleInit {
       return;
     }
     await this.db.transaction(async (db) => {
-      // Slack limits the channel, not this message: the channel's other messages wait as long.
-      if (failure.kind === 'rate_limited') await this.notifications.pushChannelSlot(db, channel, step.delayMs);
       const due = await this.notifications.markRetrying(db, id, attempts, failure.error, step.delayMs);
       if (due) await this.enqueue(db, notification, attempts, due);
     });

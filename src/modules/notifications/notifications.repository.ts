@@ -115,27 +115,30 @@ export class NotificationsRepository {
   }
 
   /**
-   * Reserves the channel's next send instant, at least `intervalMs` after the one before, in one
-   * short statement. Returns how long to wait for it (0 when the channel was quiet).
+   * Takes the channel's turn to post if it is open (shared by every instance through the database's
+   * clock): closes it for `holdMs` (until releaseSendTurn) and returns 0. Otherwise changes nothing
+   * and returns how long until it opens. A compare-and-set, so two senders never both get the turn.
    */
-  async reserveSendSlot(db: EntityManager, channel: string, intervalMs: number): Promise<number> {
+  async takeSendTurn(db: EntityManager, channel: string, holdMs: number): Promise<number> {
     const [row] = await queryRows<{ waitMs: number }>(
       db,
-      `INSERT INTO notification_channels AS c (channel, next_send_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
-       ON CONFLICT (channel) DO UPDATE SET next_send_at = GREATEST(c.next_send_at, clock_timestamp()) + make_interval(secs => $2 / 1000.0)
-       RETURNING GREATEST(0, EXTRACT(EPOCH FROM (next_send_at - make_interval(secs => $2 / 1000.0) - clock_timestamp())) * 1000)::float8 AS "waitMs"`,
-      [channel, intervalMs],
+      `WITH taken AS (
+         INSERT INTO notification_channels AS c (channel, next_send_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
+         ON CONFLICT (channel) DO UPDATE SET next_send_at = clock_timestamp() + make_interval(secs => $2 / 1000.0)
+           WHERE c.next_send_at <= clock_timestamp()
+         RETURNING 0::float8 AS "waitMs")
+       SELECT "waitMs" FROM taken
+       UNION ALL
+       SELECT GREATEST(1, EXTRACT(EPOCH FROM (next_send_at - clock_timestamp())) * 1000)::float8 FROM notification_channels
+       WHERE channel = $1 AND NOT EXISTS (SELECT 1 FROM taken)`,
+      [channel, holdMs],
     );
     return row?.waitMs ?? 0;
   }
 
-  /** After a 429: no message goes to the channel for `delayMs`. */
-  async pushChannelSlot(db: EntityManager, channel: string, delayMs: number): Promise<void> {
-    await db.query(
-      `INSERT INTO notification_channels AS c (channel, next_send_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
-       ON CONFLICT (channel) DO UPDATE SET next_send_at = GREATEST(c.next_send_at, EXCLUDED.next_send_at)`,
-      [channel, delayMs],
-    );
+  /** Reopens the channel `afterMs` from now (its pace after an answer, or a 429's Retry-After). */
+  async releaseSendTurn(db: EntityManager, channel: string, afterMs: number): Promise<void> {
+    await db.query(`UPDATE notification_channels SET next_send_at = clock_timestamp() + make_interval(secs => $2 / 1000.0) WHERE channel = $1`, [channel, afterMs]);
   }
 
   /** Only the try that holds the notification (its attempt number) may settle it: at most one `delivered`. */

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { isoOrNull } from '../../common/http/iso-date';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
-import { AppConfig } from '../../infrastructure/config/app-config';
 import { AgentGate } from '../agents/agent-gate';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { Principal } from '../auth/domain/principal';
 import { testMessage } from './domain/notification-message';
 import { ListNotificationsQueryDto, NotificationDto, NotificationListDto, NotificationTestResultDto } from './dto/notification.dto';
+import { NotificationDelivery } from './notification-delivery';
 import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from './notification-transport';
 import { notificationErrors } from './notifications.errors';
 import { NotificationRow, NotificationsRepository } from './notifications.repository';
@@ -18,9 +17,9 @@ import { NotificationRow, NotificationsRepository } from './notifications.reposi
 export class NotificationsService {
   constructor(
     private readonly db: DataSource,
-    private readonly config: AppConfig,
     private readonly gate: AgentGate,
     private readonly notifications: NotificationsRepository,
+    private readonly delivery: NotificationDelivery,
     @Inject(NOTIFICATION_TRANSPORT) private readonly transport: NotificationTransport,
   ) {}
 
@@ -43,10 +42,8 @@ export class NotificationsService {
     const config = agent.notificationConfig;
     if (!config) throw notificationErrors.notConfigured();
     const channel = config.slackChannelId;
-    const wait = await this.notifications.reserveSendSlot(this.db.manager, channel, this.config.NOTIFY_CHANNEL_INTERVAL_MS);
-    if (wait > 0) await sleep(wait);
     try {
-      const { ts } = await this.transport.postMessage(channel, testMessage(agent.name, agent.id));
+      const { ts } = await this.delivery.inTurn(channel, () => this.transport.postMessage(channel, testMessage(agent.name, agent.id)));
       return { delivered: true, channel, slackTs: ts };
     } catch (error) {
       if (error instanceof DeliveryFailed) throw notificationErrors.testFailed(channel, error.failure);
