@@ -73,7 +73,8 @@ describe('ticks, for random crons and zones', () => {
       fc.property(cron, fc.constantFrom(...zones), instant, (expression, timezone, after) => {
         const ours = nextTicks({ cron: expression, timezone }, after, 5);
         for (let i = 0; i < ours.length; i++) expect(ours[i].getTime()).toBeGreaterThan(i === 0 ? after.getTime() : ours[i - 1].getTime());
-        const offsets = new Set([after, ...ours].map((date) => offsetAt(date, timezone)));
+        // An hour back too: from inside a fall-back's repeated hour we rightly skip what already ran, where cron-parser repeats it.
+        const offsets = new Set([new Date(after.getTime() - 3600_000), after, ...ours].map((date) => offsetAt(date, timezone)));
         if (offsets.size === 1) {
           const theirs = CronExpressionParser.parse(expression, { tz: timezone, currentDate: after });
           expect(iso(ours)).toEqual(iso(ours.map(() => theirs.next().toDate())));
