@@ -1,7 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
+import { DomainError } from './common/errors/domain-error';
+import { ErrorCode } from './common/errors/error-code';
+import { PROBLEM_CONTENT_TYPE } from './common/errors/problem';
+import { toProblem } from './common/errors/problem.filter';
+import { InputLimitsPipe } from './common/validation/input-limits.pipe';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './infrastructure/config/app-config';
 import { REQUEST_ID_HEADER, requestIdFor } from './infrastructure/logging/request-id';
@@ -9,11 +15,38 @@ import { setupSwagger } from './infrastructure/swagger/swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The router's limit on one path segment. No route parameter names anything longer than 80 characters
+ * (slugs; ids and UUIDs are shorter), so a longer segment still reaches its route and is the route's
+ * own 404 or 400; only past this is it refused before routing, with 414.
+ */
+const MAX_PARAM_LENGTH = 2048;
+
+/**
+ * The router refuses a malformed or over-long path before any hook or filter runs; without this it
+ * answers in Fastify's own JSON, without a request id.
+ */
+function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const refusal =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new DomainError(ErrorCode.URI_TOO_LONG, `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
+      : new DomainError(ErrorCode.MALFORMED_REQUEST, 'The path is not valid percent-encoded UTF-8.');
+  const problem = toProblem(refusal, String(request.id));
+  void reply.header(REQUEST_ID_HEADER, request.id).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
 export async function createApp(): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdFor, logger: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    logger: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
+  // In this order: the input limits first, so no validator walks a hostile depth or unstorable text.
+  app.useGlobalPipes(new InputLimitsPipe(), createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
