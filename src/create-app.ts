@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -35,6 +36,21 @@ function frameworkError(error: FastifyError, request: FastifyRequest, reply: Fas
   void reply.header(REQUEST_ID_HEADER, request.id).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/**
+ * Helmet's defaults, loosened only where Swagger UI at /docs needs it: its page and components use
+ * inline styles and data: images. Scripts stay same-origin only (the UI's scripts are files, none
+ * inline), and upgrade-insecure-requests is off, since it would send a plain-HTTP deployment's
+ * /docs assets to an https:// origin that does not exist.
+ */
+const SWAGGER_UI_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
 export async function createApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -60,6 +76,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, String(body), done),
   );
+  await app.register(helmet, { contentSecurityPolicy: { directives: SWAGGER_UI_CSP } });
   if (app.get(AppConfig).SWAGGER_ENABLED) setupSwagger(app);
   return app;
 }
