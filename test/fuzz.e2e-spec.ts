@@ -9,7 +9,7 @@ import { claim, queuedRun, report } from './support/runs';
 
 /**
  * Issue #14: generated bodies, query strings, path segments and headers, hostile ones included, sent
- * to every operation of the OpenAPI document as ten kinds of caller. Whatever is sent: never a 5xx,
+ * to every operation of the OpenAPI document as thirteen kinds of caller. Whatever is sent: never a 5xx,
  * every error in the route's error format, and no caller ever sees another organisation's data.
  *
  * The seed is fixed so CI is repeatable and printed so a failure can be replayed:
@@ -145,7 +145,14 @@ const authHeaders = (who: Auth): Record<string, string> => ('token' in who ? { a
 async function buildFixture(): Promise<Fixture> {
   const secrets = { A: `secret-of-org-a-${randomBytes(6).toString('hex')}`, B: `secret-of-org-b-${randomBytes(6).toString('hex')}` };
   const orgs = { A: freshOrg(), B: freshOrg() };
-  const callers: Fixture['callers'] = [{ name: 'anonymous', org: null, headers: {} }, { name: 'garbage token', org: null, headers: { authorization: 'Bearer not.a.jwt' } }];
+  // Validly signed tokens whose claims cannot make a principal count as no org's callers: they must see nothing.
+  const callers: Fixture['callers'] = [
+    { name: 'anonymous', org: null, headers: {} },
+    { name: 'garbage token', org: null, headers: { authorization: 'Bearer not.a.jwt' } },
+    { name: 'NUL in sub', org: null, headers: authHeaders(user(orgs.A, 'fuzz\u0000admin', { admin: true })) },
+    { name: 'over-long sub', org: null, headers: authHeaders(user(orgs.A, 's'.repeat(300), { admin: true })) },
+    { name: 'lone surrogate in groups', org: null, headers: authHeaders(user(orgs.B, 'fuzz-member-B', { groups: ['fuzzers', '\ud800'] })) },
+  ];
   const pathValues: Record<string, string[]> = { agent: [], variation: [], run: [], uid: [], key: [] };
   for (const org of ['A', 'B'] as const) {
     const admin = user(orgs[org], `fuzz-admin-${org}`, { admin: true });
