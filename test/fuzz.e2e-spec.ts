@@ -173,7 +173,9 @@ async function buildFixture(): Promise<Fixture> {
     const run = await queuedRun(admin, live.id, { input: { note: secret } });
     const runtime = { apiKey: keys.runtime.apiKey };
     const claimed = await claim(runtime, { waitSeconds: 0 });
-    if (claimed.status === 200) await report(runtime, claimed.body.id, { type: 'action_taken', message: `Did ${secret}` });
+    if (claimed.status !== 200) throw new Error(`claim failed: ${claimed.status}`);
+    await report(runtime, claimed.body.run.id, { type: 'started' });
+    await report(runtime, claimed.body.run.id, { type: 'action_taken', message: `Did ${secret}` });
     const variations = await api('GET', `${AGENTS}/${live.id}/variations`, admin);
     await api('POST', `${AGENTS}/${other.id}/ownership-transfer`, { ...admin, body: { to: `user:fuzz-member-${org}` } });
 
