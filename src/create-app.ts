@@ -1,7 +1,14 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
+import { DomainError } from './common/errors/domain-error';
+import { ErrorCode } from './common/errors/error-code';
+import { PROBLEM_CONTENT_TYPE } from './common/errors/problem';
+import { toProblem } from './common/errors/problem.filter';
+import { InputLimitsPipe } from './common/validation/input-limits.pipe';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './infrastructure/config/app-config';
 import { REQUEST_ID_HEADER, requestIdFor } from './infrastructure/logging/request-id';
@@ -9,11 +16,53 @@ import { setupSwagger } from './infrastructure/swagger/swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The router's limit on one path segment. No route parameter names anything longer than 80 characters
+ * (slugs; ids and UUIDs are shorter), so a longer segment still reaches its route and is the route's
+ * own 404 or 400; only past this is it refused before routing, with 414.
+ */
+const MAX_PARAM_LENGTH = 2048;
+
+/**
+ * The router refuses a malformed or over-long path before any hook or filter runs; without this it
+ * answers in Fastify's own JSON, without a request id.
+ */
+function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const refusal =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new DomainError(ErrorCode.URI_TOO_LONG, `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
+      : new DomainError(ErrorCode.MALFORMED_REQUEST, 'The path is not valid percent-encoded UTF-8.');
+  const problem = toProblem(refusal, String(request.id));
+  void reply.header(REQUEST_ID_HEADER, request.id).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * Helmet's defaults, loosened only where Swagger UI at /docs needs it: its page and components use
+ * inline styles and data: images. Scripts stay same-origin only (the UI's scripts are files, none
+ * inline), and upgrade-insecure-requests is off, since it would send a plain-HTTP deployment's
+ * /docs assets to an https:// origin that does not exist.
+ */
+const SWAGGER_UI_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
 export async function createApp(): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdFor, logger: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    logger: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
+  // In this order: the input limits first, so no validator walks a hostile depth or unstorable text.
+  app.useGlobalPipes(new InputLimitsPipe(), createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
@@ -27,6 +76,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, String(body), done),
   );
+  await app.register(helmet, { contentSecurityPolicy: { directives: SWAGGER_UI_CSP } });
   if (app.get(AppConfig).SWAGGER_ENABLED) setupSwagger(app);
   return app;
 }

@@ -155,4 +155,53 @@ describe('concurrent writes', () => {
     const listed = await api('GET', `${AGENTS}?pageSize=100`, { token: creator });
     expect(listed.body.agents).toHaveLength(20);
   });
+
+  describe('sub-agent graphs stay acyclic under crossing writes (issue #14)', () => {
+    const org = freshOrg();
+    const owner = tokenFor({ sub: 'graph-owner', org });
+    const subAgentsOf = async (id: number): Promise<number[]> =>
+      ((await getAgent(owner, id)).body.variation.subAgents as { agentId: number }[]).map((s) => s.agentId);
+
+    /** Follows the drafts' sub-agent edges from each agent; a path that comes back to where it started is a cycle. */
+    async function expectAcyclic(ids: number[]): Promise<void> {
+      const edges = new Map(await Promise.all(ids.map(async (id) => [id, await subAgentsOf(id)] as const)));
+      const reachable = (from: number): Set<number> => {
+        const seen = new Set<number>();
+        const pending = [...(edges.get(from) ?? [])];
+        while (pending.length > 0) {
+          const next = pending.pop()!;
+          if (seen.has(next)) continue;
+          seen.add(next);
+          pending.push(...(edges.get(next) ?? []));
+        }
+        return seen;
+      };
+      for (const id of ids) expect({ id, cycle: reachable(id).has(id) }).toEqual({ id, cycle: false });
+    }
+
+    it('A → B and B → A sent at once: one is refused with 422, 20 rounds out of 20', async () => {
+      for (let round = 0; round < 20; round++) {
+        const [a, b] = await Promise.all([createAgent(owner), createAgent(owner)]);
+        const responses = await Promise.all([
+          patchAgent(owner, a.id, { subAgents: [{ agentId: b.id }] }),
+          patchAgent(owner, b.id, { subAgents: [{ agentId: a.id }] }),
+        ]);
+        expect(responses.map((r) => r.status).sort()).toEqual([200, 422]);
+        expectProblem(responses.find((r) => r.status === 422)!, 422, 'INVALID_SUB_AGENTS');
+        await expectAcyclic([a.id, b.id]);
+      }
+    });
+
+    it('a ring of three closed from three sides at once never closes (10 rounds)', async () => {
+      for (let round = 0; round < 10; round++) {
+        const ring = await Promise.all([createAgent(owner), createAgent(owner), createAgent(owner)]);
+        const responses = await Promise.all(
+          ring.map((agent, index) => patchAgent(owner, agent.id, { subAgents: [{ agentId: ring[(index + 1) % 3].id }] })),
+        );
+        expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
+        await expectAcyclic(ring.map((agent) => agent.id));
+      }
+    });
+  });
 });
+

@@ -586,4 +586,46 @@ describe('PATCH and If-Match', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.description).toBe('listed');
   });
+
+  describe('a PATCH that changes nothing (issue #14)', () => {
+    const token = tokenFor({ sub: 'noop-patcher' });
+
+    it.each<{ name: string; body: (agent: any) => unknown; updateMask?: string }>([
+      { name: 'an empty body', body: () => ({}) },
+      { name: 'no body at all', body: () => undefined },
+      { name: 'the values it already has', body: (agent) => ({ name: agent.name, description: agent.description, instructions: agent.variation.instructions }) },
+      { name: 'its access config as it is', body: (agent) => ({ accessConfig: { orgAccess: agent.accessConfig.orgAccess, grants: agent.accessConfig.grants } }) },
+      { name: 'a mask of fields it sends unchanged', body: (agent) => ({ name: agent.name, description: 'ignored outside the mask' }), updateMask: 'name' },
+    ])('with $name answers 200 and keeps the ETag', async ({ body, updateMask }) => {
+      const agent = await createAgent(token, { description: 'kept' });
+      const response = await patchAgent(token, agent.id, body(agent), { updateMask, ifMatch: agent.etag });
+      expect({ status: response.status, body: response.status === 200 ? undefined : response.body }).toEqual({ status: 200, body: undefined });
+      expect(response.body.etag).toBe(agent.etag);
+      expect(response.headers.get('etag')).toBe(agent.etag);
+      expect((await patchAgent(token, agent.id, { description: 'changed' }, { ifMatch: agent.etag })).status).toBe(200);
+    });
+
+    it('on a deployed agent, the active content sent back creates no draft and keeps the ETag', async () => {
+      const live = await deployed(token, (await createAgent(token)).id);
+      const response = await patchAgent(token, live.id, { instructions: live.variation.instructions });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ etag: live.etag, draftVariationId: null, hasUnpublishedChanges: false });
+    });
+
+    it('a real change still advances the ETag', async () => {
+      const agent = await createAgent(token);
+      const response = await patchAgent(token, agent.id, { description: 'new' });
+      expect(response.status).toBe(200);
+      expect(response.body.etag).not.toBe(agent.etag);
+    });
+
+    it('a body of JSON null is a wrong type: 400, and nothing changes', async () => {
+      const agent = await createAgent(token);
+      const problem = expectProblem(await api('PATCH', `${AGENTS}/${agent.id}`, { token, rawBody: 'null' }), 400, 'VALIDATION_FAILED');
+      expect(errorFields(problem)).toEqual(['body']);
+      expect((await getAgent(token, agent.id)).body.etag).toBe(agent.etag);
+      expectProblem(await api('POST', AGENTS, { token, rawBody: 'null' }), 400, 'VALIDATION_FAILED');
+    });
+  });
 });
+

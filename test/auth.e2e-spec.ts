@@ -28,6 +28,31 @@ describe('authentication', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  describe('token lifetime, with the default 60 s clock skew', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const call = (claims: Record<string, unknown>) => api('GET', '/api/v1/api-keys', { token: tokenFor({ sub: 'clock', admin: true, claims }) });
+
+    it.each([
+      ['without exp', { exp: undefined }, /no exp claim/],
+      ['issued ten years ahead', () => ({ iat: now() + 10 * 365 * 86_400 }), /iat/],
+      ['issued two minutes ahead', () => ({ iat: now() + 120 }), /iat/],
+      ['not valid for another two minutes', () => ({ nbf: now() + 120 }), /nbf/],
+      ['expired two minutes ago', () => ({ iat: now() - 600, exp: now() - 120 }), /expired/],
+    ])('refuses a token %s', async (_name, claims, detail) => {
+      const problem = expectProblem(await call(typeof claims === 'function' ? claims() : claims), 401, 'UNAUTHENTICATED');
+      expect(problem.detail).toMatch(detail);
+    });
+
+    it.each([
+      ['issued 30 s ahead', () => ({ iat: now() + 30 })],
+      ['valid from 30 s ahead', () => ({ nbf: now() + 30 })],
+      ['expired 30 s ago', () => ({ iat: now() - 600, exp: now() - 30 })],
+      ['without iat', () => ({ iat: undefined })],
+    ])('accepts a token %s (within the skew)', async (_name, claims) => {
+      expect((await call(claims())).status).toBe(200);
+    });
+  });
+
   it('rejects an unknown API key with 401', async () => {
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_doesnotexistdoesnotexistdoesnotexist' }), 401);
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'short' }), 401);
@@ -54,6 +79,7 @@ describe('authentication with issuer, audience and a JWKS', () => {
         AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
         AUTH_JWT_ISSUER: 'https://issuer.example',
         AUTH_JWT_AUDIENCE: 'agentry',
+        AUTH_MAX_TOKEN_AGE_SECONDS: '300',
       }),
     );
   });
@@ -79,10 +105,19 @@ describe('authentication with issuer, audience and a JWKS', () => {
   });
 
   it('verifies RS256 tokens against the JWKS', async () => {
-    const claims = { sub: 'clerk_user', org_id: ORG_A, org_role: 'org:admin', iss: 'https://issuer.example', aud: 'agentry', exp: exp() };
+    const claims = { sub: 'clerk_user', org_id: ORG_A, org_role: 'org:admin', iss: 'https://issuer.example', aud: 'agentry', iat: Math.floor(Date.now() / 1000), exp: exp() };
     expect((await call(rs256(claims))).status).toBe(200);
-    expectProblem(await call(rs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 })), 401);
+    expectProblem(await call(rs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 120 })), 401);
     const forged = rs256(claims).replace(/\.[^.]+$/, `.${Buffer.from('forged').toString('base64url')}`);
     expectProblem(await call(forged), 401);
+  });
+
+  it('with AUTH_MAX_TOKEN_AGE_SECONDS, refuses a token issued longer ago, or without iat, before its exp', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const good = { iss: 'https://issuer.example', aud: 'agentry' };
+    const token = (claims: Record<string, unknown>) => tokenFor({ sub: 'a', admin: true, secret, claims: { ...good, ...claims } });
+    expect((await call(token({ iat: now - 240 }))).status).toBe(200);
+    expect(expectProblem(await call(token({ iat: now - 600 })), 401).detail).toMatch(/maximum token age/);
+    expect(expectProblem(await call(token({ iat: undefined })), 401).detail).toMatch(/no iat claim/);
   });
 });

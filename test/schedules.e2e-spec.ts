@@ -137,6 +137,16 @@ describe('schedules', () => {
     expect(await scheduleOf(agent.id)).toMatchObject({ cron: null, active: false, nextTicks: [], nextRunAt: null });
   });
 
+  it.each(['  0 9 * * 1-5  ', '\t0 9 * * 1-5\n', '0  9 * *   1-5'])('a cron with extra whitespace (%j) deploys and shows its ticks', async (cron) => {
+    const agent = await createAgent(alice, { trigger: scheduleTrigger(cron, 'Europe/Berlin') });
+    const live = await deployed(alice, agent.id);
+    expect(live.isScheduleActive).toBe(true);
+    const schedule = await api('GET', `${AGENTS}/${agent.id}/schedule`, alice);
+    expect(schedule.status).toBe(200);
+    expect(schedule.body.nextTicks).toHaveLength(5);
+    expect(new Date(schedule.body.nextTicks[0]).toLocaleString('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' })).toBe('09:00');
+  });
+
   it('shows the schedule only to those who can use the agent', async () => {
     const agent = await scheduledAgent();
     expectProblem(await api('GET', `${AGENTS}/${agent.id}/schedule`, user(org, 'stranger')), 404, 'NOT_FOUND');

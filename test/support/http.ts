@@ -11,6 +11,8 @@ export interface RequestOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   baseUrl?: string;
+  /** Aborts the request, e.g. AbortSignal.timeout(ms) to notice a request that hangs. */
+  signal?: AbortSignal;
 }
 
 /** A thin fetch wrapper: real HTTP against the running service, JSON in and out. */
@@ -21,7 +23,7 @@ export async function api<T = any>(method: string, path: string, options: Reques
   let body: string | undefined = options.rawBody;
   if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-  const response = await fetch(`${options.baseUrl ?? process.env.E2E_BASE_URL}${path}`, { method, headers, body });
+  const response = await fetch(`${options.baseUrl ?? process.env.E2E_BASE_URL}${path}`, { method, headers, body, signal: options.signal });
   const text = await response.text();
   let parsed: unknown = text;
   if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') parsed = JSON.parse(text);

@@ -1,9 +1,16 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 
-/** A loopback TCP proxy that can cut every connection, to play a database outage without stopping the database. */
+/**
+ * A loopback TCP proxy that plays database outages without stopping the database: a cut (every
+ * connection reset, new ones refused) or a partition (connections stay open, nothing gets through
+ * until it heals, then what was sent arrives, as TCP retransmission would deliver it).
+ */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
+  private partitioned = false;
+  /** Writes (and closes: chunk null) held back by a partition, in the order they were sent. */
+  private held: { to: Socket; chunk: Buffer | null }[] = [];
   /** Added to every chunk the database sends back, to keep requests in flight. */
   delayMs = 0;
 
@@ -17,20 +24,25 @@ export class TcpProxy {
     const server = createServer((client) => {
       if (proxy.down) return void client.destroy();
       const upstream = connect(targetPort, targetHost);
-      for (const socket of [client, upstream]) {
+      for (const [socket, other] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         proxy.sockets.add(socket);
         socket.on('close', () => proxy.sockets.delete(socket));
+        // One side closing closes the other, after what it sent; during a partition that waits for the heal too.
+        socket.on('end', () => proxy.forward(other, null));
         socket.on('error', () => {
           client.destroy();
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => proxy.forward(upstream, chunk));
       upstream.on('data', (chunk: Buffer) => {
-        if (proxy.delayMs === 0) return void client.write(chunk);
+        if (proxy.delayMs === 0) return proxy.forward(client, chunk);
         upstream.pause();
         setTimeout(() => {
-          client.write(chunk);
+          proxy.forward(client, chunk);
           upstream.resume();
         }, proxy.delayMs);
       });
@@ -42,6 +54,23 @@ export class TcpProxy {
         resolve(proxy);
       });
     });
+  }
+
+  private forward(to: Socket, chunk: Buffer | null): void {
+    if (this.partitioned) this.held.push({ to, chunk });
+    else if (!to.destroyed) void (chunk ? to.write(chunk) : to.end());
+  }
+
+  /** Nothing gets through either way until heal(); connections stay open and new ones are accepted. */
+  partition(): void {
+    this.partitioned = true;
+  }
+
+  heal(): void {
+    this.partitioned = false;
+    const held = this.held;
+    this.held = [];
+    for (const { to, chunk } of held) this.forward(to, chunk);
   }
 
   cut(): void {

@@ -16,6 +16,8 @@ function codeForHttpStatus(status: number): ErrorCode {
       return ErrorCode.METHOD_NOT_ALLOWED;
     case HttpStatus.PAYLOAD_TOO_LARGE:
       return ErrorCode.PAYLOAD_TOO_LARGE;
+    case HttpStatus.URI_TOO_LONG:
+      return ErrorCode.URI_TOO_LONG;
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
       return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
     case HttpStatus.UNAUTHORIZED:
@@ -60,7 +62,7 @@ export function answerProblem(exception: unknown, host: ArgumentsHost, logger: L
   return { problem, reply };
 }
 
-function toProblem(exception: unknown, requestId: string): Problem {
+export function toProblem(exception: unknown, requestId: string): Problem {
   if (exception instanceof DomainError) {
     return build(exception.code, exception.detail, requestId, exception.errors);
   }

@@ -54,6 +54,8 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 412, title: 'Precondition failed' };
     case ErrorCode.PAYLOAD_TOO_LARGE:
       return { status: 413, title: 'Payload too large' };
+    case ErrorCode.URI_TOO_LONG:
+      return { status: 414, title: 'URI too long' };
     case ErrorCode.UNSUPPORTED_MEDIA_TYPE:
       return { status: 415, title: 'Unsupported media type' };
     case ErrorCode.UNPROCESSABLE:

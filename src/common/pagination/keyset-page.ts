@@ -1,11 +1,10 @@
 import { validationFailed } from '../errors/domain-error';
+import { INT32_MAX } from '../validation/int32';
 import { decodePageToken, encodePageToken } from './page-token';
 
 const invalidToken = () => validationFailed([{ field: 'pageToken', message: 'pageToken is not one this service issued' }]);
 /** Text cursors are PostgreSQL bigints; a larger one would fail in SQL (a 500) instead of being refused. */
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
-/** Integer cursors are row ids in an `integer` column. */
-const MAX_INTEGER = 2_147_483_647;
 
 /**
  * The cursor a page token carries, or undefined for the first page. `integer` cursors are row ids;
@@ -18,7 +17,7 @@ export function pageCursor(token: string | undefined, kind: 'integer' | 'text'):
   const cursor = decodePageToken(token);
   if (cursor === null || (kind === 'integer' && typeof cursor !== 'number')) throw invalidToken();
   if (kind === 'text' && BigInt(cursor) > MAX_BIGINT) throw invalidToken();
-  if (kind === 'integer' && (Number(cursor) < 0 || Number(cursor) > MAX_INTEGER)) throw invalidToken();
+  if (kind === 'integer' && (Number(cursor) < 0 || Number(cursor) > INT32_MAX)) throw invalidToken();
   return kind === 'integer' ? cursor : String(cursor);
 }
 

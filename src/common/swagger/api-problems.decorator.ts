@@ -37,6 +37,7 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.RUN_STATE_CONFLICT]: 'The run is succeeded; it cannot move on "outcome".',
   [ErrorCode.SCHEDULE_TRIGGER_MISSING]: 'The active variation has no schedule trigger.',
   [ErrorCode.TRANSFER_PENDING]: 'An ownership transfer is already pending for this agent.',
+  [ErrorCode.URI_TOO_LONG]: 'A path segment is longer than any route parameter can be.',
   [ErrorCode.PRECONDITION_FAILED]: 'If-Match "16" does not match the current ETag "17".',
   [ErrorCode.PAYLOAD_TOO_LARGE]: 'The body is larger than 1 MiB.',
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 'Send application/json.',

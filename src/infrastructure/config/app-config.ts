@@ -56,6 +56,14 @@ export class AppConfig {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   AUTH_JWT_AUDIENCE?: string;
 
+  /** How far the issuer's clock may be from ours when `exp`, `nbf` and `iat` are checked. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600)
+  AUTH_CLOCK_SKEW_SECONDS = 60;
+
+  /** When set, a token issued (`iat`) longer ago than this is refused even before its `exp`; it must then carry `iat`. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  AUTH_MAX_TOKEN_AGE_SECONDS?: number;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   SLACK_BOT_TOKEN?: string;
 

@@ -10,6 +10,11 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: new Error('timeout exceeded when trying to connect') }))).toBe(true);
   });
 
+  it('recognises a statement the database did not finish in time, on either side of the wire', () => {
+    expect(isDatabaseUnavailable({ message: 'canceling statement due to statement timeout', driverError: { code: '57014' } })).toBe(true);
+    expect(isDatabaseUnavailable({ message: 'Query read timeout', driverError: new Error('Query read timeout') })).toBe(true);
+  });
+
   it('does not treat query errors as unavailability', () => {
     expect(isDatabaseUnavailable({ message: 'duplicate key', code: '23505' })).toBe(false);
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);

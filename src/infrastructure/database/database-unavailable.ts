@@ -1,11 +1,17 @@
+import { QUERY_READ_TIMEOUT } from './timeout-safe-client';
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
-// SQLSTATE class 08 (connection exception) and 57P0x (server shutting down or starting).
-const SQLSTATE_UNAVAILABLE = /^(08...|57P0[1-3])$/;
+// SQLSTATE class 08 (connection exception), 57P0x (server shutting down or starting) and 57014 (a
+// statement cancelled by statement_timeout: the database is too busy or blocked to answer in time; the
+// transaction is rolled back, so a retry is safe).
+const SQLSTATE_UNAVAILABLE = /^(08...|57P0[1-3]|57014)$/;
 const DRIVER_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Connection terminated unexpectedly',
+  // pg's client-side query_timeout: the server did not answer within the statement timeout and a margin.
+  QUERY_READ_TIMEOUT,
 ];
 
 /** True when an error means "the database cannot be reached right now", as opposed to a bad query. */

@@ -79,7 +79,8 @@ export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Agentry API',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: false, tryItOutEnabled: false },
+    // No validatorUrl: the badge would load an image from validator.swagger.io, which the CSP refuses.
+    swaggerOptions: { persistAuthorization: true, displayOperationId: false, tryItOutEnabled: false, validatorUrl: null },
     // Swagger UI sends requests to the first server: name the origin the document was fetched from, so
     // "Try it out" reaches this instance whatever host and port it runs on.
     patchDocumentOnRequest: (request, _reply, served) => ({ ...served, servers: [{ url: originOf(request as FastifyRequest), description: 'This server' }] }),

@@ -105,7 +105,10 @@ export class AgentWriter {
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
     const plan = this.plan(agent, shown.content, write);
     await this.check(db, principal, agent, plan);
-    const { changes, viewed } = await this.saveDraftContent(db, principal, agent, plan.content, shown, active);
+    const settingsChange = settingsChanged(agent, plan, verified);
+    const { changes, viewed, contentWritten } = await this.saveDraftContent(db, principal, agent, plan.content, shown, active);
+    // A write that changes nothing keeps the ETag, so clients holding it get no needless 412.
+    if (!contentWritten && !settingsChange) return { agent, viewed };
     Object.assign(changes, await this.writeSettings(db, agent, plan, verified));
     return { agent: await this.agents.update(db, agent.id, changes), viewed };
   }
@@ -148,12 +151,15 @@ export class AgentWriter {
     content: VariationContent,
     shown: VariationView,
     active: (VariationView & { contentHash: string }) | undefined,
-  ): Promise<{ changes: AgentChanges; viewed: VariationView }> {
+  ): Promise<{ changes: AgentChanges; viewed: VariationView; contentWritten: boolean }> {
     const hash = contentHash(content);
     let draftVariationId = agent.draftVariationId;
+    let contentWritten = false;
     if (draftVariationId) {
-      if (hash !== contentHash(shown.content)) await this.variations.updateDraft(db, draftVariationId, content, hash);
+      contentWritten = hash !== contentHash(shown.content);
+      if (contentWritten) await this.variations.updateDraft(db, draftVariationId, content, hash);
     } else if (hash !== active?.contentHash) {
+      contentWritten = true;
       draftVariationId = randomUUID();
       await this.variations.insertDraft(db, { id: draftVariationId, agentId: agent.id, content, contentHash: hash, createdBy: principal.subject });
     }
@@ -167,6 +173,17 @@ export class AgentWriter {
         hasUnpublishedChanges: draftVariationId !== null && hash !== active?.contentHash,
       },
       viewed,
+      contentWritten,
     };
   }
+}
+
+/** Whether a planned write changes the agent's own settings: its org access, grants or notification config. */
+function settingsChanged(agent: AgentRow, { next, written }: AgentWritePlan, verified: NotificationWrite): boolean {
+  const access = accessConfigOf(agent);
+  const accessChanged =
+    written.includes('accessConfig') &&
+    (next.accessConfig.orgAccess !== access.orgAccess || canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants));
+  const notificationChanged = verified.written && canonicalJson(verified.config) !== canonicalJson(agent.notificationConfig);
+  return accessChanged || notificationChanged;
 }

@@ -5,6 +5,9 @@ import { queryRows } from '../../infrastructure/database/query-rows';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
 
+/** The first key of the org's sub-agent graph advisory lock (the second is the org id's hash); unique to it in this database. */
+const SUB_AGENT_GRAPH_LOCK = 0x5ab_a9e7;
+
 /** Every column of an agent row, with its grants and pending transfer, for SELECT and UPDATE … RETURNING alike. */
 const AGENT_COLUMNS = `
     a.id, a.uid, a.org_id AS "orgId", a.slug, a.status, a.name, a.type, a.description, a.owner,
@@ -164,6 +167,16 @@ export class AgentsRepository {
    * Every sub-agent edge reachable from `ids` through the draft and published variations of
    * other agents, in one recursive query, so cycle detection needs no query per agent.
    */
+  /**
+   * Serialises sub-agent cycle checks within an org until the transaction ends. Two writes that each
+   * add one half of a cycle (A → B, B → A) would otherwise both check a graph without the other's
+   * edge and both commit. Taken after the agent's row lock and before the edges are read; under READ
+   * COMMITTED the read that follows sees every write committed by whoever held the lock before.
+   */
+  async lockSubAgentGraph(db: EntityManager, orgId: string): Promise<void> {
+    await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SUB_AGENT_GRAPH_LOCK, orgId]);
+  }
+
   subAgentEdgesFrom(db: EntityManager, orgId: string, ids: number[]): Promise<{ agentId: number; subAgentId: number }[]> {
     return queryRows(
       db,

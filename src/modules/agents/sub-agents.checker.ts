@@ -30,7 +30,9 @@ export class SubAgentsChecker {
       }
       seen.add(id);
     });
+    // A new agent has no incoming edge yet, so only writes to an existing one can close a cycle.
     if (errors.length === 0 && agentId !== null) {
+      await this.agents.lockSubAgentGraph(db, principal.orgId);
       const edges = await this.agents.subAgentEdgesFrom(db, principal.orgId, ids);
       const subAgentsOf = new Map<number, number[]>();
       for (const edge of edges) subAgentsOf.set(edge.agentId, [...(subAgentsOf.get(edge.agentId) ?? []), edge.subAgentId]);

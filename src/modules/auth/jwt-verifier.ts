@@ -20,16 +20,24 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     const payload = await this.verifySignature(token);
+    // jose checks iat against the clock only when a maximum age is set; a token "issued" in the future
+    // is forged or from a broken clock either way.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.config.AUTH_CLOCK_SKEW_SECONDS) {
+      throw unauthenticated('The token\'s iat claim is in the future.');
+    }
     const result = principalFromClaims(payload as Record<string, unknown>);
     if ('problem' in result) throw unauthenticated(`Invalid token: ${result.problem}.`);
     return result.principal;
   }
 
   private async verifySignature(token: string): Promise<JWTPayload> {
+    // exp is required: a token without one would be valid forever, and could never be revoked.
     const options = {
       issuer: this.config.AUTH_JWT_ISSUER,
       audience: this.config.AUTH_JWT_AUDIENCE,
-      requiredClaims: ['sub'],
+      requiredClaims: ['sub', 'exp'],
+      clockTolerance: this.config.AUTH_CLOCK_SKEW_SECONDS,
+      maxTokenAge: this.config.AUTH_MAX_TOKEN_AGE_SECONDS,
     };
     try {
       if (this.secret && !(this.jwks && headerAlgorithm(token) !== 'HS256')) {
@@ -53,7 +61,10 @@ function headerAlgorithm(token: string): string | undefined {
 }
 
 function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'The token has expired.';
+  if (error instanceof joseErrors.JWTExpired) {
+    return error.claim === 'iat' ? 'The token is older than the maximum token age.' : 'The token has expired.';
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') return `The token has no ${error.claim} claim.`;
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${error.claim} claim is not accepted.`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token algorithm is not accepted.';

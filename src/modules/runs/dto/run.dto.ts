@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
@@ -22,9 +23,7 @@ export class StartRunDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'A published version to run instead of the active one (to try an older version).' })
   @OptionalButNotNull()
-  @IsInt()
-  @Min(1)
-  @Max(2_147_483_647)
+  @IsInt32(1)
   version?: number;
 }
 
@@ -79,9 +78,7 @@ export class ClaimRunDto {
   @OptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(100)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
-  @Max(2_147_483_647, { each: true })
+  @IsInt32(1, { each: true })
   agentIds?: number[];
 
   @ApiPropertyOptional({ enum: ['task', 'workflow'], isArray: true, description: 'Only runs of these agent types.' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalNullable } from '../../../common/validation/presence.decorators';
 
@@ -53,5 +54,5 @@ export class ToolRefDto {
 
 @ApiSchema({ name: 'SubAgentRef' })
 export class SubAgentRefDto {
-  @ApiProperty({ type: 'integer', minimum: 1, example: 7, description: 'The numeric id of another agent of the org that you can use.' }) @IsInt() @Min(1) agentId!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 7, description: 'The numeric id of another agent of the org that you can use.' }) @IsInt32(1) agentId!: number;
 }

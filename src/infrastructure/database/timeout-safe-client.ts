@@ -1,0 +1,27 @@
+import { Client } from 'pg';
+
+export const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * A pg client that closes its connection when a query times out on the client side (`query_timeout`).
+ * pg only stops waiting: the query stays in flight on the connection, which would go back to the pool
+ * and make the next request wait behind it (and, inside a transaction, a ROLLBACK sent later would wait
+ * too). Worse, once a partition heals the server could still run the statement in a transaction that a
+ * later borrower commits. A closed connection errors, TypeORM releases it with that error, and the pool
+ * drops it.
+ */
+export class TimeoutSafeClient extends Client {
+  override query(...args: unknown[]): any {
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.closeConnection();
+      });
+    }
+    return result;
+  }
+
+  private closeConnection(): void {
+    (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  }
+}
