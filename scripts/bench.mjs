@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
 import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
+import agentsModule from '../dist/modules/agents/agents.repository.js';
 
 const { EmbeddedDatabase } = databaseModule;
 const { values } = parseArgs({
@@ -40,6 +41,7 @@ const POOL_SIZE = 10; // the service's default DB_POOL_SIZE; the floor gets the 
 const SECRET = 'benchmark-secret-that-is-long-enough-for-hs256';
 const ORG = '00000000-0000-4000-8000-00000000be4c';
 const OWNER = 'bench-owner';
+const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
 // The service runs as deployed: request logging at its default level, its JSON lines discarded.
 const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
@@ -129,7 +131,7 @@ async function growOrg(total) {
      INSERT INTO variations (id, agent_id, state, content, content_hash, created_by)
      SELECT made.draft_variation_id, made.id, 'draft', v.content, v.content_hash, $2
      FROM made, (SELECT content, content_hash FROM variations WHERE agent_id = (SELECT min(id) FROM agents WHERE org_id = $1) LIMIT 1) v`,
-    [ORG, OWNER, total - n],
+    [ORG, OWNER_SUBJECT, total - n],
   );
   await sql.query('VACUUM ANALYZE agents');
   await sql.query('VACUUM ANALYZE agent_grants');
@@ -218,7 +220,7 @@ try {
       name: 'GET /agents (page of 50)',
       target: 0.6,
       service: () => ({ headers: bearer, requests: [{ method: 'GET', path: '/api/v1/agents?pageSize=50' }] }),
-      floor: () => ({ requests: [{ method: 'GET', path: `/agents?pageSize=50&subject=${OWNER}` }] }),
+      floor: () => ({ requests: [{ method: 'GET', path: `/agents?pageSize=50&subject=${OWNER_SUBJECT}&principals=${OWNER_SUBJECT}` }] }),
     },
     {
       name: 'claim + started event',
@@ -253,11 +255,14 @@ try {
     const t = Date.now();
     await growOrg(LARGE);
     console.log(`grew the org to ${LARGE} agents in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const plan = await listPlan();
+    console.log(`the service's list query at ${LARGE} agents: ${plan.executionMs} ms, ${plan.scan}${plan.sorts ? ', with a Sort' : ''}`);
     const [large] = await compare([{ ...listOp, name: `${listOp.name}, ${LARGE} agents` }], ROUNDS);
     listScaling = {
       agentsSmall: AGENTS, agentsLarge: LARGE,
       serviceP99Small: small.service.p99Ms, serviceP99Large: large.service.p99Ms,
       p99Ratio: Number((large.service.p99Ms / small.service.p99Ms).toFixed(2)),
+      plan,
       large,
     };
     console.log(`list p99 with ${AGENTS} agents: ${small.service.p99Ms} ms; with ${LARGE}: ${large.service.p99Ms} ms (${listScaling.p99Ratio}×, target ≤ 1.2×); ratio to the floor at ${LARGE}: ${large.ratio}×`);
@@ -283,6 +288,19 @@ try {
   await new Promise((resolve) => (app.exitCode !== null ? resolve() : app.once('exit', resolve)));
   await sql.end().catch(() => {});
   await database.stop();
+}
+
+/** EXPLAIN ANALYZE of the SQL the service's repository builds for the owner's first page. */
+async function listPlan() {
+  let captured;
+  await new agentsModule.AgentsRepository().list({ query: async (text, params) => { captured = { text, params }; return []; } }, {
+    orgId: ORG, visibleTo: { subject: OWNER_SUBJECT, principals: [OWNER_SUBJECT] }, showDeleted: false, limit: 51,
+  });
+  const { rows } = await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${captured.text}`, captured.params);
+  const tree = rows[0]['QUERY PLAN'][0];
+  const text = JSON.stringify(tree.Plan);
+  const scan = text.includes('agents_org_id_idx') ? 'index scan on agents_org_id_idx' : 'no index scan on agents_org_id_idx';
+  return { executionMs: Number(tree['Execution Time'].toFixed(3)), scan, sorts: text.includes('"Node Type":"Sort"') };
 }
 
 /** SCHEDULED agents with every-minute schedules, cloned in SQL from one made through the API, all due at once. */
