@@ -9,7 +9,7 @@ import { channelNeedsVerification, NotificationConfig } from '../notifications/d
 import { NotificationsService } from '../notifications/notifications.service';
 import { canonicalJson, contentHash } from '../variations/domain/content-hash';
 import { VariationContent } from '../variations/domain/variation-content';
-import { VariationsRepository } from '../variations/variations.repository';
+import { VariationPair, VariationsRepository } from '../variations/variations.repository';
 import { VariationView } from '../variations/variation.row';
 import { AgentChanges, AgentRow } from './agent.row';
 import { accessConfigOf } from './agent-gate';
@@ -97,10 +97,10 @@ export class AgentWriter {
   /**
    * Writes into the agent the caller has locked: content into the draft (made from the active
    * variation when none is pending), accessConfig through the access guard, and the notification
-   * config that `verifyNotification` returned before the transaction.
+   * config that `verifyNotification` returned before the transaction. `variations` are the ones the
+   * locked row points at, read with it (AgentGate.lockShowing).
    */
-  async update(db: EntityManager, principal: Principal, agent: AgentRow, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
-    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+  async update(db: EntityManager, principal: Principal, agent: AgentRow, { active, draft }: VariationPair, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
     const shown = draft ?? active;
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
     const plan = this.plan(agent, shown.content, write);

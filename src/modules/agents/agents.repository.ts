@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { VariationPair, variationPairFrom, variationsSql } from '../variations/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
 
@@ -69,6 +70,19 @@ export class AgentsRepository {
     return (await this.select(db, orgId, ref))[0];
   }
 
+  /** The agent with the variations it points at, in one round trip. */
+  async findShowing(db: EntityManager, orgId: string, ref: AgentRef): Promise<{ agent: AgentRow; variations: VariationPair } | undefined> {
+    const [column, value] = refColumn(ref);
+    const [row] = await queryRows<AgentRow & { variationPair: Parameters<typeof variationPairFrom>[0] }>(
+      db,
+      `SELECT ${AGENT_COLUMNS}, ${variationsSql.pairOf('a')} AS "variationPair" FROM agents a WHERE a.org_id = $1 AND a.${column} = $2`,
+      [orgId, value],
+    );
+    if (!row) return undefined;
+    const { variationPair, ...agent } = row;
+    return { agent, variations: variationPairFrom(variationPair, agent.activeVariationId, agent.draftVariationId) };
+  }
+
   /**
    * Locks the row for the rest of the transaction: every write applies to what it finds here.
    * The lock is taken first and the agent read by a second statement, because a statement that
@@ -76,9 +90,20 @@ export class AgentsRepository {
    * everything the previous holder committed.
    */
   async findForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
+    const id = await this.lock(db, orgId, ref);
+    return id === undefined ? undefined : this.find(db, orgId, { id });
+  }
+
+  /** As findForUpdate, with the variations the agent points at read by the same second statement. */
+  async findShowingForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<{ agent: AgentRow; variations: VariationPair } | undefined> {
+    const id = await this.lock(db, orgId, ref);
+    return id === undefined ? undefined : this.findShowing(db, orgId, { id });
+  }
+
+  private async lock(db: EntityManager, orgId: string, ref: AgentRef): Promise<number | undefined> {
     const [column, value] = refColumn(ref);
     const [locked] = await queryRows<{ id: number }>(db, `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`, [orgId, value]);
-    return locked ? this.find(db, orgId, { id: locked.id }) : undefined;
+    return locked?.id;
   }
 
   private select(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow[]> {

@@ -7,6 +7,38 @@ import { VariationRow } from './variation.row';
 const COLUMNS = `id, agent_id AS "agentId", seq::text AS seq, state, version, content, content_hash AS "contentHash",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", published_at AS "publishedAt"`;
 
+/** The variations an agent points at: either may be absent. */
+export interface VariationPair {
+  active?: VariationRow;
+  draft?: VariationRow;
+}
+
+/**
+ * The variations table's SQL for queries about agents: an agent read comes back with the variations
+ * it points at in the same round trip (a single-agent GET and every locked write need them).
+ */
+export const variationsSql = {
+  /** The agent's active and draft variations as a JSON array (timestamps as ISO strings). */
+  pairOf: (agentAlias: string) =>
+    `(SELECT json_agg(json_build_object('id', v.id, 'agentId', v.agent_id, 'seq', v.seq::text, 'state', v.state, 'version', v.version,
+              'content', v.content, 'contentHash', v.content_hash, 'createdBy', v.created_by, 'createdAt', v.created_at,
+              'updatedAt', v.updated_at, 'publishedAt', v.published_at))
+      FROM variations v WHERE v.id IN (${agentAlias}.active_variation_id, ${agentAlias}.draft_variation_id))`,
+};
+
+type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
+
+/** Reads what `variationsSql.pairOf` returned into rows as the repository's own queries give them. */
+export function variationPairFrom(json: VariationJson[] | null, activeId: string | null, draftId: string | null): VariationPair {
+  const rows = (json ?? []).map((v): VariationRow => ({
+    ...v,
+    createdAt: new Date(v.createdAt),
+    updatedAt: new Date(v.updatedAt),
+    publishedAt: v.publishedAt === null ? null : new Date(v.publishedAt),
+  }));
+  return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
+}
+
 @Injectable()
 export class VariationsRepository {
   async find(db: EntityManager, agentId: number, id: string): Promise<VariationRow | undefined> {
@@ -29,7 +61,7 @@ export class VariationsRepository {
   }
 
   /** Both variations an agent points at, in one round trip. */
-  async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<{ active?: VariationRow; draft?: VariationRow }> {
+  async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<VariationPair> {
     const ids = [activeId, draftId].filter((id): id is string => id !== null);
     if (ids.length === 0) return {};
     const rows = await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]);
