@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { VariationPair, variationPairFrom, variationsSql } from '../variations/variations.repository';
+import { VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variations/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
 
@@ -73,7 +73,7 @@ export class AgentsRepository {
   /** The agent with the variations it points at, in one round trip. */
   async findShowing(db: EntityManager, orgId: string, ref: AgentRef): Promise<{ agent: AgentRow; variations: VariationPair } | undefined> {
     const [column, value] = refColumn(ref);
-    const [row] = await queryRows<AgentRow & { variationPair: Parameters<typeof variationPairFrom>[0] }>(
+    const [row] = await queryRows<AgentRow & { variationPair: VariationJson[] | null }>(
       db,
       `SELECT ${AGENT_COLUMNS}, ${variationsSql.pairOf('a')} AS "variationPair" FROM agents a WHERE a.org_id = $1 AND a.${column} = $2`,
       [orgId, value],

@@ -173,8 +173,7 @@ export class RunsService {
       const { changes, event } = await plan(db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      await this.runs.appendEvent(db, run.id, event);
-      return toRunResponse(await this.runs.update(db, run.id, { ...changes, status: next }));
+      return toRunResponse(await this.runs.updateWithEvent(db, run.id, { ...changes, status: next }, event));
     });
   }
 

@@ -13,29 +13,34 @@ export interface VariationPair {
   draft?: VariationRow;
 }
 
+/** A variation row as `json_build_object`, for queries that return it beside other rows. */
+const rowJson = (alias: string) =>
+  `json_build_object('id', ${alias}.id, 'agentId', ${alias}.agent_id, 'seq', ${alias}.seq::text, 'state', ${alias}.state, 'version', ${alias}.version,
+     'content', ${alias}.content, 'contentHash', ${alias}.content_hash, 'createdBy', ${alias}.created_by, 'createdAt', ${alias}.created_at,
+     'updatedAt', ${alias}.updated_at, 'publishedAt', ${alias}.published_at)`;
+
 /**
- * The variations table's SQL for queries about agents: an agent read comes back with the variations
- * it points at in the same round trip (a single-agent GET and every locked write need them).
+ * The variations table's SQL for other tables' queries: an agent read comes back with the variations
+ * it points at, and a claimed run with its pinned variation, in the same round trip.
  */
 export const variationsSql = {
-  /** The agent's active and draft variations as a JSON array (timestamps as ISO strings). */
+  /** The variation `alias` as JSON (timestamps as ISO strings); read it with `variationFrom`. */
+  rowOf: rowJson,
+  /** The agent's active and draft variations as a JSON array; read it with `variationPairFrom`. */
   pairOf: (agentAlias: string) =>
-    `(SELECT json_agg(json_build_object('id', v.id, 'agentId', v.agent_id, 'seq', v.seq::text, 'state', v.state, 'version', v.version,
-              'content', v.content, 'contentHash', v.content_hash, 'createdBy', v.created_by, 'createdAt', v.created_at,
-              'updatedAt', v.updated_at, 'publishedAt', v.published_at))
-      FROM variations v WHERE v.id IN (${agentAlias}.active_variation_id, ${agentAlias}.draft_variation_id))`,
+    `(SELECT json_agg(${rowJson('v')}) FROM variations v WHERE v.id IN (${agentAlias}.active_variation_id, ${agentAlias}.draft_variation_id))`,
 };
 
-type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
+export type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
 
-/** Reads what `variationsSql.pairOf` returned into rows as the repository's own queries give them. */
+/** A variation read through JSON, as the repository's own queries give it. */
+export function variationFrom(v: VariationJson): VariationRow {
+  return { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt), publishedAt: v.publishedAt === null ? null : new Date(v.publishedAt) };
+}
+
+/** Reads what `variationsSql.pairOf` returned. */
 export function variationPairFrom(json: VariationJson[] | null, activeId: string | null, draftId: string | null): VariationPair {
-  const rows = (json ?? []).map((v): VariationRow => ({
-    ...v,
-    createdAt: new Date(v.createdAt),
-    updatedAt: new Date(v.updatedAt),
-    publishedAt: v.publishedAt === null ? null : new Date(v.publishedAt),
-  }));
+  const rows = (json ?? []).map(variationFrom);
   return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
 }
 
