@@ -37,7 +37,7 @@ const WARMUP = Number(values.warmup);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const SCHEDULED = Number(values.scheduled);
-const POOL_SIZE = 10; // the service's default DB_POOL_SIZE; the floor gets the same
+const POOL_SIZE = Number(process.env.BENCH_POOL ?? 10); // the service's default DB_POOL_SIZE; the floor gets the same
 const SECRET = 'benchmark-secret-that-is-long-enough-for-hs256';
 const ORG = '00000000-0000-4000-8000-00000000be4c';
 const OWNER = 'bench-owner';
@@ -52,6 +52,8 @@ const token = (sub, extra = {}) => {
   return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
 };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+/** CPU seconds (user + system) the process has used so far. */
+const cpuOf = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
 const rssOf = (pid) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +65,19 @@ async function waitFor(url) {
   throw new Error(`${url} did not come up`);
 }
 
-const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-bench-')), port: await freePort(), persistent: false });
+const dataDir = mkdtempSync(join(tmpdir(), 'agentry-bench-'));
+const database = await EmbeddedDatabase.start({ dataDir, port: await freePort(), persistent: false });
+const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+/** CPU seconds PostgreSQL has used so far: the postmaster, its exited children and its live backends. */
+const postgresCpu = () => {
+  const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const own = stat(postmaster);
+  let seconds = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
+  for (const pid of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+    try { seconds += cpuOf(pid); } catch { /* exited meanwhile */ }
+  }
+  return seconds;
+};
 const servicePort = await freePort();
 const floorPort = await freePort();
 const serviceArgs = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, 'dist/main.js'] : ['dist/main.js'];
@@ -85,13 +99,17 @@ async function call(method, path, body, auth = owner) {
 }
 
 /** One autocannon load; `requests` is autocannon's request list (a sequence each connection repeats). */
-function load(base, { requests, headers = {} }, seconds, onSample) {
+function load(base, { requests, headers = {} }, seconds, pid, onSample) {
   return new Promise((resolve, reject) => {
     const sampler = onSample && setInterval(onSample, 250);
+    const cpuBefore = cpuOf(pid);
+    const postgresBefore = postgresCpu();
     autocannon({ url: base, connections: CONNECTIONS, duration: seconds, headers: { 'content-type': 'application/json', ...headers }, requests }, (error, result) => {
       if (sampler) clearInterval(sampler);
       if (error) return reject(error);
-      resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts });
+      const cpu = Math.round((100 * (cpuOf(pid) - cpuBefore)) / seconds);
+      const postgres = Math.round((100 * (postgresCpu() - postgresBefore)) / seconds);
+      resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts, cpu, postgres });
     });
   });
 }
@@ -144,23 +162,23 @@ async function compare(operations, rounds) {
   for (const op of operations) {
     for (const side of ['service', 'floor']) {
       await op.before?.();
-      await load(side === 'service' ? serviceBase : floorBase, op[side](), WARMUP);
+      await load(side === 'service' ? serviceBase : floorBase, op[side](), WARMUP, side === 'service' ? app.pid : floor.pid);
     }
   }
   for (let round = 0; round < rounds; round++) {
     for (const op of operations) {
       for (const side of round % 2 === 0 ? ['service', 'floor'] : ['floor', 'service']) {
         await op.before?.();
-        const result = await load(side === 'service' ? serviceBase : floorBase, op[side](), SECONDS, side === 'service' ? sampleRss : undefined);
+        const result = await load(side === 'service' ? serviceBase : floorBase, op[side](), SECONDS, side === 'service' ? app.pid : floor.pid, side === 'service' ? sampleRss : undefined);
         samples.get(op.name)[side].push(result);
-        process.stdout.write(`  round ${round + 1} ${op.name} ${side}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.bad ? `, ${result.bad} non-2xx/errors` : ''}\n`);
+        process.stdout.write(`  round ${round + 1} ${op.name} ${side}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${result.cpu}% of a core, PostgreSQL ${result.postgres}%${result.bad ? `, ${result.bad} non-2xx/errors` : ''}\n`);
       }
     }
   }
   return operations.map((op) => {
     const summary = (side) => {
       const s = samples.get(op.name)[side];
-      return { reqPerSec: Math.round(median(s.map((r) => r.rps))), p50Ms: median(s.map((r) => r.p50)), p99Ms: median(s.map((r) => r.p99)), non2xx: s.reduce((sum, r) => sum + r.bad, 0), rounds: s.map((r) => Math.round(r.rps)) };
+      return { reqPerSec: Math.round(median(s.map((r) => r.rps))), p50Ms: median(s.map((r) => r.p50)), p99Ms: median(s.map((r) => r.p99)), non2xx: s.reduce((sum, r) => sum + r.bad, 0), cpuPercentOfCore: median(s.map((r) => r.cpu)), postgresCpuPercentOfCore: median(s.map((r) => r.postgres)), rounds: s.map((r) => Math.round(r.rps)) };
     };
     const service = summary('service');
     const floorSide = summary('floor');

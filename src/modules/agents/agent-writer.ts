@@ -9,7 +9,7 @@ import { channelNeedsVerification, NotificationConfig } from '../notifications/d
 import { NotificationsService } from '../notifications/notifications.service';
 import { canonicalJson, contentHash } from '../variations/domain/content-hash';
 import { VariationContent } from '../variations/domain/variation-content';
-import { VariationPair, VariationsRepository } from '../variations/variations.repository';
+import { DraftWrite, VariationPair, VariationsRepository } from '../variations/variations.repository';
 import { VariationView } from '../variations/variation.row';
 import { AgentChanges, AgentRow } from './agent.row';
 import { accessConfigOf } from './agent-gate';
@@ -105,9 +105,9 @@ export class AgentWriter {
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
     const plan = this.plan(agent, shown.content, write);
     await this.check(db, principal, agent, plan);
-    const { changes, viewed } = await this.saveDraftContent(db, principal, agent, plan.content, shown, active);
+    const { changes, viewed, draft: draftWrite } = this.draftContent(principal, agent, plan.content, shown, active);
     Object.assign(changes, await this.writeSettings(db, agent, plan, verified));
-    return { agent: await this.agents.update(db, agent.id, changes), viewed };
+    return { agent: await this.agents.update(db, agent.id, changes, draftWrite), viewed };
   }
 
   /** A write planned against `content` (the draft, or the active variation) and the agent's own settings. */
@@ -138,27 +138,29 @@ export class AgentWriter {
   }
 
   /**
-   * Writes content into the draft (creating it from the active variation when none is pending) and
-   * returns the agent columns that mirror it. Content equal to what is shown creates no draft.
+   * The draft write for content (into the pending draft, or a new one made from the active variation)
+   * and the agent columns that mirror it; the agent's UPDATE writes both. Content equal to what is
+   * shown writes no draft.
    */
-  private async saveDraftContent(
-    db: EntityManager,
+  private draftContent(
     principal: Principal,
     agent: AgentRow,
     content: VariationContent,
     shown: VariationView,
     active: (VariationView & { contentHash: string }) | undefined,
-  ): Promise<{ changes: AgentChanges; viewed: VariationView }> {
+  ): { changes: AgentChanges; viewed: VariationView; draft?: DraftWrite } {
     const hash = contentHash(content);
     let draftVariationId = agent.draftVariationId;
+    let draft: DraftWrite | undefined;
     if (draftVariationId) {
-      if (hash !== contentHash(shown.content)) await this.variations.updateDraft(db, draftVariationId, content, hash);
+      if (hash !== contentHash(shown.content)) draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
     } else if (hash !== active?.contentHash) {
       draftVariationId = randomUUID();
-      await this.variations.insertDraft(db, { id: draftVariationId, agentId: agent.id, content, contentHash: hash, createdBy: principal.subject });
+      draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
     }
     const viewed: VariationView = draftVariationId ? { id: draftVariationId, version: null, state: 'draft', content } : shown;
     return {
+      draft,
       changes: {
         name: content.name,
         type: content.type,

@@ -26,10 +26,26 @@ const rowJson = (alias: string) =>
 export const variationsSql = {
   /** The variation `alias` as JSON (timestamps as ISO strings); read it with `variationFrom`. */
   rowOf: rowJson,
+  /**
+   * Writes an agent's draft, creating it when `id` is new, as a data-modifying CTE an agent write
+   * runs in its own UPDATE (one round trip for both). `$n` names the parameters: id, agent id,
+   * content (JSON text), content hash, author. A variation that is no longer a draft is left alone.
+   */
+  saveDraft: (id: string, agentId: string, content: string, contentHash: string, createdBy: string) =>
+    `INSERT INTO variations (id, agent_id, state, content, content_hash, created_by) VALUES (${id}, ${agentId}, 'draft', ${content}, ${contentHash}, ${createdBy})
+     ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now() WHERE variations.state = 'draft'`,
   /** The agent's active and draft variations as a JSON array; read it with `variationPairFrom`. */
   pairOf: (agentAlias: string) =>
     `(SELECT json_agg(${rowJson('v')}) FROM variations v WHERE v.id IN (${agentAlias}.active_variation_id, ${agentAlias}.draft_variation_id))`,
 };
+
+/** Draft content to write with the agent's own columns (`variationsSql.saveDraft`). */
+export interface DraftWrite {
+  id: string;
+  content: VariationContent;
+  contentHash: string;
+  createdBy: string;
+}
 
 export type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
 
