@@ -316,9 +316,19 @@ async function listPlan() {
   });
   const { rows } = await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${captured.text}`, captured.params);
   const tree = rows[0]['QUERY PLAN'][0];
-  const text = JSON.stringify(tree.Plan);
-  const scan = text.includes('agents_org_id_idx') ? 'index scan on agents_org_id_idx' : 'no index scan on agents_org_id_idx';
-  return { executionMs: Number(tree['Execution Time'].toFixed(3)), scan, sorts: text.includes('"Node Type":"Sort"') };
+  // The main plan's nodes: the grants and transfer subplans have scans and sorts of their own.
+  const main = [];
+  const walk = (node) => {
+    main.push(node);
+    for (const child of node.Plans ?? []) if (!['SubPlan', 'InitPlan'].includes(child['Parent Relationship'])) walk(child);
+  };
+  walk(tree.Plan);
+  const scan = main.find((node) => node['Relation Name'] === 'agents');
+  return {
+    executionMs: Number(tree['Execution Time'].toFixed(3)),
+    scan: scan ? `${scan['Node Type']}${scan['Index Name'] ? ` using ${scan['Index Name']}` : ''}` : 'no scan of agents',
+    sorts: main.some((node) => node['Node Type'].endsWith('Sort')),
+  };
 }
 
 /** SCHEDULED agents with every-minute schedules, cloned in SQL from one made through the API, all due at once. */
@@ -331,7 +341,7 @@ async function scheduleSweep() {
        made AS (
          INSERT INTO agents (uid, org_id, slug, status, name, type, owner, org_access, is_schedule_active, next_run_at, active_variation_id,
            has_unpublished_changes, latest_version, created_by)
-         SELECT gen_random_uuid(), src.org_id, 'scheduled-' || ids.g, 'active', src.name, src.type, src.owner, src.org_access, true,
+         SELECT gen_random_uuid(), src.org_id, 'scheduled-clone-' || ids.g, 'active', src.name, src.type, src.owner, src.org_access, true,
            now() + interval '1 day', ids.vid, false, 1, src.created_by
          FROM src, ids RETURNING id, active_variation_id)
      INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
