@@ -28,6 +28,14 @@ describe('authentication', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('refuses a token it accepted before once the token has expired', async () => {
+    // Verified tokens are remembered for a while; never past their exp.
+    const token = tokenFor({ sub: 'admin-expiring', admin: true, expiresIn: 3 });
+    expect((await api('GET', '/api/v1/api-keys', { token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expectProblem(await api('GET', '/api/v1/api-keys', { token }), 401, 'UNAUTHENTICATED');
+  });
+
   it('rejects an unknown API key with 401', async () => {
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_doesnotexistdoesnotexistdoesnotexist' }), 401);
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'short' }), 401);
