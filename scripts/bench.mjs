@@ -1,92 +1,203 @@
-// Measures the agent API under load on this machine: a throwaway embedded PostgreSQL, the built
-// service as a child process (as `npm start` runs it), seeded data, then autocannon per endpoint.
-// Usage: npm run bench [-- --agents 1000 --seconds 5 --connections 10]
+// Measures the service's hot paths against a floor (bench/floor-server.mjs: plain Fastify + pg doing
+// only the SQL each operation needs) on one throwaway embedded PostgreSQL. Both are loaded with
+// autocannon, alternating service/floor operation by operation over several rounds, so a noisy shared
+// machine slows both alike; the medians and their ratio are what count. Writes bench/results.json.
+// Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 32 --agents 1000 --large 100000 --scheduled 10000]
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
 import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
+import agentsModule from '../dist/modules/agents/agents.repository.js';
 
 const { EmbeddedDatabase } = databaseModule;
-const { values } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '10' }, scheduled: { type: 'string', default: '10000' } } });
-const SCHEDULED = Number(values.scheduled);
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '1000' },
+    large: { type: 'string', default: '100000' },
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    scheduled: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench/results.json' },
+  },
+});
 const AGENTS = Number(values.agents);
+const LARGE = Number(values.large);
 const SECONDS = Number(values.seconds);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const RUNTIMES = 8;
+const SCHEDULED = Number(values.scheduled);
+const POOL_SIZE = Number(process.env.BENCH_POOL ?? 10); // the service's default DB_POOL_SIZE; the floor gets the same
 const SECRET = 'benchmark-secret-that-is-long-enough-for-hs256';
 const ORG = '00000000-0000-4000-8000-00000000be4c';
+const OWNER = 'bench-owner';
+const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
+// The service runs as deployed: request logging at its default level, its JSON lines discarded.
+const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const token = (sub, extra = {}) => {
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, org_id: ORG, org_role: 'org:member', exp: Math.floor(Date.now() / 1000) + 3600, ...extra })}`;
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, org_id: ORG, org_role: 'org:member', exp: Math.floor(Date.now() / 1000) + 7200, ...extra })}`;
   return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
 };
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+/** CPU seconds (user + system) the process has used so far. */
+const cpuOf = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+const rssOf = (pid) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-bench-')), port: await freePort(), persistent: false });
-const port = await freePort();
-const app = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', JOBS_SWEEP_INTERVAL_MS: '1000' }, stdio: 'inherit' });
-const base = `http://127.0.0.1:${port}`;
-const owner = token('bench-owner');
-const member = token('bench-member', { groups: ['sales'] });
+async function waitFor(url) {
+  for (let i = 0; i < 600; i++) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
 
-async function call(method, path, body, auth = owner, apiKey) {
-  const credentials = apiKey ? { 'x-api-key': apiKey } : { authorization: `Bearer ${auth}` };
-  const response = await fetch(`${base}${path}`, { method, headers: { ...credentials, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+const dataDir = mkdtempSync(join(tmpdir(), 'agentry-bench-'));
+const database = await EmbeddedDatabase.start({ dataDir, port: await freePort(), persistent: false });
+const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+/** CPU seconds PostgreSQL has used so far: the postmaster, its exited children and its live backends. */
+const postgresCpu = () => {
+  const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const own = stat(postmaster);
+  let seconds = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
+  for (const pid of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+    try { seconds += cpuOf(pid); } catch { /* exited meanwhile */ }
+  }
+  return seconds;
+};
+const servicePort = await freePort();
+const floorPort = await freePort();
+const serviceArgs = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, 'dist/main.js'] : ['dist/main.js'];
+const app = spawn(process.execPath, serviceArgs, {
+  env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: SERVICE_LOG_LEVEL, DB_POOL_SIZE: String(POOL_SIZE), RUN_LEASE_SECONDS: '3600', JOBS_SWEEP_INTERVAL_MS: '1000', SWAGGER_ENABLED: 'false' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+let floor;
+const serviceBase = `http://127.0.0.1:${servicePort}`;
+const floorBase = `http://127.0.0.1:${floorPort}`;
+const owner = token(OWNER);
+
+async function call(method, path, body, auth = owner) {
+  const response = await fetch(`${serviceBase}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
   if (response.status === 204) return undefined;
   const json = await response.json();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
 }
 
-/**
- * RUNTIMES loops for SECONDS, each: queue a run (not timed), then claim → started → outcome (timed).
- * Returns completed round trips per second and the round trip's p50/p99.
- */
-async function runtimeRoundTrips(agentId, apiKey) {
-  const deadline = Date.now() + SECONDS * 1000;
-  const latencies = [];
-  const runtime = async () => {
-    while (Date.now() < deadline) {
-      await call('POST', `/api/v1/agents/${agentId}/runs`, { input: { n: latencies.length } });
-      const began = performance.now();
-      const claimed = await call('POST', '/api/v1/runtime/claim', { waitSeconds: 0 }, undefined, apiKey);
-      if (!claimed) continue;
-      await call('POST', `/api/v1/runs/${claimed.run.id}/events`, { type: 'started' }, undefined, apiKey);
-      await call('POST', `/api/v1/runs/${claimed.run.id}/events`, { type: 'outcome', output: claimed.run.input }, undefined, apiKey);
-      latencies.push(performance.now() - began);
-    }
-  };
-  await Promise.all(Array.from({ length: RUNTIMES }, runtime));
-  latencies.sort((a, b) => a - b);
-  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
-  return { endpoint: `claim → started → outcome (${RUNTIMES} runtimes)`, 'req/s': Math.round(latencies.length / SECONDS), 'p50 ms': at(0.5), 'p99 ms': at(0.99), errors: 0 };
-}
-
-function run(title, options) {
-  const credentials = options.apiKey ? { 'x-api-key': options.apiKey } : { authorization: `Bearer ${options.auth ?? owner}` };
+/** One autocannon load; `requests` is autocannon's request list (a sequence each connection repeats). */
+function load(base, { requests, headers = {} }, seconds, pid, onSample) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `${base}${options.path}`, method: options.method ?? 'GET', connections: CONNECTIONS, duration: SECONDS, headers: { ...credentials, 'content-type': 'application/json' }, body: options.body && JSON.stringify(options.body) }, (error, result) => {
+    const sampler = onSample && setInterval(onSample, 250);
+    const cpuBefore = cpuOf(pid);
+    const postgresBefore = postgresCpu();
+    autocannon({ url: base, connections: CONNECTIONS, duration: seconds, headers: { 'content-type': 'application/json', ...headers }, requests }, (error, result) => {
+      if (sampler) clearInterval(sampler);
       if (error) return reject(error);
-      const bad = result.non2xx + result.errors;
-      resolve({ endpoint: title, 'req/s': Math.round(result.requests.average), 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, errors: bad });
+      const cpu = Math.round((100 * (cpuOf(pid) - cpuBefore)) / seconds);
+      const postgres = Math.round((100 * (postgresCpu() - postgresBefore)) / seconds);
+      resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts, cpu, postgres });
     });
   });
 }
 
-const rssOf = (pid) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024);
+// Requests rotate over `targets` agents, one counter per load, so concurrent writes rarely meet on a row.
+const rotating = (targets, build) => () => {
+  let n = 0;
+  return [{ setupRequest: (request) => ({ ...request, ...build(targets[n++ % targets.length], n) }) }];
+};
+
+const sql = new pg.Client({ connectionString: database.url });
+let peakRss = 0;
+const sampleRss = () => { try { peakRss = Math.max(peakRss, rssOf(app.pid)); } catch { /* exited */ } };
+
+/** Tops the queue up to `count` claimable runs, inserted directly, so it never runs dry during a load. */
+async function fillQueue(agentId, count) {
+  const { rows: [{ n }] } = await sql.query(`SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND status = 'queued' AND lease_expires_at IS NULL`, [ORG]);
+  if (n >= count) return;
+  await sql.query(
+    `INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, input, created_by)
+     SELECT gen_random_uuid(), a.org_id, a.id, a.active_variation_id, a.latest_version, 'queued', 'manual', '{"n":1}', 'bench'
+     FROM agents a, generate_series(1, $2) WHERE a.id = $1`,
+    [agentId, count - n],
+  );
+}
+
+/** Clones agents owned by the benchmark's owner (with a draft and a grant each) until the org holds `total`. */
+async function growOrg(total) {
+  const { rows: [{ n }] } = await sql.query(`SELECT count(*)::int AS n FROM agents WHERE org_id = $1`, [ORG]);
+  if (n >= total) return;
+  await sql.query(
+    `WITH made AS (
+       INSERT INTO agents (uid, org_id, slug, status, name, type, owner, org_access, draft_variation_id, created_by)
+       SELECT gen_random_uuid(), $1, 'bulk-' || g, 'draft', 'Bulk agent ' || g, 'task', $2, 'none', gen_random_uuid(), $2
+       FROM generate_series(1, $3) g RETURNING id, draft_variation_id),
+     grants AS (INSERT INTO agent_grants (agent_id, position, principal, access) SELECT id, 1, 'group:sales', 'use' FROM made)
+     INSERT INTO variations (id, agent_id, state, content, content_hash, created_by)
+     SELECT made.draft_variation_id, made.id, 'draft', v.content, v.content_hash, $2
+     FROM made, (SELECT content, content_hash FROM variations WHERE agent_id = (SELECT min(id) FROM agents WHERE org_id = $1) LIMIT 1) v`,
+    [ORG, OWNER_SUBJECT, total - n],
+  );
+  await sql.query('VACUUM ANALYZE agents');
+  await sql.query('VACUUM ANALYZE agent_grants');
+  await sql.query('VACUUM ANALYZE variations');
+}
+
+/** Alternates service and floor per operation, `rounds` times (the order flips every round); returns medians. */
+async function compare(operations, rounds) {
+  const samples = new Map(operations.map((op) => [op.name, { service: [], floor: [] }]));
+  for (const op of operations) {
+    for (const side of ['service', 'floor']) {
+      await op.before?.();
+      await load(side === 'service' ? serviceBase : floorBase, op[side](), WARMUP, side === 'service' ? app.pid : floor.pid);
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const op of operations) {
+      for (const side of round % 2 === 0 ? ['service', 'floor'] : ['floor', 'service']) {
+        await op.before?.();
+        const result = await load(side === 'service' ? serviceBase : floorBase, op[side](), SECONDS, side === 'service' ? app.pid : floor.pid, side === 'service' ? sampleRss : undefined);
+        samples.get(op.name)[side].push(result);
+        process.stdout.write(`  round ${round + 1} ${op.name} ${side}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${result.cpu}% of a core, PostgreSQL ${result.postgres}%${result.bad ? `, ${result.bad} non-2xx/errors` : ''}\n`);
+      }
+    }
+  }
+  return operations.map((op) => {
+    const summary = (side) => {
+      const s = samples.get(op.name)[side];
+      return { reqPerSec: Math.round(median(s.map((r) => r.rps))), p50Ms: median(s.map((r) => r.p50)), p99Ms: median(s.map((r) => r.p99)), non2xx: s.reduce((sum, r) => sum + r.bad, 0), cpuPercentOfCore: median(s.map((r) => r.cpu)), postgresCpuPercentOfCore: median(s.map((r) => r.postgres)), rounds: s.map((r) => Math.round(r.rps)) };
+    };
+    const service = summary('service');
+    const floorSide = summary('floor');
+    return { operation: op.name, service, floor: floorSide, ratio: Number((service.reqPerSec / floorSide.reqPerSec).toFixed(2)), target: op.target ?? null };
+  });
+}
+
+const fmtTable = (rows) => [
+  '| Operation | service req/s | floor req/s | ratio | target | service p50 / p99 ms | floor p50 / p99 ms | non-2xx |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.operation} | ${r.service.reqPerSec} | ${r.floor.reqPerSec} | **${r.ratio.toFixed(2)}×** | ${r.target ? `≥ ${r.target}×` : ''} | ${r.service.p50Ms} / ${r.service.p99Ms} | ${r.floor.p50Ms} / ${r.floor.p99Ms} | ${r.service.non2xx + r.floor.non2xx} |`),
+].join('\n');
 
 try {
-  for (let i = 0; i < 300; i++) {
-    try { await fetch(`${base}/health/ready`).then((r) => { if (!r.ok) throw new Error(); }); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  await waitFor(`${serviceBase}/health/ready`);
+  await sql.connect();
+  floor = spawn(process.execPath, ['bench/floor-server.mjs'], { env: { ...process.env, DATABASE_URL: database.url, PORT: String(floorPort), ORG_ID: ORG, DB_POOL_SIZE: String(POOL_SIZE) }, stdio: 'inherit' });
+  await waitFor(`${floorBase}/health`);
+
   const started = Date.now();
   const ids = [];
   for (let i = 0; i < AGENTS; i += 25) {
@@ -96,72 +207,161 @@ try {
     }));
     ids.push(...(await Promise.all(batch)).map((a) => a.id));
   }
-  const fresh = ids[0];
-  const historied = ids[1];
-  for (let v = 0; v < 100; v++) {
-    await call('PATCH', `/api/v1/agents/${historied}`, { description: `revision ${v}` });
-    await call('POST', `/api/v1/agents/${historied}/deploy`);
-  }
-  console.log(`seeded ${AGENTS} agents and 100 versions of agent ${historied} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-  const results = [];
-  results.push(await run('GET /agents/{id}', { path: `/api/v1/agents/${fresh}` }));
-  results.push(await run('GET /agents (owner, 50/page)', { path: '/api/v1/agents?pageSize=50' }));
-  results.push(await run('GET /agents (group member, 50/page)', { path: '/api/v1/agents?pageSize=50', auth: member }));
-  results.push(await run('GET /agents?q=Agent 99', { path: '/api/v1/agents?q=Agent%2099' }));
-  results.push(await run('PATCH, 1 version', { method: 'PATCH', path: `/api/v1/agents/${fresh}`, body: { role: 'Analyst' } }));
-  results.push(await run('PATCH, 100 versions', { method: 'PATCH', path: `/api/v1/agents/${historied}`, body: { role: 'Analyst' } }));
-
+  const runner = ids[0];
+  await call('POST', `/api/v1/agents/${runner}/deploy`);
   const admin = token('bench-admin', { org_role: 'org:admin' });
   const { key: runtimeKey } = await call('POST', '/api/v1/api-keys', { name: 'bench runtime', role: 'runtime' }, admin);
-  await call('POST', `/api/v1/agents/${fresh}/deploy`);
-  results.push(await runtimeRoundTrips(fresh, runtimeKey));
-  await call('POST', `/api/v1/agents/${fresh}/runs`, { input: 'events' });
-  const held = await call('POST', '/api/v1/runtime/claim', { waitSeconds: 5 }, undefined, runtimeKey);
-  await call('POST', `/api/v1/runs/${held.run.id}/events`, { type: 'started' }, undefined, runtimeKey);
-  results.push(await run('POST /runs/{id}/events (action_taken)', { method: 'POST', path: `/api/v1/runs/${held.run.id}/events`, apiKey: runtimeKey, body: { type: 'action_taken', message: 'step' } }));
-  console.table(results);
+  const targets = ids.slice(1); // drafts, never deployed: a PATCH writes the draft each time
+  console.log(`seeded ${AGENTS} agents in ${((Date.now() - started) / 1000).toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per load, ${ROUNDS} rounds, service LOG_LEVEL=${SERVICE_LOG_LEVEL}`);
 
-  // Schedules: SCHEDULED agents with every-minute schedules, cloned in SQL from one made through the API.
-  const sql = new pg.Client({ connectionString: database.url });
-  await sql.connect();
-  try {
-    const template = await call('POST', '/api/v1/agents', { name: 'Scheduled', instructions: 'Tick.', trigger: { type: 'schedule', schedule: { cron: '* * * * *', timezone: 'UTC' } } });
-    await call('POST', `/api/v1/agents/${template.id}/deploy`);
-    await sql.query(
-      `WITH src AS (SELECT a.*, v.content, v.content_hash FROM agents a JOIN variations v ON v.id = a.active_variation_id WHERE a.id = $1),
-         ids AS (SELECT g, gen_random_uuid() AS vid FROM generate_series(2, $2) g),
-         made AS (
-           INSERT INTO agents (uid, org_id, slug, status, name, type, owner, org_access, is_schedule_active, next_run_at, active_variation_id,
-             has_unpublished_changes, latest_version, created_by)
-           SELECT gen_random_uuid(), src.org_id, 'scheduled-' || ids.g, 'active', src.name, src.type, src.owner, src.org_access, true,
-             now() + interval '1 day', ids.vid, false, 1, src.created_by
-           FROM src, ids RETURNING id, active_variation_id)
-       INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
-       SELECT made.active_variation_id, made.id, 'published', 1, src.content, src.content_hash, 'bench', now() FROM made, src`,
-      [template.id, SCHEDULED],
-    );
-    await sql.query('ANALYZE agents');
-    const plan = async () => (await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${schedulesModule.DUE_AGENTS_SQL.replace('FOR UPDATE OF a SKIP LOCKED', '')}`, [500])).rows[0]['QUERY PLAN'][0];
-    const idle = await plan();
-    const usesDueIndex = JSON.stringify(idle.Plan).includes('agents_due_ticks_idx');
-    const began = Date.now();
-    await sql.query(`UPDATE agents SET next_run_at = date_trunc('minute', now()) WHERE is_schedule_active`);
-    for (;;) {
-      const { rows } = await sql.query(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule'`);
-      if (rows[0].n >= SCHEDULED) break;
-      if (Date.now() - began > 120_000) throw new Error(`only ${rows[0].n} scheduled runs after 120 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const tookMs = Date.now() - began;
-    console.log(`schedules: ${SCHEDULED} every-minute agents due at once → all runs created ${tookMs} ms after the ticks were due (sweep every 1 s, batches of 500)`);
-    console.log(`schedules: the due-tick query with nothing due: ${idle['Execution Time'].toFixed(3)} ms execution, ${idle['Planning Time'].toFixed(3)} ms planning, uses agents_due_ticks_idx: ${usesDueIndex}`);
-  } finally {
-    await sql.end();
+  const bearer = { authorization: `Bearer ${owner}` };
+  const runsPerLoad = 60_000;
+  const operations = [
+    {
+      name: 'GET /health/live (framework only)',
+      service: () => ({ requests: [{ method: 'GET', path: '/health/live' }] }),
+      floor: () => ({ requests: [{ method: 'GET', path: '/health' }] }),
+    },
+    {
+      name: 'GET one agent',
+      target: 0.6,
+      service: () => ({ headers: bearer, requests: rotating(targets, (id) => ({ method: 'GET', path: `/api/v1/agents/${id}` }))() }),
+      floor: () => ({ requests: rotating(targets, (id) => ({ method: 'GET', path: `/agents/${id}` }))() }),
+    },
+    {
+      name: 'PATCH (updateMask=description)',
+      target: 0.6,
+      service: () => ({ headers: bearer, requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/api/v1/agents/${id}?updateMask=description`, body: JSON.stringify({ description: `revision ${n}` }) }))() }),
+      floor: () => ({ requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/agents/${id}`, body: JSON.stringify({ description: `revision ${n}` }) }))() }),
+    },
+    {
+      name: 'GET /agents (page of 50)',
+      target: 0.6,
+      service: () => ({ headers: bearer, requests: [{ method: 'GET', path: '/api/v1/agents?pageSize=50' }] }),
+      floor: () => ({ requests: [{ method: 'GET', path: `/agents?pageSize=50&subject=${OWNER_SUBJECT}&principals=${OWNER_SUBJECT}` }] }),
+    },
+    {
+      name: 'claim + started event',
+      target: 0.6,
+      before: () => fillQueue(runner, runsPerLoad),
+      service: () => ({
+        headers: { 'x-api-key': runtimeKey },
+        requests: [
+          { method: 'POST', path: '/api/v1/runtime/claim', body: JSON.stringify({ waitSeconds: 0 }), onResponse: (status, body, context) => { context.runId = status === 200 ? JSON.parse(body).run.id : 'none'; } },
+          { method: 'POST', body: JSON.stringify({ type: 'started' }), setupRequest: (request, context) => ({ ...request, path: `/api/v1/runs/${context.runId}/events` }) },
+        ],
+      }),
+      floor: () => ({
+        requests: [
+          { method: 'POST', path: '/claim', body: '{}', onResponse: (status, body, context) => { context.runId = status === 200 ? JSON.parse(body).id : 'none'; } },
+          { method: 'POST', body: JSON.stringify({ type: 'started' }), setupRequest: (request, context) => ({ ...request, path: `/runs/${context.runId}/events` }) },
+        ],
+      }),
+    },
+  ].filter((op) => !values.only || op.name.includes(values.only));
+
+  const results = await compare(operations, ROUNDS);
+  const rssAfter = rssOf(app.pid);
+  console.log(`\n${fmtTable(results)}\n`);
+  console.log(`service RSS: peak ${peakRss} MiB under load, ${rssAfter} MiB after`);
+
+  // The list again with the org grown to LARGE agents: keyset pages must stay index scans.
+  let listScaling = null;
+  const listOp = operations.find((op) => op.name.startsWith('GET /agents'));
+  if (LARGE > 0 && listOp) {
+    const small = results.find((r) => r.operation === listOp.name);
+    const t = Date.now();
+    await growOrg(LARGE);
+    console.log(`grew the org to ${LARGE} agents in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const plan = await listPlan();
+    console.log(`the service's list query at ${LARGE} agents: ${plan.executionMs} ms, ${plan.scan}${plan.sorts ? ', with a Sort' : ''}`);
+    const [large] = await compare([{ ...listOp, name: `${listOp.name}, ${LARGE} agents` }], ROUNDS);
+    listScaling = {
+      agentsSmall: AGENTS, agentsLarge: LARGE,
+      serviceP99Small: small.service.p99Ms, serviceP99Large: large.service.p99Ms,
+      p99Ratio: Number((large.service.p99Ms / small.service.p99Ms).toFixed(2)),
+      plan,
+      large,
+    };
+    console.log(`list p99 with ${AGENTS} agents: ${small.service.p99Ms} ms; with ${LARGE}: ${large.service.p99Ms} ms (${listScaling.p99Ratio}×, target ≤ 1.2×); ratio to the floor at ${LARGE}: ${large.ratio}×`);
   }
-  console.log(`service RSS after the run: ${rssOf(app.pid)} MiB (${CONNECTIONS} connections, ${SECONDS} s per endpoint, ${AGENTS} agents)`);
+
+  let schedules = null;
+  if (SCHEDULED > 0) schedules = await scheduleSweep();
+
+  const output = {
+    ranAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+    settings: { connections: CONNECTIONS, secondsPerLoad: SECONDS, rounds: ROUNDS, agents: AGENTS, dbPoolSize: POOL_SIZE, serviceLogLevel: SERVICE_LOG_LEVEL },
+    operations: results,
+    rss: { peakUnderLoadMiB: peakRss, afterMiB: rssAfter, targetMiB: 250 },
+    listScaling,
+    schedules,
+  };
+  writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(`wrote ${values.out}`);
 } finally {
+  floor?.kill('SIGTERM');
   app.kill('SIGTERM');
-  await new Promise((resolve) => app.once('exit', resolve));
+  await new Promise((resolve) => (app.exitCode !== null ? resolve() : app.once('exit', resolve)));
+  await sql.end().catch(() => {});
   await database.stop();
+}
+
+/** EXPLAIN ANALYZE of the SQL the service's repository builds for the owner's first page. */
+async function listPlan() {
+  let captured;
+  await new agentsModule.AgentsRepository().list({ query: async (text, params) => { captured = { text, params }; return []; } }, {
+    orgId: ORG, visibleTo: { subject: OWNER_SUBJECT, principals: [OWNER_SUBJECT] }, showDeleted: false, limit: 51,
+  });
+  const { rows } = await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${captured.text}`, captured.params);
+  const tree = rows[0]['QUERY PLAN'][0];
+  // The main plan's nodes: the grants and transfer subplans have scans and sorts of their own.
+  const main = [];
+  const walk = (node) => {
+    main.push(node);
+    for (const child of node.Plans ?? []) if (!['SubPlan', 'InitPlan'].includes(child['Parent Relationship'])) walk(child);
+  };
+  walk(tree.Plan);
+  const scan = main.find((node) => node['Relation Name'] === 'agents');
+  return {
+    executionMs: Number(tree['Execution Time'].toFixed(3)),
+    scan: scan ? `${scan['Node Type']}${scan['Index Name'] ? ` using ${scan['Index Name']}` : ''}` : 'no scan of agents',
+    sorts: main.some((node) => node['Node Type'].endsWith('Sort')),
+  };
+}
+
+/** SCHEDULED agents with every-minute schedules, cloned in SQL from one made through the API, all due at once. */
+async function scheduleSweep() {
+  const template = await call('POST', '/api/v1/agents', { name: 'Scheduled', instructions: 'Tick.', trigger: { type: 'schedule', schedule: { cron: '* * * * *', timezone: 'UTC' } } });
+  await call('POST', `/api/v1/agents/${template.id}/deploy`);
+  await sql.query(
+    `WITH src AS (SELECT a.*, v.content, v.content_hash FROM agents a JOIN variations v ON v.id = a.active_variation_id WHERE a.id = $1),
+       ids AS (SELECT g, gen_random_uuid() AS vid FROM generate_series(2, $2) g),
+       made AS (
+         INSERT INTO agents (uid, org_id, slug, status, name, type, owner, org_access, is_schedule_active, next_run_at, active_variation_id,
+           has_unpublished_changes, latest_version, created_by)
+         SELECT gen_random_uuid(), src.org_id, 'scheduled-clone-' || ids.g, 'active', src.name, src.type, src.owner, src.org_access, true,
+           now() + interval '1 day', ids.vid, false, 1, src.created_by
+         FROM src, ids RETURNING id, active_variation_id)
+     INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
+     SELECT made.active_variation_id, made.id, 'published', 1, src.content, src.content_hash, 'bench', now() FROM made, src`,
+    [template.id, SCHEDULED],
+  );
+  await sql.query('ANALYZE agents');
+  const plan = async () => (await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${schedulesModule.DUE_AGENTS_SQL.replace('FOR UPDATE OF a SKIP LOCKED', '')}`, [500])).rows[0]['QUERY PLAN'][0];
+  const idle = await plan();
+  const usesDueIndex = JSON.stringify(idle.Plan).includes('agents_due_ticks_idx');
+  const { rows: [{ before }] } = await sql.query(`SELECT count(*)::int AS before FROM runs WHERE trigger = 'schedule'`);
+  const began = Date.now();
+  await sql.query(`UPDATE agents SET next_run_at = date_trunc('minute', now()) WHERE is_schedule_active`);
+  for (;;) {
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule'`);
+    if (rows[0].n - before >= SCHEDULED) break;
+    if (Date.now() - began > 120_000) throw new Error(`only ${rows[0].n - before} scheduled runs after 120 s`);
+    await sleep(100);
+  }
+  const result = { agents: SCHEDULED, allRunsCreatedMs: Date.now() - began, idleQueryMs: Number(idle['Execution Time'].toFixed(3)), usesDueIndex };
+  console.log(`schedules: ${SCHEDULED} every-minute agents due at once → all runs created ${result.allRunsCreatedMs} ms after the ticks were due (sweep every 1 s); idle due-tick query ${result.idleQueryMs} ms, uses agents_due_ticks_idx: ${usesDueIndex}`);
+  return result;
 }

@@ -53,6 +53,15 @@ describe('authentication', () => {
     });
   });
 
+  it('refuses a token it accepted before once the token has expired', async () => {
+    // Verified tokens are remembered for a while; never past their exp plus the 60 s clock skew.
+    const now = Math.floor(Date.now() / 1000);
+    const token = tokenFor({ sub: 'admin-expiring', admin: true, claims: { iat: now - 600, exp: now - 57 } });
+    expect((await api('GET', '/api/v1/api-keys', { token })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expectProblem(await api('GET', '/api/v1/api-keys', { token }), 401, 'UNAUTHENTICATED');
+  });
+
   it('rejects an unknown API key with 401', async () => {
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_doesnotexistdoesnotexistdoesnotexist' }), 401);
     expectProblem(await api('GET', '/api/v1/api-keys', { apiKey: 'short' }), 401);

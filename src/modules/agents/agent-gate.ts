@@ -5,6 +5,7 @@ import { requireAccess } from '../access/access.guard';
 import { AccessRights } from '../access/domain/access.policy';
 import { AccessLevel } from '../access/domain/access-config';
 import { Principal } from '../auth/domain/principal';
+import { VariationPair } from '../variations/variations.repository';
 import { AgentRow } from './agent.row';
 import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
@@ -34,13 +35,31 @@ export class AgentGate {
     return { agent, rights: requireAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }, level) };
   }
 
+  /** As `read`, with the agent's variations from the same query (one round trip for a single-agent GET). */
+  async readShowing(db: EntityManager, principal: Principal, ref: AgentRef, level: AccessLevel): Promise<{ agent: AgentRow; rights: AccessRights; variations: VariationPair }> {
+    const found = await this.agents.findShowing(db, principal.orgId, ref);
+    if (!found) throw agentErrors.notFound();
+    return { ...found, rights: requireAccess(principal, { orgId: found.agent.orgId, accessConfig: accessConfigOf(found.agent) }, level) };
+  }
+
   /** Locks the agent row (FOR UPDATE) for the rest of the transaction, then checks as `read` does. */
   async lock(db: EntityManager, principal: Principal, ref: AgentRef, options: GateOptions): Promise<{ agent: AgentRow; rights: AccessRights }> {
     const agent = await this.agents.findForUpdate(db, principal.orgId, ref);
     if (!agent) throw agentErrors.notFound();
+    return { agent, rights: this.check(principal, agent, options) };
+  }
+
+  /** As `lock`, with the agent's variations read by the same statement that reads the locked row. */
+  async lockShowing(db: EntityManager, principal: Principal, ref: AgentRef, options: GateOptions): Promise<{ agent: AgentRow; rights: AccessRights; variations: VariationPair }> {
+    const found = await this.agents.findShowingForUpdate(db, principal.orgId, ref);
+    if (!found) throw agentErrors.notFound();
+    return { ...found, rights: this.check(principal, found.agent, options) };
+  }
+
+  private check(principal: Principal, agent: AgentRow, options: GateOptions): AccessRights {
     const rights = requireAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }, options.level);
     if (agent.status === 'deleted' && !options.allowDeleted) throw agentErrors.deleted();
     if (!ifMatchSatisfied(options.ifMatch, agent.version)) throw agentErrors.etagMismatch(agent.version);
-    return { agent, rights };
+    return rights;
   }
 }

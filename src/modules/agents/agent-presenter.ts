@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccessRights } from '../access/domain/access.policy';
-import { VariationsRepository } from '../variations/variations.repository';
+import { VariationPair, VariationsRepository } from '../variations/variations.repository';
 import { AgentRow } from './agent.row';
 import { toAgentResponse } from './agent-response.mapper';
 import { agentErrors } from './agents.errors';
@@ -18,7 +18,11 @@ export class AgentPresenter {
   constructor(private readonly variations: VariationsRepository) {}
 
   async present(db: EntityManager, agent: AgentRow, rights: AccessRights, view: AgentView = 'draft'): Promise<AgentResponseDto> {
-    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, view === 'draft' ? agent.draftVariationId : null);
+    return this.show(agent, rights, await this.variations.findPair(db, agent.activeVariationId, view === 'draft' ? agent.draftVariationId : null), view);
+  }
+
+  /** The response from variations the use case already read with the agent. */
+  show(agent: AgentRow, rights: AccessRights, { active, draft }: VariationPair, view: AgentView = 'draft'): AgentResponseDto {
     const viewed = view === 'draft' ? (draft ?? active) : active;
     if (!viewed) throw agentErrors.neverDeployed();
     return toAgentResponse(agent, rights, viewed);

@@ -9,7 +9,7 @@ import { channelNeedsVerification, NotificationConfig } from '../notifications/d
 import { ChannelVerifier } from '../notifications/channel-verifier';
 import { canonicalJson, contentHash } from '../variations/domain/content-hash';
 import { VariationContent } from '../variations/domain/variation-content';
-import { VariationsRepository } from '../variations/variations.repository';
+import { DraftWrite, VariationPair, VariationsRepository } from '../variations/variations.repository';
 import { VariationView } from '../variations/variation.row';
 import { AgentChanges, AgentRow } from './agent.row';
 import { accessConfigOf } from './agent-gate';
@@ -97,20 +97,20 @@ export class AgentWriter {
   /**
    * Writes into the agent the caller has locked: content into the draft (made from the active
    * variation when none is pending), accessConfig through the access guard, and the notification
-   * config that `verifyNotification` returned before the transaction.
+   * config that `verifyNotification` returned before the transaction. `variations` are the ones the
+   * locked row points at, read with it (AgentGate.lockShowing).
    */
-  async update(db: EntityManager, principal: Principal, agent: AgentRow, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
-    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+  async update(db: EntityManager, principal: Principal, agent: AgentRow, { active, draft }: VariationPair, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
     const shown = draft ?? active;
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
     const plan = this.plan(agent, shown.content, write);
     await this.check(db, principal, agent, plan);
     const settingsChange = settingsChanged(agent, plan, verified);
-    const { changes, viewed, contentWritten } = await this.saveDraftContent(db, principal, agent, plan.content, shown, active);
+    const { changes, viewed, draft: draftWrite } = this.draftContent(principal, agent, plan.content, shown, active);
     // A write that changes nothing keeps the ETag, so clients holding it get no needless 412.
-    if (!contentWritten && !settingsChange) return { agent, viewed };
+    if (!draftWrite && !settingsChange) return { agent, viewed };
     Object.assign(changes, await this.writeSettings(db, agent, plan, verified));
-    return { agent: await this.agents.update(db, agent.id, changes), viewed };
+    return { agent: await this.agents.update(db, agent.id, changes, draftWrite), viewed };
   }
 
   /** A write planned against `content` (the draft, or the active variation) and the agent's own settings. */
@@ -141,30 +141,29 @@ export class AgentWriter {
   }
 
   /**
-   * Writes content into the draft (creating it from the active variation when none is pending) and
-   * returns the agent columns that mirror it. Content equal to what is shown creates no draft.
+   * The draft write for content (into the pending draft, or a new one made from the active variation)
+   * and the agent columns that mirror it; the agent's UPDATE writes both. Content equal to what is
+   * shown writes no draft.
    */
-  private async saveDraftContent(
-    db: EntityManager,
+  private draftContent(
     principal: Principal,
     agent: AgentRow,
     content: VariationContent,
     shown: VariationView,
     active: (VariationView & { contentHash: string }) | undefined,
-  ): Promise<{ changes: AgentChanges; viewed: VariationView; contentWritten: boolean }> {
+  ): { changes: AgentChanges; viewed: VariationView; draft?: DraftWrite } {
     const hash = contentHash(content);
     let draftVariationId = agent.draftVariationId;
-    let contentWritten = false;
+    let draft: DraftWrite | undefined;
     if (draftVariationId) {
-      contentWritten = hash !== contentHash(shown.content);
-      if (contentWritten) await this.variations.updateDraft(db, draftVariationId, content, hash);
+      if (hash !== contentHash(shown.content)) draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
     } else if (hash !== active?.contentHash) {
-      contentWritten = true;
       draftVariationId = randomUUID();
-      await this.variations.insertDraft(db, { id: draftVariationId, agentId: agent.id, content, contentHash: hash, createdBy: principal.subject });
+      draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
     }
     const viewed: VariationView = draftVariationId ? { id: draftVariationId, version: null, state: 'draft', content } : shown;
     return {
+      draft,
       changes: {
         name: content.name,
         type: content.type,
@@ -173,7 +172,6 @@ export class AgentWriter {
         hasUnpublishedChanges: draftVariationId !== null && hash !== active?.contentHash,
       },
       viewed,
-      contentWritten,
     };
   }
 }

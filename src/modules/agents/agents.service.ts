@@ -46,8 +46,8 @@ export class AgentsService {
   }
 
   async get(principal: Principal, ref: AgentRef, view: AgentView = 'draft'): Promise<AgentResponseDto> {
-    const { agent, rights } = await this.gate.read(this.db.manager, principal, ref, 'use');
-    return this.presenter.present(this.db.manager, agent, rights, view);
+    const { agent, rights, variations } = await this.gate.readShowing(this.db.manager, principal, ref, 'use');
+    return this.presenter.show(agent, rights, variations, view);
   }
 
   async list(principal: Principal, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
@@ -82,8 +82,8 @@ export class AgentsService {
     const write = { body: plainBody(fields), mask: parsed.mask };
     const notification = await this.writer.verifyNotification(write, async () => (await this.gate.read(this.db.manager, principal, ref, 'manage')).agent.notificationConfig);
     return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const written = await this.writer.update(db, principal, agent, write, notification);
+      const { agent, rights, variations } = await this.gate.lockShowing(db, principal, ref, { level: 'manage', ifMatch });
+      const written = await this.writer.update(db, principal, agent, variations, write, notification);
       return toAgentResponse(written.agent, rights, written.viewed);
     });
   }

@@ -23,7 +23,7 @@ export class ApiKeysRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(row: Omit<ApiKeyRow, 'createdAt' | 'lastUsedAt'>): Promise<ApiKeyRow> {
-    const [inserted] = await queryRows<ApiKeyRow>(this.db,
+    const [inserted] = await queryRows<ApiKeyRow>(this.db.manager,
       `INSERT INTO api_keys (id, org_id, name, role, prefix, secret_hash, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       [row.id, row.orgId, row.name, row.role, row.prefix, row.secretHash, row.createdBy],
@@ -33,18 +33,18 @@ export class ApiKeysRepository {
   }
 
   async findActiveByPrefix(prefix: string): Promise<ApiKeyRow | undefined> {
-    const rows = await queryRows<ApiKeyRow>(this.db, `SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`, [prefix]);
+    const rows = await queryRows<ApiKeyRow>(this.db.manager, `SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`, [prefix]);
     return rows[0];
   }
 
   listActive(orgId: string): Promise<ApiKeyRow[]> {
-    return queryRows<ApiKeyRow>(this.db, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id`, [orgId]);
+    return queryRows<ApiKeyRow>(this.db.manager, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id`, [orgId]);
   }
 
   /** Returns false when no active key of that org has the id. */
   async revoke(orgId: string, id: string): Promise<boolean> {
     const rows = await queryRows(
-      this.db,
+      this.db.manager,
       `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING id`,
       [id, orgId],
     );

@@ -106,18 +106,18 @@ export class LiveAgentsService {
     const notification = { body: 'notificationConfig' in request.fields ? { notificationConfig: request.fields.notificationConfig } : {}, mask: PRESENT };
     const verified = await this.writer.verifyNotification(notification, async () => (await this.gate.read(this.db.manager, principal, ref, 'manage')).agent.notificationConfig);
     const uid = await this.db.transaction(async (db) => {
-      const { agent } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+      const { agent, variations } = await this.gate.lockShowing(db, principal, ref, { level: 'manage', ifMatch });
+      const { active, draft } = variations;
       if (!active) {
         if (request.activation === 'paused') throw agentErrors.notDeployed('The agent has never been deployed; there is nothing to pause.');
         if (!draft) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
-        const edited = await this.writer.update(db, principal, agent, this.toWrite(request, agent, draft.content), verified);
+        const edited = await this.writer.update(db, principal, agent, variations, this.toWrite(request, agent, draft.content), verified);
         if (request.activation === 'active') await this.versions.publishDraft(db, edited.agent);
         return agent.uid;
       }
       if (request.activation === 'draft') throw new DomainError(ErrorCode.CONFLICT, 'The agent has been deployed; it cannot go back to draft (pause it instead).');
       if (request.activation === 'active' && draft && agent.hasUnpublishedChanges) {
-        const edited = await this.writer.update(db, principal, agent, this.toWrite(request, agent, draft.content), verified);
+        const edited = await this.writer.update(db, principal, agent, variations, this.toWrite(request, agent, draft.content), verified);
         const published = (await this.versions.publishDraft(db, edited.agent))?.agent ?? edited.agent;
         if (published.status === 'paused') await this.agents.update(db, agent.id, this.statusChanges(published, active.content, 'active'));
         return agent.uid;

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import type { WrittenRunEvent } from '../notifications/notifications.repository';
+import { AgentRow } from '../agents/agent.row';
+import { VariationJson, variationFrom, variationsSql } from '../variations/variations.repository';
+import { VariationRow } from '../variations/variation.row';
 import { RunStatus } from './domain/run-status';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
@@ -50,6 +53,13 @@ export interface RunListQuery {
   limit: number;
 }
 
+/** A claimed run with what its runtime needs: the agent's identity and the pinned variation. */
+export interface ClaimedRun {
+  run: RunRow;
+  agent: Pick<AgentRow, 'id' | 'uid' | 'name' | 'type'>;
+  variation: VariationRow;
+}
+
 export interface ClaimFilter {
   orgId: string;
   agentIds?: number[];
@@ -58,6 +68,18 @@ export interface ClaimFilter {
 
 /** JSON values go to jsonb as text; `undefined` (not sent) is stored as SQL null. */
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+/** `SET` assignments for the changes, binding their values after those already in `values`. */
+function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
+  return (Object.entries(changes) as [keyof RunChanges, unknown][])
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => {
+      if (value === DB_NOW) return `${COLUMN_OF[field]} = now()`;
+      values.push(JSON_COLUMNS.has(field) ? json(value) : value);
+      if (field === 'timeoutInSeconds') return `timeout_at = now() + make_interval(secs => $${values.length})`;
+      return `${COLUMN_OF[field]} = $${values.length}`;
+    });
+}
 
 @Injectable()
 export class RunsRepository {
@@ -126,17 +148,33 @@ export class RunsRepository {
 
   async update(db: EntityManager, id: string, changes: RunChanges): Promise<RunRow> {
     const values: unknown[] = [id];
-    const assignments = (Object.entries(changes) as [keyof RunChanges, unknown][])
-      .filter(([, value]) => value !== undefined)
-      .map(([field, value]) => {
-        if (value === DB_NOW) return `${COLUMN_OF[field]} = now()`;
-        values.push(JSON_COLUMNS.has(field) ? json(value) : value);
-        if (field === 'timeoutInSeconds') return `timeout_at = now() + make_interval(secs => $${values.length})`;
-        return `${COLUMN_OF[field]} = $${values.length}`;
-      });
-    const [row] = await queryRows<RunRow>(db, `UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING ${COLUMNS}`, values);
+    const [row] = await queryRows<RunRow>(db, `UPDATE runs r SET ${assignmentsOf(changes, values).join(', ')} WHERE r.id = $1 RETURNING ${COLUMNS}`, values);
     if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
     return row;
+  }
+
+  /**
+   * Applies the changes and appends the event with the run's next sequence number, in one statement
+   * (the run row is locked by the caller). Returns the run as it now stands and the event as written, for the outbox.
+   */
+  async updateWithEvent(
+    db: EntityManager,
+    id: string,
+    changes: RunChanges,
+    event: { type: string; message?: string | null; data?: unknown },
+  ): Promise<{ run: RunRow; event: WrittenRunEvent }> {
+    const values: unknown[] = [id, event.type, event.message ?? null, json(event.data)];
+    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1'];
+    const [row] = await queryRows<RunRow & { eventSeq: number }>(
+      db,
+      `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),
+         logged AS (INSERT INTO run_events (run_id, seq, type, message, data) SELECT r.id, r.last_event_seq, $2, $3, $4 FROM r)
+       SELECT ${COLUMNS}, r.last_event_seq AS "eventSeq" FROM r`,
+      values,
+    );
+    if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
+    const { eventSeq, ...run } = row;
+    return { run, event: { runId: id, seq: eventSeq, type: event.type, message: event.message ?? null } };
   }
 
   /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */
@@ -148,19 +186,6 @@ export class RunsRepository {
     );
     if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
     return row;
-  }
-
-  /** Appends an event with the run's next sequence number (the run row is locked by the caller); returns it as written. */
-  async appendEvent(db: EntityManager, runId: string, event: { type: string; message?: string | null; data?: unknown }): Promise<WrittenRunEvent> {
-    const [written] = await queryRows<WrittenRunEvent>(
-      db,
-      `WITH bumped AS (UPDATE runs SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq)
-       INSERT INTO run_events (run_id, seq, type, message, data) SELECT $1, last_event_seq, $2, $3, $4 FROM bumped
-       RETURNING run_id AS "runId", seq, type, message`,
-      [runId, event.type, event.message ?? null, json(event.data)],
-    );
-    if (!written) throw new Error(`run ${runId} vanished while its row was locked`);
-    return written;
   }
 
   listEvents(db: EntityManager, runId: string): Promise<RunEventRow[]> {
@@ -183,12 +208,14 @@ export class RunsRepository {
   /**
    * Hands the oldest claimable run of the org to one claimant: SKIP LOCKED lets any number of
    * concurrent claims each take a different run, and a run whose agent is not active (paused,
-   * deleted) stays in the queue. One statement, so no connection is held between tries.
+   * deleted) stays in the queue. One statement, so no connection is held between tries; it returns
+   * the run with its agent and pinned variation.
    */
-  async claimNext(db: EntityManager, filter: ClaimFilter, claimant: string, leaseSeconds: number): Promise<RunRow | undefined> {
-    const [row] = await queryRows<RunRow>(
+  async claimNext(db: EntityManager, filter: ClaimFilter, claimant: string, leaseSeconds: number): Promise<ClaimedRun | undefined> {
+    const [row] = await queryRows<RunRow & { claimedAgent: ClaimedRun['agent']; claimedVariation: VariationJson }>(
       db,
-      `UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
+      `WITH r AS (
+       UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
        WHERE r.id = (
          SELECT q.id FROM runs q
          JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
@@ -199,10 +226,15 @@ export class RunsRepository {
          ORDER BY q.seq
          LIMIT 1
          FOR UPDATE OF q SKIP LOCKED)
-       RETURNING ${COLUMNS}`,
+       RETURNING r.*)
+       SELECT ${COLUMNS}, json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent",
+         ${variationsSql.rowOf('v')} AS "claimedVariation"
+       FROM r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id`,
       [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant, leaseSeconds],
     );
-    return row;
+    if (!row) return undefined;
+    const { claimedAgent, claimedVariation, ...run } = row;
+    return { run, agent: claimedAgent, variation: variationFrom(claimedVariation) };
   }
 
   /**

@@ -176,8 +176,7 @@ export class RunsService {
       const { changes, event } = await plan(db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      const written = await this.runs.appendEvent(db, run.id, event);
-      const updated = await this.runs.update(db, run.id, { ...changes, status: next });
+      const { run: updated, event: written } = await this.runs.updateWithEvent(db, run.id, { ...changes, status: next }, event);
       await this.outbox.record(db, [written]);
       return toRunResponse(updated);
     });

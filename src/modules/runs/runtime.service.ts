@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { AgentsRepository } from '../agents/agents.repository';
 import { Principal } from '../auth/domain/principal';
 import { toVariationDetail } from '../variations/variation-response.mapper';
-import { VariationsRepository } from '../variations/variations.repository';
 import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
 import { RunQueueSignal } from './run-queue.signal';
 import { toRunResponse } from './run-response.mapper';
@@ -20,8 +18,6 @@ export class RuntimeService {
   constructor(
     private readonly db: DataSource,
     private readonly config: AppConfig,
-    private readonly agents: AgentsRepository,
-    private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
     private readonly signal: RunQueueSignal,
   ) {}
@@ -38,13 +34,10 @@ export class RuntimeService {
     for (;;) {
       // A caller that hung up must not get a run: nobody would start it until its lease lapsed.
       if (gone?.aborted) return null;
-      const run = await this.runs.claimNext(this.db.manager, filter, principal.subject, this.config.RUN_LEASE_SECONDS);
-      if (run) {
-        const [agent, variation] = await Promise.all([
-          this.agents.find(this.db.manager, run.orgId, { id: run.agentId }),
-          this.variations.find(this.db.manager, run.agentId, run.variationId),
-        ]);
-        if (!agent || !variation || !run.leaseExpiresAt) throw new Error(`claimed run ${run.id} lost its agent or variation`);
+      const claimed = await this.runs.claimNext(this.db.manager, filter, principal.subject, this.config.RUN_LEASE_SECONDS);
+      if (claimed) {
+        const { run, agent, variation } = claimed;
+        if (!run.leaseExpiresAt) throw new Error(`claimed run ${run.id} has no lease`);
         return {
           run: toRunResponse(run),
           agent: { id: agent.id, uid: agent.uid, name: agent.name, type: agent.type },

@@ -7,6 +7,59 @@ import { VariationRow } from './variation.row';
 const COLUMNS = `id, agent_id AS "agentId", seq::text AS seq, state, version, content, content_hash AS "contentHash",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", published_at AS "publishedAt"`;
 
+/** The variations an agent points at: either may be absent. */
+export interface VariationPair {
+  active?: VariationRow;
+  draft?: VariationRow;
+}
+
+/** A variation row as `json_build_object`, for queries that return it beside other rows. */
+const rowJson = (alias: string) =>
+  `json_build_object('id', ${alias}.id, 'agentId', ${alias}.agent_id, 'seq', ${alias}.seq::text, 'state', ${alias}.state, 'version', ${alias}.version,
+     'content', ${alias}.content, 'contentHash', ${alias}.content_hash, 'createdBy', ${alias}.created_by, 'createdAt', ${alias}.created_at,
+     'updatedAt', ${alias}.updated_at, 'publishedAt', ${alias}.published_at)`;
+
+/**
+ * The variations table's SQL for other tables' queries: an agent read comes back with the variations
+ * it points at, and a claimed run with its pinned variation, in the same round trip.
+ */
+export const variationsSql = {
+  /** The variation `alias` as JSON (timestamps as ISO strings); read it with `variationFrom`. */
+  rowOf: rowJson,
+  /**
+   * Writes an agent's draft, creating it when `id` is new, as a data-modifying CTE an agent write
+   * runs in its own UPDATE (one round trip for both). `$n` names the parameters: id, agent id,
+   * content (JSON text), content hash, author. A variation that is no longer a draft is left alone.
+   */
+  saveDraft: (id: string, agentId: string, content: string, contentHash: string, createdBy: string) =>
+    `INSERT INTO variations (id, agent_id, state, content, content_hash, created_by) VALUES (${id}, ${agentId}, 'draft', ${content}, ${contentHash}, ${createdBy})
+     ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now() WHERE variations.state = 'draft'`,
+  /** The agent's active and draft variations as a JSON array; read it with `variationPairFrom`. */
+  pairOf: (agentAlias: string) =>
+    `(SELECT json_agg(${rowJson('v')}) FROM variations v WHERE v.id IN (${agentAlias}.active_variation_id, ${agentAlias}.draft_variation_id))`,
+};
+
+/** Draft content to write with the agent's own columns (`variationsSql.saveDraft`). */
+export interface DraftWrite {
+  id: string;
+  content: VariationContent;
+  contentHash: string;
+  createdBy: string;
+}
+
+export type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
+
+/** A variation read through JSON, as the repository's own queries give it. */
+export function variationFrom(v: VariationJson): VariationRow {
+  return { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt), publishedAt: v.publishedAt === null ? null : new Date(v.publishedAt) };
+}
+
+/** Reads what `variationsSql.pairOf` returned. */
+export function variationPairFrom(json: VariationJson[] | null, activeId: string | null, draftId: string | null): VariationPair {
+  const rows = (json ?? []).map(variationFrom);
+  return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
+}
+
 @Injectable()
 export class VariationsRepository {
   async find(db: EntityManager, agentId: number, id: string): Promise<VariationRow | undefined> {
@@ -29,7 +82,7 @@ export class VariationsRepository {
   }
 
   /** Both variations an agent points at, in one round trip. */
-  async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<{ active?: VariationRow; draft?: VariationRow }> {
+  async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<VariationPair> {
     const ids = [activeId, draftId].filter((id): id is string => id !== null);
     if (ids.length === 0) return {};
     const rows = await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]);

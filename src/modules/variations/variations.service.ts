@@ -115,10 +115,10 @@ export class VariationsService {
   /** Copies a variation's content into the draft, through the same write pipeline as a PATCH. */
   async restore(principal: Principal, ref: AgentRef, variationId: string, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
     return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
+      const { agent, rights, variations } = await this.gate.lockShowing(db, principal, ref, { level: 'manage', ifMatch });
       const source = await this.variations.find(db, agent.id, variationId);
       if (!source) throw variationErrors.notFound();
-      const written = await this.writer.update(db, principal, agent, restoreWrite(source.content), NO_NOTIFICATION_CHANGE);
+      const written = await this.writer.update(db, principal, agent, variations, restoreWrite(source.content), NO_NOTIFICATION_CHANGE);
       return toAgentResponse(written.agent, rights, written.viewed);
     });
   }
