@@ -1,7 +1,8 @@
-import { AGENTS, createAgent, deployed, freshOrg } from './support/agents';
+import { AGENTS, deployableTask, freshOrg } from './support/agents';
 import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { api, expectProblem } from './support/http';
-import { createApiKey, user } from './support/principals';
+import { ownDatabase } from './support/database';
+import { user } from './support/principals';
 import { claim, report, RUNS } from './support/runs';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -36,9 +37,13 @@ interface Attempt {
 describe('a database outage under load', () => {
   let proxy: TcpProxy;
   let app: AppProcess;
+  let database: { url: string; drop: () => Promise<void> };
 
   beforeAll(async () => {
-    const target = new URL(process.env.E2E_DATABASE_URL ?? '');
+    // A database of its own: an instance cut off from the shared one would hold the suite's periodic
+    // jobs (schedule sweeps, digests) until pg-boss saw its heartbeat stop, stalling other tests.
+    database = await ownDatabase('agentry_outage_test');
+    const target = new URL(database.url);
     proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(target.toString());
     viaProxy.hostname = '127.0.0.1';
@@ -55,24 +60,30 @@ describe('a database outage under load', () => {
   afterAll(async () => {
     await app?.stop();
     await proxy?.close();
+    await database?.drop();
   });
 
   it('loses no acknowledged PATCH or run event, answers 503 with Retry-After during the cut, and recovers without a restart', async () => {
     const org = freshOrg();
     const owner = user(org, 'outage-owner', { admin: true });
     const via = { baseUrl: app.url };
-    const runtime = { apiKey: (await createApiKey(org, 'runtime')).apiKey };
+    const key = await api('POST', '/api/v1/api-keys', { ...owner, body: { name: 'outage runtime', role: 'runtime' }, ...via });
+    expect(key.status).toBe(201);
+    const runtime = { apiKey: key.body.key as string };
 
     // One agent and one running run per writer, so each writer's own writes are ordered.
     const agents: number[] = [];
     const runs: string[] = [];
     for (let writer = 0; writer < WRITERS; writer++) {
-      const agent = await deployed(owner, (await createAgent(owner)).id);
-      const started = await api('POST', `${AGENTS}/${agent.id}/runs`, { ...owner, body: {} });
+      const created = await api('POST', AGENTS, { ...owner, body: deployableTask(), ...via });
+      expect(created.status).toBe(201);
+      const agent = created.body;
+      expect((await api('POST', `${AGENTS}/${agent.id}/deploy`, { ...owner, ...via })).status).toBe(200);
+      const started = await api('POST', `${AGENTS}/${agent.id}/runs`, { ...owner, body: {}, ...via });
       expect(started.status).toBe(201);
-      const claimed = await claim(runtime, { agentIds: [agent.id], waitSeconds: 0 });
+      const claimed = await claim(runtime, { agentIds: [agent.id], waitSeconds: 0 }, app.url);
       expect(claimed.status).toBe(200);
-      expect((await report(runtime, claimed.body.run.id, { type: 'started' })).status).toBe(200);
+      expect((await report(runtime, claimed.body.run.id, { type: 'started' }, app.url)).status).toBe(200);
       agents.push(agent.id);
       runs.push(claimed.body.run.id);
     }
