@@ -35,6 +35,8 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 function resetSchema(url: string): Promise<void> {
   return withDatabase(async (db) => {
     await db.query('DROP SCHEMA IF EXISTS public CASCADE');
+    // pg-boss's jobs belong to the data they were made for: a previous run's would outlive it.
+    await db.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
     await db.query('CREATE SCHEMA public');
   }, url);
 }

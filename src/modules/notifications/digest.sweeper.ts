@@ -61,7 +61,7 @@ export class DigestSweeper implements OnModuleInit {
               message: { kind: 'digest', agentId: agent.id, agentName: agent.name, from: from.toISOString(), to: now.toISOString(), ...summary },
             });
             if (queued) {
-              await this.delivery.enqueue(db, queued, 0);
+              await this.delivery.enqueue(db, queued);
               sent += 1;
             }
           }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { Jobs, stableJobId } from '../../infrastructure/jobs/jobs.service';
+import { Jobs } from '../../infrastructure/jobs/jobs.service';
 import { DeliveryFailure, nextStep } from './domain/delivery-policy';
 import { messageFor } from './domain/notification-message';
 import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from './notification-transport';
@@ -25,8 +25,8 @@ interface DeliveryJob {
  * NOTIFY_CHANNEL_INTERVAL_MS apart in the order their events were written (so a run's messages arrive
  * in order), and every try posts in the channel's turn (a compare-and-set on the channel's row,
  * reopened an interval after Slack answered), so no channel gets two messages less than the interval
- * apart however many instances deliver. The queue also
- * groups jobs by channel with a concurrency of one, so a channel's backlog does not occupy every worker. A try holds the notification (attempt
+ * apart however many instances deliver. The queue also groups jobs by channel with a concurrency of
+ * one, so a channel's backlog does not occupy every worker. A try holds the notification (attempt
  * counted, `sending_until`) in one short statement, then waits on Slack with no connection or lock
  * held, then settles it only if it still holds that attempt: the log never shows two deliveries.
  * Retries are new jobs with a start time (pg-boss's own retry cannot wait what Slack's Retry-After
@@ -56,17 +56,17 @@ export class NotificationDelivery implements OnModuleInit {
   }
 
   /**
-   * Queues a try of notification `id` in the caller's transaction; the same try queued twice is one
-   * job. A first try (no `startAfter`) is planned in its channel's order.
+   * Queues a try of notification `id` in the caller's transaction. Each try is queued once: by the
+   * insert that created the notification, or by the update that recorded the failed try before it
+   * (both match only once). A first try (no `startAfter`) is planned in its channel's order.
    */
-  async enqueue(db: EntityManager, notification: { id: string; channel: string }, attempt: number, startAfter?: Date): Promise<void> {
+  async enqueue(db: EntityManager, notification: { id: string; channel: string }, startAfter?: Date): Promise<void> {
     startAfter ??= await this.notifications.planChannelSlot(db, notification, this.config.NOTIFY_CHANNEL_INTERVAL_MS);
     await this.jobs.send(
       DELIVERY_QUEUE,
       { notificationId: notification.id } satisfies DeliveryJob,
       {
         db,
-        id: stableJobId(`${DELIVERY_QUEUE}/${notification.id}/${attempt}`),
         group: { id: notification.channel },
         startAfter,
         retryLimit: 3,
@@ -127,7 +127,7 @@ export class NotificationDelivery implements OnModuleInit {
     }
     await this.db.transaction(async (db) => {
       const due = await this.notifications.markRetrying(db, id, attempts, failure.error, step.delayMs);
-      if (due) await this.enqueue(db, notification, attempts, due);
+      if (due) await this.enqueue(db, notification, due);
     });
     this.logger.log(context, `Notification try ${attempts} failed (${failure.error}); retrying in ${step.delayMs} ms`);
   }

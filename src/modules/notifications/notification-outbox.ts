@@ -18,6 +18,6 @@ export class NotificationOutbox {
   async record(db: EntityManager, events: WrittenRunEvent[]): Promise<void> {
     const notifying = events.filter((event) => isNotifyingEvent(event.type));
     if (notifying.length === 0) return;
-    for (const queued of await this.notifications.insertForEvents(db, notifying)) await this.delivery.enqueue(db, queued, 0);
+    for (const queued of await this.notifications.insertForEvents(db, notifying)) await this.delivery.enqueue(db, queued);
   }
 }
