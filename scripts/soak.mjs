@@ -61,6 +61,8 @@ async function newAgent() {
       instructions: 'Summarise the day.',
       trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } },
       accessConfig: { orgAccess: 'use', grants: [{ principal: 'group:soakers', access: 'manage' }] },
+      // Without SLACK_BOT_TOKEN the log transport delivers: run events still go through the outbox and the queue.
+      notificationConfig: { slackChannelId: `CSOAK${randomBytes(4).toString('hex').toUpperCase()}` },
     },
   });
   await call('POST', `/api/v1/agents/${created.id}/deploy`);
@@ -76,6 +78,7 @@ const FAMILIES = [
   [2, async () => { await call('POST', `/api/v1/agents/${pick(agents).id}/deploy`); }],
   [2, async () => { const id = pick(agents).id; await call('GET', `/api/v1/agents/${id}/diff`); await call('GET', `/api/v1/agents/${id}/variations?pageSize=10`); }],
   [2, async () => { await call('GET', `/api/v1/agents/${pick(agents).id}/schedule`); }],
+  [1, async () => { const id = pick(agents).id; await call('GET', `/api/v1/agents/${id}/notifications?pageSize=20`); await call('POST', `/api/v1/agents/${id}/notifications/test`); }],
   [1, async () => { const id = pick(agents).id; await call('POST', `/api/v1/agents/${id}/pause`, { expected: [200, 409] }); await call('POST', `/api/v1/agents/${id}/resume`, { expected: [200, 409] }); }],
   [1, async () => { await call('POST', `/api/v1/agents/${pick(agents).id}/toggle`, { body: { active: Math.random() < 0.5 } }); }],
   [1, async () => { if (agents.length < 200) await newAgent(); }],
