@@ -1,4 +1,5 @@
 import { startApp, suiteEnv } from './support/app-process';
+import { ownDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { TcpProxy } from './support/tcp-proxy';
 import { tokenFor } from './support/tokens';
@@ -33,7 +34,9 @@ describe('errors and request ids', () => {
 
 describe('database outage', () => {
   it('answers 503 with Retry-After while the database is unreachable, and recovers by itself', async () => {
-    const target = new URL(process.env.E2E_DATABASE_URL ?? '');
+    // A database of its own: an instance cut off from the shared one could hold the suite's periodic jobs.
+    const database = await ownDatabase('agentry_cut_test');
+    const target = new URL(database.url);
     const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(target.toString());
     viaProxy.hostname = '127.0.0.1';
@@ -60,6 +63,7 @@ describe('database outage', () => {
     } finally {
       await app.stop();
       await proxy.close();
+      await database.drop();
     }
   });
 });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { AppProcess, startApp } from './support/app-process';
-import { withDatabase } from './support/database';
+import { ownDatabase, withDatabase } from './support/database';
 import { eventually } from './support/runs';
 
 const INTERVAL_MS = 500;
@@ -55,13 +54,14 @@ describe('background jobs on pg-boss', () => {
   });
 
   describe('on a database of their own', () => {
-    const name = `agentry_jobs_test_${randomBytes(4).toString('hex')}`;
-    const url = new URL(process.env.E2E_DATABASE_URL ?? '');
-    url.pathname = `/${name}`;
-    const freshUrl = url.toString();
+    let database: { url: string; drop: () => Promise<void> };
+    let freshUrl: string;
 
-    beforeAll(() => withDatabase((db) => db.query(`CREATE DATABASE ${name}`)));
-    afterAll(() => withDatabase((db) => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+    beforeAll(async () => {
+      database = await ownDatabase('agentry_jobs_test');
+      freshUrl = database.url;
+    });
+    afterAll(() => database?.drop());
 
     it('installs the schema where there is none, and on SIGTERM stops within seconds, exit 0, no errors logged', async () => {
       expect(await hasPgBossSchema(freshUrl)).toBe(false);

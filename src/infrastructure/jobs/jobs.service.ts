@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 /** What a caller may set on a job it sends; the rest of pg-boss's options stay this module's business. */
 export type JobSendOptions = Pick<
   SendOptions,
-  'id' | 'startAfter' | 'singletonKey' | 'group' | 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'heartbeatSeconds' | 'deleteAfterSeconds'
+  'startAfter' | 'singletonKey' | 'group' | 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'heartbeatSeconds' | 'deleteAfterSeconds'
 > & {
   /** Sends inside this transaction: the job exists exactly when the transaction commits. */
   db?: EntityManager;
@@ -172,7 +172,7 @@ function tickId(job: PeriodicJob, slot: number): string {
 }
 
 /** A UUID that is the same wherever it is computed from the same key: sending twice creates one job. */
-export function stableJobId(key: string): string {
+function stableJobId(key: string): string {
   const hex = createHash('sha256').update(key).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -46,24 +46,27 @@ export class DigestSweeper implements OnModuleInit {
   private sweepBatch(sentBefore: number): Promise<{ batch: number; sent: number }> {
     return this.db.transaction(async (db) => {
       const agents = await this.notifications.claimDigestCandidates(db, BATCH);
+      if (agents.length === 0) return { batch: 0, sent: sentBefore };
+      // One clock for the batch: the database's, read by the statement that locked it.
+      const now = new Date(agents[0].now);
+      const from = new Date(now.getTime() - DAY_MS);
+      const due = agents.filter((agent) => agent.digestDueAt !== null);
+      const summaries = due.length > 0 ? await this.notifications.digestSummaries(db, due.map((agent) => agent.id), from, now) : new Map();
       let sent = sentBefore;
       for (const agent of agents) {
-        const now = new Date(agent.now);
-        if (agent.digestDueAt) {
-          const from = new Date(now.getTime() - DAY_MS);
-          const summary = await this.notifications.digestSummary(db, agent.id, from, now);
-          if (Object.keys(summary.runsByStatus).length > 0) {
-            const queued = await this.notifications.insertDigest(db, {
-              orgId: agent.orgId,
-              agentId: agent.id,
-              channel: agent.channel,
-              digestFor: new Date(agent.digestDueAt),
-              message: { kind: 'digest', agentId: agent.id, agentName: agent.name, from: from.toISOString(), to: now.toISOString(), ...summary },
-            });
-            if (queued) {
-              await this.delivery.enqueue(db, queued);
-              sent += 1;
-            }
+        // Only due agents with runs have a summary: a first sighting only plans, a quiet day sends nothing.
+        const summary = summaries.get(agent.id);
+        if (summary && agent.digestDueAt) {
+          const queued = await this.notifications.insertDigest(db, {
+            orgId: agent.orgId,
+            agentId: agent.id,
+            channel: agent.channel,
+            digestFor: new Date(agent.digestDueAt),
+            message: { kind: 'digest', agentId: agent.id, agentName: agent.name, from: from.toISOString(), to: now.toISOString(), ...summary },
+          });
+          if (queued) {
+            await this.delivery.enqueue(db, queued);
+            sent += 1;
           }
         }
         await this.notifications.setDigestDue(db, agent.id, nextDigestAt(agent.timeZone, now));

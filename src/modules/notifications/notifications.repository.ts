@@ -212,22 +212,31 @@ export class NotificationsRepository {
     await db.query(`UPDATE agents SET digest_due_at = $2 WHERE id = $1`, [agentId, dueAt]);
   }
 
-  /** The agent's runs created in [from, to): how many per status, and the latest failures with their errors. */
-  async digestSummary(db: EntityManager, agentId: number, from: Date, to: Date): Promise<Pick<DigestSnapshot, 'runsByStatus' | 'failures'>> {
-    const [counts, failures] = await Promise.all([
-      queryRows<{ status: string; n: number }>(
-        db,
-        `SELECT status, count(*)::int AS n FROM runs WHERE agent_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY status`,
-        [agentId, from, to],
-      ),
-      queryRows<{ runId: string; code: string | null; message: string | null }>(
-        db,
-        `SELECT id AS "runId", error->>'code' AS code, error->>'message' AS message FROM runs
-         WHERE agent_id = $1 AND created_at >= $2 AND created_at < $3 AND status = 'failed' ORDER BY seq DESC LIMIT $4`,
-        [agentId, from, to, DIGEST_FAILURES_SHOWN],
-      ),
-    ]);
-    return { runsByStatus: Object.fromEntries(counts.map((c) => [c.status, c.n])), failures };
+  /** Each agent's runs created in [from, to): how many per status, and the latest failures with their errors (agents without runs are absent). */
+  async digestSummaries(db: EntityManager, agentIds: number[], from: Date, to: Date): Promise<Map<number, Pick<DigestSnapshot, 'runsByStatus' | 'failures'>>> {
+    const counts = await queryRows<{ agentId: number; status: string; n: number }>(
+      db,
+      `SELECT agent_id AS "agentId", status, count(*)::int AS n FROM runs
+       WHERE agent_id = ANY($1::int[]) AND created_at >= $2 AND created_at < $3 GROUP BY agent_id, status`,
+      [agentIds, from, to],
+    );
+    const failures = await queryRows<{ agentId: number; runId: string; code: string | null; message: string | null }>(
+      db,
+      `SELECT "agentId", "runId", code, message FROM (
+         SELECT agent_id AS "agentId", id AS "runId", error->>'code' AS code, error->>'message' AS message,
+           row_number() OVER (PARTITION BY agent_id ORDER BY seq DESC) AS rank
+         FROM runs WHERE agent_id = ANY($1::int[]) AND created_at >= $2 AND created_at < $3 AND status = 'failed') latest
+       WHERE rank <= $4 ORDER BY "agentId", rank`,
+      [agentIds, from, to, DIGEST_FAILURES_SHOWN],
+    );
+    const summaries = new Map<number, Pick<DigestSnapshot, 'runsByStatus' | 'failures'>>();
+    for (const { agentId, status, n } of counts) {
+      const summary = summaries.get(agentId) ?? { runsByStatus: {}, failures: [] };
+      summary.runsByStatus[status] = n;
+      summaries.set(agentId, summary);
+    }
+    for (const { agentId, ...failure } of failures) summaries.get(agentId)?.failures.push(failure);
+    return summaries;
   }
 
   /** One digest per agent and nominal time (the unique key): a second writer inserts nothing. */
