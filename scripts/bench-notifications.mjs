@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
+import { serviceArgs } from './service-command.mjs';
 
 const { EmbeddedDatabase } = databaseModule;
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '50' }, channels: { type: 'string', default: '10' }, events: { type: 'string', default: '1000' } } });
@@ -57,7 +58,7 @@ await new Promise((resolve) => slack.listen(0, '127.0.0.1', resolve));
 
 const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-bench-notify-')), port: await freePort(), persistent: false });
 const port = await freePort();
-const app = spawn(process.execPath, ['dist/main.js'], {
+const app = spawn(process.execPath, serviceArgs(), {
   env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: `http://127.0.0.1:${slack.address().port}/api/` },
   stdio: 'inherit',
 });

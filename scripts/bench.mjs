@@ -12,6 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { serviceArgs } from './service-command.mjs';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
 import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
 import agentsModule from '../dist/modules/agents/agents.repository.js';
@@ -80,8 +81,9 @@ const postgresCpu = () => {
 };
 const servicePort = await freePort();
 const floorPort = await freePort();
-const serviceArgs = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, 'dist/main.js'] : ['dist/main.js'];
-const app = spawn(process.execPath, serviceArgs, {
+// The service starts as `npm run start:prod` starts it (its heap budget included), BENCH_NODE_ARGS first.
+const extraArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+const app = spawn(process.execPath, [...extraArgs, ...serviceArgs()], {
   env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: SERVICE_LOG_LEVEL, DB_POOL_SIZE: String(POOL_SIZE), RUN_LEASE_SECONDS: '3600', JOBS_SWEEP_INTERVAL_MS: '1000', SWAGGER_ENABLED: 'false' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
+import { serviceArgs } from './service-command.mjs';
 
 const { EmbeddedDatabase } = databaseModule;
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, workers: { type: 'string', default: '8' } } });
@@ -35,7 +36,7 @@ const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
 const database = await EmbeddedDatabase.start({ dataDir: mkdtempSync(join(tmpdir(), 'agentry-soak-')), port: await freePort(), persistent: false });
 const port = await freePort();
-const app = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', JOBS_SWEEP_INTERVAL_MS: '1000' }, stdio: 'inherit' });
+const app = spawn(process.execPath, serviceArgs(), { env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', JOBS_SWEEP_INTERVAL_MS: '1000' }, stdio: 'inherit' });
 const base = `http://127.0.0.1:${port}`;
 const admin = { authorization: `Bearer ${token('soak-admin', { org_role: 'org:admin' })}` };
 const member = { authorization: `Bearer ${token('soak-member', { groups: ['soakers'] })}` };

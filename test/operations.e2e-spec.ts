@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, suiteEnv } from './support/app-process';
+import { startApp, startProdArgs, suiteEnv } from './support/app-process';
 import { freePort } from './support/free-port';
 import { api } from './support/http';
 import { TcpProxy } from './support/tcp-proxy';
@@ -36,20 +36,35 @@ describe('health and API docs', () => {
 });
 
 describe('request logs', () => {
-  it('are JSON lines carrying the request id, with credentials redacted', async () => {
+  it('are JSON lines carrying the request id and chosen request fields, never credentials; probes are not logged', async () => {
     const app = await startApp(suiteEnv({ LOG_LEVEL: 'info' }));
     const token = tokenFor({ sub: 'log-reader', admin: true });
     try {
-      await api('GET', '/api/v1/api-keys', { token, baseUrl: app.url, headers: { 'x-request-id': 'log-trace-42' } });
+      await api('GET', '/api/v1/api-keys', { token, baseUrl: app.url, headers: { 'x-request-id': 'log-trace-42', cookie: 'session=cookie-secret' } });
       await api('GET', '/api/v1/api-keys', { apiKey: 'pk_live_secretsecretsecretsecret', baseUrl: app.url });
+      await api('GET', '/health/live', { baseUrl: app.url, headers: { 'x-request-id': 'probe-43' } });
+      await api('GET', '/health/ready', { baseUrl: app.url, headers: { 'x-request-id': 'probe-44' } });
     } finally {
       await app.stop();
     }
-    const lines = app.output().split('\n').filter((line) => line.startsWith('{'));
-    const request = lines.map((line) => JSON.parse(line)).find((entry) => entry.req?.id === 'log-trace-42');
-    expect(request).toMatchObject({ req: { headers: { authorization: '[redacted]' } }, res: { statusCode: 200 } });
+    const entries = app.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const request = entries.find((entry) => entry.req?.id === 'log-trace-42');
+    expect(request).toMatchObject({ req: { method: 'GET', url: '/api/v1/api-keys', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 }, msg: 'request completed' });
+    expect(Object.keys(request.req).sort()).toEqual(['id', 'method', 'remoteAddress', 'url', 'userAgent']);
+    expect(entries.filter((entry) => entry.req?.url === '/api/v1/api-keys')).toHaveLength(2);
+    expect(entries.filter((entry) => String(entry.req?.url).startsWith('/health/'))).toEqual([]);
     expect(app.output()).not.toContain(token);
     expect(app.output()).not.toContain('pk_live_secretsecretsecretsecret');
+    expect(app.output()).not.toContain('cookie-secret');
+  });
+});
+
+describe('deployment', () => {
+  it('runs the container with the heap budget of npm run start:prod, the command the tests and benchmarks run', () => {
+    const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]');
+    expect(command).toEqual(['node', ...startProdArgs()]);
+    expect(startProdArgs()).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--max-semi-space-size=\d+$/)]));
   });
 });
 

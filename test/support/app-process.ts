@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from './free-port';
 
@@ -11,7 +12,13 @@ export interface AppProcess {
   stop(): Promise<number | null>;
 }
 
-const MAIN = resolve(__dirname, '../../dist/main.js');
+const ROOT = resolve(__dirname, '../..');
+
+/** `npm run start:prod` as arguments after `node` (its heap budget, then `dist/main.js`): tests run the service as deployed. */
+export function startProdArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  return scripts['start:prod'].trim().split(/\s+/).slice(1);
+}
 
 /**
  * The suite service's configuration (global-setup), with `overrides`. Every instance on the shared
@@ -33,10 +40,11 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
   };
 }
 
-/** Runs the built service (`dist/main.js`, as `npm start` does) with the given environment. */
+/** Runs the built service as `npm run start:prod` does, with the given environment. */
 export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, startProdArgs(), {
+    cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
