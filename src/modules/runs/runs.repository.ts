@@ -81,6 +81,29 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
     });
 }
 
+/**
+ * The claim: $1 org, $2 agent ids or NULL, $3 agent types or NULL, $4 claimant, $5 lease seconds.
+ * The queue's order comes from runs_claimable_idx alone; with an index on `seq` by itself the planner
+ * may walk the whole run history in `seq` order, filtering, before it reaches the first queued run
+ * (it cannot know that queued runs are the newest). Exported for the test that reads its plan.
+ */
+export const CLAIM_NEXT_SQL = `WITH r AS (
+   UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
+   WHERE r.id = (
+     SELECT q.id FROM runs q
+     JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
+     JOIN variations v ON v.id = q.variation_id
+     WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
+       AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
+       AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
+     ORDER BY q.seq
+     LIMIT 1
+     FOR UPDATE OF q SKIP LOCKED)
+   RETURNING r.*)
+   SELECT ${COLUMNS}, json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent",
+     ${variationsSql.rowOf('v')} AS "claimedVariation"
+   FROM r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id`;
+
 @Injectable()
 export class RunsRepository {
   /**
@@ -214,22 +237,7 @@ export class RunsRepository {
   async claimNext(db: EntityManager, filter: ClaimFilter, claimant: string, leaseSeconds: number): Promise<ClaimedRun | undefined> {
     const [row] = await queryRows<RunRow & { claimedAgent: ClaimedRun['agent']; claimedVariation: VariationJson }>(
       db,
-      `WITH r AS (
-       UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
-       WHERE r.id = (
-         SELECT q.id FROM runs q
-         JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
-         JOIN variations v ON v.id = q.variation_id
-         WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
-           AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
-           AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
-         ORDER BY q.seq
-         LIMIT 1
-         FOR UPDATE OF q SKIP LOCKED)
-       RETURNING r.*)
-       SELECT ${COLUMNS}, json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent",
-         ${variationsSql.rowOf('v')} AS "claimedVariation"
-       FROM r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id`,
+      CLAIM_NEXT_SQL,
       [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant, leaseSeconds],
     );
     if (!row) return undefined;
