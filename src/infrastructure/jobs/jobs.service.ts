@@ -88,10 +88,7 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
     this.workers.push({ name, options, handler: handler as (data: object) => Promise<void> });
   }
 
-  /**
-   * Queues a job on `name`, a queue that must exist (created by whoever works it). Null when the job
-   * already exists (same id) or the queue's policy refused a duplicate.
-   */
+  /** Queues a job on `name`, a queue that must exist (created by whoever works it). Null when the queue's policy refused a duplicate. */
   async send(name: string, data: object | null, { db, ...options }: JobSendOptions = {}): Promise<string | null> {
     if (!this.boss) throw new Error(`cannot send a ${name} job: background jobs are not running`);
     return this.boss.send(name, data, db ? { ...options, db: { executeSql: async (text, values) => ({ rows: await queryRows(db, text, values) }) } } : options);
@@ -168,11 +165,6 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
 
 /** The same UUID on every instance for one queue's slot; the interval is in it so differently configured instances do not share slots. */
 function tickId(job: PeriodicJob, slot: number): string {
-  return stableJobId(`${job.name}/${job.intervalMs}/${slot}`);
-}
-
-/** A UUID that is the same wherever it is computed from the same key: sending twice creates one job. */
-function stableJobId(key: string): string {
-  const hex = createHash('sha256').update(key).digest('hex');
+  const hex = createHash('sha256').update(`${job.name}/${job.intervalMs}/${slot}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

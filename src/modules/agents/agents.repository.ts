@@ -195,10 +195,6 @@ export class AgentsRepository {
   }
 
   /**
-   * Every sub-agent edge reachable from `ids` through the draft and published variations of
-   * other agents, in one recursive query, so cycle detection needs no query per agent.
-   */
-  /**
    * Serialises sub-agent cycle checks within an org until the transaction ends. Two writes that each
    * add one half of a cycle (A → B, B → A) would otherwise both check a graph without the other's
    * edge and both commit. Taken after the agent's row lock and before the edges are read; under READ
@@ -208,6 +204,10 @@ export class AgentsRepository {
     await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SUB_AGENT_GRAPH_LOCK, orgId]);
   }
 
+  /**
+   * Every sub-agent edge reachable from `ids` through the draft and published variations of
+   * other agents, in one recursive query, so cycle detection needs no query per agent.
+   */
   subAgentEdgesFrom(db: EntityManager, orgId: string, ids: number[]): Promise<{ agentId: number; subAgentId: number }[]> {
     return queryRows(
       db,

@@ -69,8 +69,8 @@ export class DigestSweeper implements OnModuleInit {
             sent += 1;
           }
         }
-        await this.notifications.setDigestDue(db, agent.id, nextDigestAt(agent.timeZone, now));
       }
+      await this.notifications.setDigestDue(db, agents.map((agent) => ({ agentId: agent.id, dueAt: nextDigestAt(agent.timeZone, now) })));
       return { batch: agents.length, sent };
     });
   }

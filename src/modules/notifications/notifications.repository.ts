@@ -207,9 +207,13 @@ export class NotificationsRepository {
     );
   }
 
-  /** Not an edit of the agent: its version (ETag) stays. */
-  async setDigestDue(db: EntityManager, agentId: number, dueAt: Date): Promise<void> {
-    await db.query(`UPDATE agents SET digest_due_at = $2 WHERE id = $1`, [agentId, dueAt]);
+  /** Each agent's next digest time, in one statement for the batch. Not an edit of the agent: its version (ETag) stays. */
+  async setDigestDue(db: EntityManager, dues: { agentId: number; dueAt: Date }[]): Promise<void> {
+    await queryRows(
+      db,
+      `UPDATE agents a SET digest_due_at = d.due_at FROM unnest($1::int[], $2::timestamptz[]) AS d(id, due_at) WHERE a.id = d.id`,
+      [dues.map((d) => d.agentId), dues.map((d) => d.dueAt)],
+    );
   }
 
   /** Each agent's runs created in [from, to): how many per status, and the latest failures with their errors (agents without runs are absent). */

@@ -54,10 +54,14 @@ export function variationFrom(v: VariationJson): VariationRow {
   return { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt), publishedAt: v.publishedAt === null ? null : new Date(v.publishedAt) };
 }
 
+const pairOf = (rows: VariationRow[], activeId: string | null, draftId: string | null): VariationPair => ({
+  active: rows.find((r) => r.id === activeId),
+  draft: rows.find((r) => r.id === draftId),
+});
+
 /** Reads what `variationsSql.pairOf` returned. */
 export function variationPairFrom(json: VariationJson[] | null, activeId: string | null, draftId: string | null): VariationPair {
-  const rows = (json ?? []).map(variationFrom);
-  return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
+  return pairOf((json ?? []).map(variationFrom), activeId, draftId);
 }
 
 @Injectable()
@@ -85,8 +89,7 @@ export class VariationsRepository {
   async findPair(db: EntityManager, activeId: string | null, draftId: string | null): Promise<VariationPair> {
     const ids = [activeId, draftId].filter((id): id is string => id !== null);
     if (ids.length === 0) return {};
-    const rows = await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]);
-    return { active: rows.find((r) => r.id === activeId), draft: rows.find((r) => r.id === draftId) };
+    return pairOf(await queryRows<VariationRow>(db, `SELECT ${COLUMNS} FROM variations WHERE id = ANY($1::uuid[])`, [ids]), activeId, draftId);
   }
 
   async insertDraft(db: EntityManager, draft: { id: string; agentId: number; content: VariationContent; contentHash: string; createdBy: string }): Promise<void> {
