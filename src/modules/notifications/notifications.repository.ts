@@ -190,20 +190,31 @@ export class NotificationsRepository {
 
   /**
    * Locks up to `limit` agents with the digest on whose digest is due or not planned yet, skipping
-   * those another instance holds. The zone is the active schedule's.
+   * those another instance holds. The zone is the active schedule's. The agents are locked first and
+   * read by a second statement: a row that a deploy committed between this statement's snapshot and
+   * its lock is re-checked with the new agent but the old join, so the locking statement would see
+   * the previous variation's zone (none, before the first deploy) and plan the digest in UTC.
    */
-  claimDigestCandidates(db: EntityManager, limit: number): Promise<DigestCandidate[]> {
+  async claimDigestCandidates(db: EntityManager, limit: number): Promise<DigestCandidate[]> {
+    const locked = await queryRows<{ id: number }>(
+      db,
+      `SELECT id FROM agents
+       WHERE (notification_config->'events'->>'digest') = 'true' AND status <> 'deleted'
+         AND (digest_due_at IS NULL OR digest_due_at <= now())
+       ORDER BY digest_due_at NULLS FIRST
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    if (locked.length === 0) return [];
     return queryRows<DigestCandidate>(
       db,
       `SELECT a.id, a.org_id AS "orgId", a.name, a.notification_config->>'slackChannelId' AS channel,
          v.content->'trigger'->'schedule'->>'timezone' AS "timeZone", a.digest_due_at AS "digestDueAt", now() AS now
        FROM agents a LEFT JOIN variations v ON v.id = a.active_variation_id AND v.content->'trigger'->>'type' = 'schedule'
-       WHERE (a.notification_config->'events'->>'digest') = 'true' AND a.status <> 'deleted'
-         AND (a.digest_due_at IS NULL OR a.digest_due_at <= now())
-       ORDER BY a.digest_due_at NULLS FIRST
-       LIMIT $1
-       FOR UPDATE OF a SKIP LOCKED`,
-      [limit],
+       WHERE a.id = ANY($1::int[])
+       ORDER BY a.digest_due_at NULLS FIRST, a.id`,
+      [locked.map((row) => row.id)],
     );
   }
 
