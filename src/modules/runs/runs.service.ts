@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { validationFailed } from '../../common/errors/domain-error';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
+import { exclusiveBound } from '../../common/validation/date-time';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { accessErrors } from '../access/access.errors';
 import { evaluateAccess } from '../access/domain/access.policy';
@@ -72,8 +73,8 @@ export class RunsService {
       agentId: agent.id,
       status: query.status,
       trigger: query.trigger,
-      createdAfter: query.createdAfter === undefined ? undefined : new Date(query.createdAfter),
-      createdBefore: query.createdBefore === undefined ? undefined : new Date(query.createdBefore),
+      createdAfter: query.createdAfter === undefined ? undefined : exclusiveBound(query.createdAfter, 'after'),
+      createdBefore: query.createdBefore === undefined ? undefined : exclusiveBound(query.createdBefore, 'before'),
       beforeSeq: pageCursor(query.pageToken, 'text'),
       limit: pageSize + 1,
     });

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
@@ -98,8 +99,8 @@ export class ClaimRunDto {
 export class ListRunsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
   @ApiPropertyOptional({ enum: ['manual', 'schedule'] }) @IsOptional() @IsIn(['manual', 'schedule']) trigger?: 'manual' | 'schedule';
-  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created after this instant.' }) @IsOptional() @IsISO8601({ strict: true }) createdAfter?: string;
-  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created before this instant.' }) @IsOptional() @IsISO8601({ strict: true }) createdBefore?: string;
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created strictly after this instant (RFC 3339, zone required): a run whose `createdAt` equals it is excluded.' }) @IsOptional() @IsDateTime() createdAfter?: string;
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created strictly before this instant (RFC 3339, zone required).' }) @IsOptional() @IsDateTime() createdBefore?: string;
 }
 
 @ApiSchema({ name: 'RunApproval' })
