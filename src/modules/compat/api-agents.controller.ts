@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Param, Patch, Query, UseFilters } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
 import { exampleProblem } from '../../common/swagger/api-problems.decorator';
@@ -12,7 +12,7 @@ import { Principal } from '../auth/domain/principal';
 import { AgentUidPipe } from './agent-uid.pipe';
 import { apiRequestToWrite, toApiAgent } from './compat.mappers';
 import { ApiAgentEnvelopeDto, ApiAgentListEnvelopeDto, ApiAgentUpdateDto, ApiErrorEnvelopeDto } from './dto/api-agent.dto';
-import { EnvelopeFilter } from './envelope.filter';
+import { API_AGENTS_PATH, toErrorEnvelope } from './error-envelope';
 import { LiveAgentsService } from './live-agents.service';
 
 export class ApiAgentsQueryDto {
@@ -41,8 +41,8 @@ const ApiErrorEnvelopes = (...statuses: number[]) =>
     ...statuses.map((status) => {
       const [description, code] = ERRORS[status];
       const problem = exampleProblem(code);
-      const value = { status: 'error', status_code: problem.status, message: problem.detail, code, request_id: problem.requestId, ...(problem.errors ? { errors: problem.errors } : {}) };
-      return ApiResponse({ status, description, content: { 'application/json': { schema: { $ref: getSchemaPath(ApiErrorEnvelopeDto) }, examples: { [code]: { summary: problem.title, value } } } } });
+      const { contentType, body } = toErrorEnvelope(problem);
+      return ApiResponse({ status, description, content: { [contentType]: { schema: { $ref: getSchemaPath(ApiErrorEnvelopeDto) }, examples: { [code]: { summary: problem.title, value: body } } } } });
     }),
   );
 
@@ -51,8 +51,7 @@ const success = <T>(message: string, data: T, statusCode = 200) => ({ status: 's
 /** Seed 002's API shape (`/api/agents`): snake_case in the `{status, status_code, message, data}` envelope; writes go live. */
 @ApiTags('Agents (api compatibility)')
 @ApiExtraModels(ApiErrorEnvelopeDto)
-@UseFilters(EnvelopeFilter)
-@Controller('api/agents')
+@Controller(API_AGENTS_PATH)
 export class ApiAgentsController {
   constructor(private readonly agents: LiveAgentsService) {}
 
