@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsObject, IsString, Matches, MaxLength } from 'class-validator';
+import { CheckedBy } from '../../../common/validation/field-rules';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
+import { seedNotificationConfigErrors } from '../seed-notification-config';
 
 const DATE_TIME = { type: String, format: 'date-time', example: '2026-03-20T10:00:00.000Z' } as const;
 const EVENTS_EXAMPLE = { action_taken: true, approval_required: true, outcome: true, error: true, digest: false };
@@ -42,7 +44,7 @@ export class ApiAgentUpdateDto {
     description: 'Slack notification settings; `null` clears them.',
     example: { slack_channel_id: 'C0123456789', events: EVENTS_EXAMPLE },
   })
-  @OptionalNullable() @IsObject() notification_config?: Record<string, unknown> | null;
+  @OptionalNullable() @IsObject() @CheckedBy(seedNotificationConfigErrors) notification_config?: Record<string, unknown> | null;
 }
 
 @ApiSchema({ name: 'ApiAgent', description: 'An agent as seed 002 shows it: its live (deployed) content.' })
