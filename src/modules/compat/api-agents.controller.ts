@@ -25,12 +25,13 @@ export class ApiAgentsQueryDto {
 const ApiUidParam = () => ApiParam({ name: 'agent_uid', required: true, schema: { type: 'string', format: 'uuid' }, description: 'UUID of the agent.' });
 /** Each documented error status, what it means here, and the code its example shows. */
 const ERRORS: Record<number, [string, ErrorCode]> = {
-  400: ['Invalid input; `errors` lists every offending field.', ErrorCode.VALIDATION_FAILED],
+  400: ['Invalid input (or malformed JSON); `errors` lists every offending field once.', ErrorCode.VALIDATION_FAILED],
   401: ['Missing or invalid credentials.', ErrorCode.UNAUTHENTICATED],
   403: ['The caller can use but not manage this agent.', ErrorCode.FORBIDDEN],
   404: ['Not found, or not visible to the caller.', ErrorCode.NOT_FOUND],
   409: ['Deleted, or `draft` after a deploy.', ErrorCode.CONFLICT],
   412: ['If-Match does not match the current ETag.', ErrorCode.PRECONDITION_FAILED],
+  413: ['The body is larger than 1 MiB.', ErrorCode.PAYLOAD_TOO_LARGE],
   422: ['A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable.', ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED],
   503: ['The database or Slack is unavailable; retry.', ErrorCode.SLACK_UNAVAILABLE],
 };
@@ -93,7 +94,7 @@ export class ApiAgentsController {
     },
   })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 422, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 422, 503)
   async updateApiAgent(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ApiAgentUpdateDto,
