@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ErrorsModule } from './common/errors/errors.module';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
@@ -16,7 +17,7 @@ import { SchedulesModule } from './modules/schedules/schedules.module';
 import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule],
+  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

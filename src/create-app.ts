@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { DomainError } from './common/errors/domain-error';
 import { ErrorCode } from './common/errors/error-code';
-import { PROBLEM_CONTENT_TYPE } from './common/errors/problem';
-import { toProblem } from './common/errors/problem.filter';
+import { ErrorFormats } from './common/errors/error-formats';
+import { sendError } from './common/errors/problem.filter';
 import { InputLimitsPipe } from './common/validation/input-limits.pipe';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './infrastructure/config/app-config';
@@ -26,15 +26,15 @@ const MAX_PARAM_LENGTH = 2048;
 
 /**
  * The router refuses a malformed or over-long path before any hook or filter runs; without this it
- * answers in Fastify's own JSON, without a request id.
+ * answers in Fastify's own JSON, without a request id. It answers as the exception filter does, in the
+ * route family's format.
  */
-function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply, formats: ErrorFormats): void {
   const refusal =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new DomainError(ErrorCode.URI_TOO_LONG, `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
       : new DomainError(ErrorCode.MALFORMED_REQUEST, 'The path is not valid percent-encoded UTF-8.');
-  const problem = toProblem(refusal, String(request.id));
-  void reply.header(REQUEST_ID_HEADER, request.id).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  sendError(refusal, request, reply.header(REQUEST_ID_HEADER, request.id), formats);
 }
 
 /**
@@ -71,7 +71,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
     genReqId: requestIdFor,
     logger: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkError,
+    // Called only for requests, so only once `app` exists.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => frameworkError(error, request, reply, app.get(ErrorFormats)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));

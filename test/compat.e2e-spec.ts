@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AGENTS, createAgent, deployed, freshOrg, getAgent, patched } from './support/agents';
-import { api, ApiResponse } from './support/http';
+import { api, ApiResponse, expectProblem } from './support/http';
 import { auth, Caller, createApiKey, user } from './support/principals';
 
 /**
@@ -14,10 +14,15 @@ const API = '/api/agents';
 const chat = (who: Caller, method: string, path = '', body?: unknown) => api(method, `${CHAT}${path}`, { ...auth(who), body });
 const apiShape = (who: Caller, method: string, path = '', body?: unknown) => api(method, `${API}${path}`, { ...auth(who), body });
 
-/** Seed 002's error envelope, with the status the problem+json answer would have. */
+/** Seed 002's error envelope (`data: null`, as every answer has `data`), with the status the problem+json answer would have. */
 function expectEnvelopeError(response: ApiResponse, status: number, code?: string): any {
-  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { status: 'error', status_code: status, message: expect.any(String), ...(code ? { code } : {}) } });
+  expect({ status: response.status, body: response.body }).toMatchObject({
+    status,
+    body: { status: 'error', status_code: status, message: expect.any(String), data: null, ...(code ? { code } : {}) },
+  });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(response.body.request_id).toEqual(expect.any(String));
+  expect(response.headers.get('x-request-id')).toBe(response.body.request_id);
   return response.body;
 }
 
@@ -230,6 +235,58 @@ describe('seed 002: /api/agents', () => {
     const down = await apiShape(alice, 'PATCH', `/${agent.uid}`, { notification_config: { slack_channel_id: 'CFAIL0000001' } });
     expectEnvelopeError(down, 503, 'SLACK_UNAVAILABLE');
     expect(down.headers.get('retry-after')).toBe('5');
+  });
+});
+
+describe('seed 002: every answer under /api/agents is the envelope, whatever raises it', () => {
+  const org = freshOrg();
+  const alice = user(org, 'alice');
+  let agent: { id: number; uid: string };
+  let runtimeKey: string;
+
+  beforeAll(async () => {
+    agent = await createAgent(alice);
+    runtimeKey = (await createApiKey(org, 'runtime')).apiKey;
+  });
+
+  /**
+   * Requests refused before any controller runs (the body parser, the router, the global guard), each
+   * sent to a seed 002 path and to the same place under /api/v1; `collection` and `item` are the two paths.
+   */
+  const REFUSALS: [string, number, string, (collection: string, item: string, headers: Record<string, string>) => Promise<ApiResponse>][] = [
+    ['malformed JSON', 400, 'MALFORMED_REQUEST', (_c, item, headers) => api('PATCH', item, { ...alice, rawBody: '{"name": ', headers })],
+    ['a body over 1 MiB', 413, 'PAYLOAD_TOO_LARGE', (_c, item, headers) => api('PATCH', item, { ...alice, rawBody: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }), headers })],
+    ['application/xml', 415, 'UNSUPPORTED_MEDIA_TYPE', (_c, item, headers) => api('PATCH', item, { ...alice, rawBody: '<agent/>', headers: { ...headers, 'content-type': 'application/xml' } })],
+    ['the collection with a trailing slash', 404, 'ROUTE_NOT_FOUND', (collection, _i, headers) => api('PATCH', `${collection}/`, { ...alice, body: { name: 'x' }, headers })],
+    ['an unknown sub-path', 404, 'ROUTE_NOT_FOUND', (_c, item, headers) => api('GET', `${item}/nothing-here`, { ...alice, headers })],
+    ['a method no route has', 404, 'ROUTE_NOT_FOUND', (_c, item, headers) => api('PUT', item, { ...alice, body: { name: 'x' }, headers })],
+    ['missing credentials', 401, 'UNAUTHENTICATED', (_c, item, headers) => api('GET', item, { headers })],
+    ['a runtime key', 403, 'FORBIDDEN', (_c, item, headers) => api('GET', item, { apiKey: runtimeKey, headers })],
+    ["a path segment past the router's limit", 414, 'URI_TOO_LONG', (collection, _i, headers) => api('GET', `${collection}/${'a'.repeat(5000)}`, { ...alice, headers })],
+    ['a path that is not valid percent-encoding', 400, 'MALFORMED_REQUEST', (collection, _i, headers) => api('GET', `${collection}/%E0%A4%A`, { ...alice, headers })],
+  ];
+
+  it.each(REFUSALS)('%s: the envelope on /api/agents, problem+json on /api/v1, same status and request id', async (_what, status, code, send) => {
+    const tag = randomUUID();
+    const envelope = await send(API, `${API}/${agent.uid}`, { 'x-request-id': `envelope-${tag}` });
+    expect(expectEnvelopeError(envelope, status, code).request_id).toBe(`envelope-${tag}`);
+
+    const problem = await send(AGENTS, `${AGENTS}/${agent.id}`, { 'x-request-id': `problem-${tag}` });
+    expect(expectProblem(problem, status, code).requestId).toBe(`problem-${tag}`);
+    expect(problem.headers.get('x-request-id')).toBe(`problem-${tag}`);
+  });
+
+  it('keeps WWW-Authenticate on a 401 in the envelope', async () => {
+    expect((await api('GET', API)).headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('decides by the exact prefix: /api/agents, /api/agents/… and /api/agents?… are enveloped; /api/agentsX and /API/agents are not', async () => {
+    expectEnvelopeError(await api('GET', `${API}?page_size=0`, alice), 400, 'VALIDATION_FAILED');
+    expectEnvelopeError(await api('GET', `${API}/?page_size=1`, alice), 404, 'ROUTE_NOT_FOUND');
+    expectEnvelopeError(await api('GET', `${API}/${agent.uid}/`, alice), 404, 'ROUTE_NOT_FOUND');
+    expectProblem(await api('GET', `${API}X`, alice), 404, 'ROUTE_NOT_FOUND');
+    expectProblem(await api('GET', `${API}-archive/${agent.uid}`, alice), 404, 'ROUTE_NOT_FOUND');
+    expectProblem(await api('GET', '/API/agents', alice), 404, 'ROUTE_NOT_FOUND');
   });
 });
 

@@ -50,6 +50,13 @@ describe('database outage', () => {
       const down = await api('GET', '/api/v1/api-keys', { token: admin, baseUrl: app.url });
       expectProblem(down, 503, 'DATABASE_UNAVAILABLE');
       expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+      // Seed 002's routes answer the same outage in their envelope.
+      const enveloped = await api('GET', '/api/agents', { token: admin, baseUrl: app.url });
+      expect({ status: enveloped.status, retryAfter: enveloped.headers.get('retry-after'), body: enveloped.body }).toMatchObject({
+        status: 503,
+        retryAfter: expect.stringMatching(/^\d+$/),
+        body: { status: 'error', status_code: 503, code: 'DATABASE_UNAVAILABLE', data: null, request_id: enveloped.headers.get('x-request-id') },
+      });
       expect((await api('GET', '/health/ready', { baseUrl: app.url })).status).toBe(503);
 
       proxy.restore();

@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../infrastructure/database/database-unavailable';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
-import { mapErrorCode, Problem, PROBLEM_CONTENT_TYPE, problemType } from './problem';
+import { ErrorFormats } from './error-formats';
+import { mapErrorCode, Problem, problemType } from './problem';
 
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
@@ -31,35 +32,32 @@ function codeForHttpStatus(status: number): ErrorCode {
   }
 }
 
+const logger = new Logger('ProblemFilter');
+
 /**
- * The only place errors become HTTP: every response with a status of 400 or more is problem+json,
- * and nothing internal (stack, SQL, driver messages) leaves the process.
+ * The only place errors become HTTP: every response with a status of 400 or more is the problem its
+ * error maps to, in the format of the request's route family (problem+json unless a module registered
+ * another), and nothing internal (stack, SQL, driver messages) leaves the process. Global, so it also
+ * answers what Fastify raises before a route (body parsing, limits) and unmatched routes.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemFilter');
+  constructor(private readonly formats: ErrorFormats) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const { problem, reply } = answerProblem(exception, host, this.logger);
-    void reply.type(PROBLEM_CONTENT_TYPE).send(problem);
+    const http = host.switchToHttp();
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.formats);
   }
 }
 
-/**
- * Turns any exception into its problem document, logs a 5xx with the request id, and sets the status
- * and headers every error answer carries; the caller sends the body in its own format (problem+json,
- * or the envelope of the compatibility routes).
- */
-export function answerProblem(exception: unknown, host: ArgumentsHost, logger: Logger): { problem: Problem; reply: FastifyReply } {
-  const http = host.switchToHttp();
-  const request = http.getRequest<FastifyRequest>();
-  const reply = http.getResponse<FastifyReply>();
+/** Answers `exception` as its problem: a 5xx logged with the request id, the headers every error answer carries, the body in the route family's format. */
+export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, formats: ErrorFormats): void {
   const problem = toProblem(exception, String(request.id));
   if (problem.status >= 500) logger.error({ err: exception, requestId: problem.requestId, code: problem.code }, 'request failed');
   if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
   if (problem.status === 503) reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-  void reply.status(problem.status);
-  return { problem, reply };
+  const { contentType, body } = formats.render(request.url, problem);
+  void reply.status(problem.status).type(contentType).send(body);
 }
 
 export function toProblem(exception: unknown, requestId: string): Problem {

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Param, Patch, Query, UseFilters } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
 import { exampleProblem } from '../../common/swagger/api-problems.decorator';
@@ -12,7 +12,7 @@ import { Principal } from '../auth/domain/principal';
 import { AgentUidPipe } from './agent-uid.pipe';
 import { apiRequestToWrite, toApiAgent } from './compat.mappers';
 import { ApiAgentEnvelopeDto, ApiAgentListEnvelopeDto, ApiAgentUpdateDto, ApiErrorEnvelopeDto } from './dto/api-agent.dto';
-import { EnvelopeFilter } from './envelope.filter';
+import { API_AGENTS_PATH, toErrorEnvelope } from './error-envelope';
 import { LiveAgentsService } from './live-agents.service';
 
 export class ApiAgentsQueryDto {
@@ -25,12 +25,13 @@ export class ApiAgentsQueryDto {
 const ApiUidParam = () => ApiParam({ name: 'agent_uid', required: true, schema: { type: 'string', format: 'uuid' }, description: 'UUID of the agent.' });
 /** Each documented error status, what it means here, and the code its example shows. */
 const ERRORS: Record<number, [string, ErrorCode]> = {
-  400: ['Invalid input; `errors` lists every offending field.', ErrorCode.VALIDATION_FAILED],
+  400: ['Invalid input (or malformed JSON); `errors` lists every offending field once.', ErrorCode.VALIDATION_FAILED],
   401: ['Missing or invalid credentials.', ErrorCode.UNAUTHENTICATED],
   403: ['The caller can use but not manage this agent.', ErrorCode.FORBIDDEN],
   404: ['Not found, or not visible to the caller.', ErrorCode.NOT_FOUND],
   409: ['Deleted, or `draft` after a deploy.', ErrorCode.CONFLICT],
   412: ['If-Match does not match the current ETag.', ErrorCode.PRECONDITION_FAILED],
+  413: ['The body is larger than 1 MiB.', ErrorCode.PAYLOAD_TOO_LARGE],
   422: ['A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable.', ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED],
   503: ['The database or Slack is unavailable; retry.', ErrorCode.SLACK_UNAVAILABLE],
 };
@@ -41,8 +42,8 @@ const ApiErrorEnvelopes = (...statuses: number[]) =>
     ...statuses.map((status) => {
       const [description, code] = ERRORS[status];
       const problem = exampleProblem(code);
-      const value = { status: 'error', status_code: problem.status, message: problem.detail, code, request_id: problem.requestId, ...(problem.errors ? { errors: problem.errors } : {}) };
-      return ApiResponse({ status, description, content: { 'application/json': { schema: { $ref: getSchemaPath(ApiErrorEnvelopeDto) }, examples: { [code]: { summary: problem.title, value } } } } });
+      const { contentType, body } = toErrorEnvelope(problem);
+      return ApiResponse({ status, description, content: { [contentType]: { schema: { $ref: getSchemaPath(ApiErrorEnvelopeDto) }, examples: { [code]: { summary: problem.title, value: body } } } } });
     }),
   );
 
@@ -51,8 +52,7 @@ const success = <T>(message: string, data: T, statusCode = 200) => ({ status: 's
 /** Seed 002's API shape (`/api/agents`): snake_case in the `{status, status_code, message, data}` envelope; writes go live. */
 @ApiTags('Agents (api compatibility)')
 @ApiExtraModels(ApiErrorEnvelopeDto)
-@UseFilters(EnvelopeFilter)
-@Controller('api/agents')
+@Controller(API_AGENTS_PATH)
 export class ApiAgentsController {
   constructor(private readonly agents: LiveAgentsService) {}
 
@@ -94,7 +94,7 @@ export class ApiAgentsController {
     },
   })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 422, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 422, 503)
   async updateApiAgent(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ApiAgentUpdateDto,

@@ -11,7 +11,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
 import { AgentUidPipe } from './agent-uid.pipe';
 import { chatRequestToWrite, toChatAgent } from './compat.mappers';
-import { ChatAgentDto, ChatAgentListDto, ChatAgentRequestDto } from './dto/chat-agent.dto';
+import { ChatAgentCreateDto, ChatAgentDto, ChatAgentListDto, ChatAgentRequestDto } from './dto/chat-agent.dto';
 import { LiveAgentsService } from './live-agents.service';
 
 const E = ErrorCode;
@@ -41,10 +41,10 @@ export class ChatAgentsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a chat agent', description: '`fullName` is required. With `isActive: true` it is deployed at once.' })
-  @ApiBody({ type: ChatAgentRequestDto, examples: { create: { summary: 'A support agent, live', value: { fullName: 'Customer Support Bot', systemPrompt: 'You are a helpful support agent for Acme Inc.', language: 'en', isActive: true } } } })
+  @ApiBody({ type: ChatAgentCreateDto, examples: { create: { summary: 'A support agent, live', value: { fullName: 'Customer Support Bot', systemPrompt: 'You are a helpful support agent for Acme Inc.', language: 'en', isActive: true } } } })
   @ApiCreatedResponse({ type: ChatAgentDto })
   @ApiProblems(E.UNAUTHENTICATED, E.DATABASE_UNAVAILABLE, ...WRITE_PROBLEMS)
-  async createChatAgent(@CurrentPrincipal() principal: Principal, @Body() body: ChatAgentRequestDto): Promise<ChatAgentDto> {
+  async createChatAgent(@CurrentPrincipal() principal: Principal, @Body() body: ChatAgentCreateDto): Promise<ChatAgentDto> {
     const subAgents = body.subAgents && (await this.agents.subAgentIds(principal, body.subAgents.map((s) => s.agentId)));
     return toChatAgent(await this.agents.create(principal, chatRequestToWrite(body, subAgents)));
   }

@@ -1,6 +1,7 @@
 import { LiveAgent, LiveWrite } from './live-agents.service';
 import { ApiAgentDto, ApiAgentUpdateDto } from './dto/api-agent.dto';
 import { ChatAgentDto, ChatAgentRequestDto } from './dto/chat-agent.dto';
+import { notificationConfigFrom } from './seed-notification-config';
 
 /** Seed 001 field → `/api/v1` field, for what is renamed; the rest keep their names. */
 const CHAT_FIELDS: Record<string, string> = { fullName: 'name', systemPrompt: 'instructions' };
@@ -44,19 +45,6 @@ export function toChatAgent({ agent, content, uidOf }: LiveAgent): ChatAgentDto 
 
 /** camelCase field paths (as `/api/v1` reports them) in seed 002's snake_case, e.g. `notificationConfig.slackChannelId`. */
 export const snakeCasePath = (path: string): string => path.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-
-const camelCase = (key: string): string => key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-
-/** Seed 002's notification_config keys in camelCase, one level of `events` deep; unknown keys pass through to be refused by name. */
-function notificationConfigFrom(value: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (value === null) return null;
-  const config = Object.fromEntries(Object.entries(value).map(([key, inner]) => [camelCase(key), inner]));
-  const events = config.events;
-  if (events && typeof events === 'object' && !Array.isArray(events)) {
-    config.events = Object.fromEntries(Object.entries(events).map(([key, inner]) => [camelCase(key), inner]));
-  }
-  return config;
-}
 
 export function apiRequestToWrite(body: ApiAgentUpdateDto): LiveWrite {
   const fields: Record<string, unknown> = {};

@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ErrorFormats } from '../../common/errors/error-formats';
 import { AgentsModule } from '../agents/agents.module';
 import { VariationStoreModule } from '../variations/variation-store.module';
 import { VariationsModule } from '../variations/variations.module';
 import { ApiAgentsController } from './api-agents.controller';
 import { ChatAgentsController } from './chat-agents.controller';
+import { API_AGENTS_PATH, toErrorEnvelope } from './error-envelope';
 import { LiveAgentsService } from './live-agents.service';
 
 /** The seeds' own API shapes (SPEC §12), on top of agents and variations: translations, not new rules. */
@@ -12,4 +14,11 @@ import { LiveAgentsService } from './live-agents.service';
   controllers: [ChatAgentsController, ApiAgentsController],
   providers: [LiveAgentsService],
 })
-export class CompatModule {}
+export class CompatModule implements OnModuleInit {
+  constructor(private readonly errorFormats: ErrorFormats) {}
+
+  /** Every answer under seed 002's prefix is its envelope, errors raised before its controller too (SPEC §12). */
+  onModuleInit(): void {
+    this.errorFormats.register(`/${API_AGENTS_PATH}`, toErrorEnvelope);
+  }
+}

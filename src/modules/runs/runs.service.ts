@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { validationFailed } from '../../common/errors/domain-error';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
 import { exclusiveBound } from '../../common/validation/date-time';
 import { AppConfig } from '../../infrastructure/config/app-config';
@@ -125,8 +124,6 @@ export class RunsService {
    * whether it may happen; a runtime key may only report on the run it holds.
    */
   async report(principal: Principal, runId: string, event: RunEventDto): Promise<RunResponseDto> {
-    if (event.type === 'outcome' && event.output === undefined) throw validationFailed([{ field: 'output', message: 'an outcome carries the run\'s output' }]);
-    if (event.type === 'error' && event.error === undefined) throw validationFailed([{ field: 'error', message: 'an error event carries {code, message}' }]);
     return this.move(principal, runId, event.type, async (db, run) => {
       await this.authorizeReporter(db, principal, run);
       const report = { type: event.type, message: event.message ?? null, data: event.data };

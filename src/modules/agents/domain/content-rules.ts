@@ -3,14 +3,21 @@ import { validateTrigger } from '../../variations/domain/schedule-trigger';
 import { VariationContent } from '../../variations/domain/variation-content';
 import { validateWorkflowGraph } from '../../variations/domain/workflow-graph';
 
-/** The content checks that need nothing but the content itself (the DTO already checked types and sizes). */
+/**
+ * The content checks that need nothing but the content itself (the DTO already checked types and sizes).
+ * The DTOs run the same rules on the fields a request sends (`@CheckedBy`), so a 400 lists them with the
+ * type faults; here they guard every write, restores included.
+ */
 export function contentErrors(content: VariationContent): FieldError[] {
-  const errors = [...validateTrigger(content.trigger), ...validateWorkflowGraph(content.workflowStructure)];
+  return [...validateTrigger(content.trigger), ...validateWorkflowGraph(content.workflowStructure), ...duplicateToolIds(content.tools)];
+}
+
+/** A tool is listed once: each repeat points back at the first. */
+export function duplicateToolIds(tools: readonly { toolId: string }[], path = 'tools'): FieldError[] {
   const firstIndexOf = new Map<string, number>();
-  content.tools.forEach((tool, index) => {
+  return tools.flatMap((tool, index) => {
     const first = firstIndexOf.get(tool.toolId);
     if (first === undefined) firstIndexOf.set(tool.toolId, index);
-    else errors.push({ field: `tools[${index}].toolId`, message: `duplicate toolId, already listed at tools[${first}]` });
+    return first === undefined ? [] : [{ field: `${path}[${index}].toolId`, message: `duplicate toolId, already listed at ${path}[${first}]` }];
   });
-  return errors;
 }

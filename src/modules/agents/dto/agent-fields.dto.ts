@@ -2,14 +2,20 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@ne
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { schemaRef } from '../../../common/swagger/schema-ref';
+import { CheckedBy, RequiredField } from '../../../common/validation/field-rules';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
-import { MAX_GRANTS } from '../../access/domain/access-config';
+import { MAX_GRANTS, validateGrants } from '../../access/domain/access-config';
+import { notificationConfigErrors } from '../../notifications/domain/notification-config';
+import { validateTrigger } from '../../variations/domain/schedule-trigger';
+import { WorkflowStructure } from '../../variations/domain/variation-content';
+import { validateWorkflowGraph } from '../../variations/domain/workflow-graph';
+import { duplicateToolIds } from '../domain/content-rules';
 import { JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variations/dto/variation-content.dto';
 
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 
-/** Only types here: the grant rules (principal format, duplicates) live in validateGrants, so all are reported together. */
+/** Only types here: the grant rules (principal format, duplicates) live in validateGrants, checked with them (AgentFieldsDto.accessConfig). */
 @ApiSchema({ name: 'Grant' })
 export class GrantDto {
   @ApiProperty({ example: 'group:sales', description: '`user:<id>`, `group:<name>` or `apikey:<id>`' }) @IsString() principal!: string;
@@ -26,9 +32,15 @@ export class AccessConfigInputDto {
   @OptionalButNotNull() @IsArray() @ArrayMaxSize(MAX_GRANTS) @ValidateNested({ each: true }) @Type(() => GrantDto) grants?: GrantDto[];
 }
 
+/** The grant rules, when an accessConfig sends grants. */
+const grantErrors = (access: unknown, path: string) => {
+  const { grants } = access as AccessConfigInputDto;
+  return grants ? validateGrants(grants, `${path}.grants`) : [];
+};
+
 /**
  * Documentation only: notificationConfig is checked by the notifications domain rules (which report
- * every problem together), so these classes carry no validators.
+ * every problem together, in the validation pass: `@CheckedBy`), so these classes carry no validators.
  */
 @ApiSchema({ name: 'NotificationEventsInput', description: 'Which run events are sent to Slack; missing keys take their defaults.' })
 export class NotificationEventsInputDto {
@@ -61,13 +73,14 @@ export class AgentFieldsDto {
     additionalProperties: true,
     example: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } },
   })
-  @OptionalNullable() @IsObject() trigger?: Record<string, unknown> | null;
+  @OptionalNullable() @IsObject() @CheckedBy(validateTrigger) trigger?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, description: 'Stored as given (≤ 64 KiB).', example: null })
   @OptionalNullable() @IsObject() @MaxJsonBytes(JSON_OBJECT_LIMIT) agentSelection?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({ type: WorkflowStructureDto })
-  @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => WorkflowStructureDto) workflowStructure?: WorkflowStructureDto;
+  @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => WorkflowStructureDto) @CheckedBy((graph, path) => validateWorkflowGraph(graph as WorkflowStructure, path))
+  workflowStructure?: WorkflowStructureDto;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100000, description: 'The system prompt.', example: 'You are a reporting agent. Summarise yesterday\'s sales by region.' })
   @OptionalNullable() @IsString() @MaxLength(100_000) instructions?: string | null;
@@ -88,13 +101,16 @@ export class AgentFieldsDto {
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => VoiceDto) voice?: VoiceDto;
 
   @ApiPropertyOptional({ type: [ToolRefDto], description: 'Replaced whole, never merged; ≤ 128, no duplicate toolId.' })
-  @OptionalButNotNull() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => ToolRefDto) tools?: ToolRefDto[];
+  @OptionalButNotNull() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => ToolRefDto) @CheckedBy((tools, path) => duplicateToolIds(tools as ToolRefDto[], path))
+  tools?: ToolRefDto[];
 
   @ApiPropertyOptional({ type: [SubAgentRefDto], description: 'Replaced whole; ≤ 32; `[]` removes all.' })
   @OptionalButNotNull() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => SubAgentRefDto) subAgents?: SubAgentRefDto[];
 
   @ApiPropertyOptional({ type: AccessConfigInputDto, description: 'Not versioned: applies at once.' })
-  @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto) accessConfig?: AccessConfigInputDto;
+  @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto)
+  @CheckedBy(grantErrors)
+  accessConfig?: AccessConfigInputDto;
 
   @ApiPropertyOptional({
     // Inline rather than a $ref: OpenAPI 3.0 cannot make a referenced schema nullable.
@@ -113,13 +129,13 @@ export class AgentFieldsDto {
     description: 'Not versioned: applies at once. `null` clears. Setting a channel checks with Slack that the bot is a member.',
     example: null,
   })
-  @OptionalNullable() @IsObject() notificationConfig?: Record<string, unknown> | null;
+  @OptionalNullable() @IsObject() @CheckedBy(notificationConfigErrors) notificationConfig?: Record<string, unknown> | null;
 }
 
 @ApiSchema({ name: 'CreateAgentRequest', description: 'A new agent: `name` is required; every other field takes its default when omitted.' })
 export class CreateAgentDto extends AgentFieldsDto {
-  // Documentation only: the validators are AgentFieldsDto's, and the create use case reports a missing name.
-  @ApiProperty({ required: true, minLength: 1, maxLength: 200, example: 'Daily Sales Report' }) declare name: string;
+  // AgentFieldsDto's validators let a PATCH leave the name out; a create must send it.
+  @ApiProperty({ required: true, minLength: 1, maxLength: 200, example: 'Daily Sales Report' }) @RequiredField() declare name: string;
 }
 
 @ApiSchema({ name: 'UpdateAgentRequest', description: 'The fields to write; see the operation for how `updateMask` selects them.' })

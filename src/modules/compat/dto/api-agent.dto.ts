@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsObject, IsString, Matches, MaxLength } from 'class-validator';
+import { CheckedBy } from '../../../common/validation/field-rules';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
+import { seedNotificationConfigErrors } from '../seed-notification-config';
 
 const DATE_TIME = { type: String, format: 'date-time', example: '2026-03-20T10:00:00.000Z' } as const;
 const EVENTS_EXAMPLE = { action_taken: true, approval_required: true, outcome: true, error: true, digest: false };
@@ -42,7 +44,7 @@ export class ApiAgentUpdateDto {
     description: 'Slack notification settings; `null` clears them.',
     example: { slack_channel_id: 'C0123456789', events: EVENTS_EXAMPLE },
   })
-  @OptionalNullable() @IsObject() notification_config?: Record<string, unknown> | null;
+  @OptionalNullable() @IsObject() @CheckedBy(seedNotificationConfigErrors) notification_config?: Record<string, unknown> | null;
 }
 
 @ApiSchema({ name: 'ApiAgent', description: 'An agent as seed 002 shows it: its live (deployed) content.' })
@@ -82,13 +84,19 @@ export class ApiAgentListEnvelopeDto {
   @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass it as `page_token` for the next page.' }) next_page_token!: string | null;
 }
 
-@ApiSchema({ name: 'ApiErrorEnvelope' })
+@ApiSchema({ name: 'ApiErrorEnvelope', description: 'Every error of these routes, including those raised before the route runs (malformed JSON, 413, 415, unknown paths, 401).' })
 export class ApiErrorEnvelopeDto {
   @ApiProperty({ enum: ['error'] }) status!: 'error';
   @ApiProperty({ type: 'integer', example: 422 }) status_code!: number;
   @ApiProperty({ example: 'The Slack bot is not in channel C0123456789: type /invite @agentry-bot in that channel, then retry.' }) message!: string;
+  @ApiProperty({ type: 'object', additionalProperties: false, nullable: true, example: null, description: 'Always null on an error: every answer of these routes has `data`.' })
+  data!: null;
+  @ApiPropertyOptional({
+    type: 'array',
+    description: 'With status_code 400: one entry per offending field, named by its snake_case path (e.g. `notification_config.slack_channel_id`).',
+    items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+  })
+  errors?: { field: string; message: string }[];
   @ApiProperty({ example: 'NOTIFICATION_CHANNEL_NOT_JOINED' }) code!: string;
   @ApiProperty({ example: '5b0e7e43-4a43-4c6e-9b8e-2f1d5a9c0e11' }) request_id!: string;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } })
-  errors?: { field: string; message: string }[];
 }

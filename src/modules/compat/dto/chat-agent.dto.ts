@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { CheckedBy, RequiredField } from '../../../common/validation/field-rules';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
+import { duplicateToolIds } from '../../agents/domain/content-rules';
 import { LANGUAGE_TAG } from '../../agents/dto/agent-fields.dto';
 import { ToolRefDto } from '../../variations/dto/variation-content.dto';
 
@@ -49,10 +51,17 @@ export class ChatAgentRequestDto {
   @OptionalButNotNull() @IsBoolean() isPublic?: boolean;
 
   @ApiPropertyOptional({ type: [ToolRefDto], description: 'Replaced, never merged; `[]` detaches all.' })
-  @OptionalButNotNull() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => ToolRefDto) tools?: ToolRefDto[];
+  @OptionalButNotNull() @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => ToolRefDto) @CheckedBy((tools, path) => duplicateToolIds(tools as ToolRefDto[], path))
+  tools?: ToolRefDto[];
 
   @ApiPropertyOptional({ type: [ChatSubAgentRefDto], description: 'Replaced whole; `[]` removes all.' })
   @OptionalButNotNull() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => ChatSubAgentRefDto) subAgents?: ChatSubAgentRefDto[];
+}
+
+@ApiSchema({ name: 'ChatAgentCreateRequest', description: 'A new chat agent: `fullName` is required; every other field takes its default when omitted.' })
+export class ChatAgentCreateDto extends ChatAgentRequestDto {
+  // ChatAgentRequestDto's validators let a PATCH leave fullName out; a create must send it.
+  @ApiProperty({ required: true, minLength: 1, maxLength: 200, example: 'Customer Support Bot' }) @RequiredField() declare fullName: string;
 }
 
 @ApiSchema({ name: 'ChatAgentTool' })

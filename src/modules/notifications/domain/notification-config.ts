@@ -65,6 +65,12 @@ export function normalizeNotificationConfig(
   return errors.length > 0 ? { errors } : { config: { slackChannelId: slackChannelId as string, events: toggles } };
 }
 
+/** Every fault of a request's notificationConfig, for the validation pass (which keeps no value). */
+export function notificationConfigErrors(input: unknown, path: string): FieldError[] {
+  const normalized = normalizeNotificationConfig(input, path);
+  return 'errors' in normalized ? normalized.errors : [];
+}
+
 function isNotificationEvent(key: string): key is NotificationEvent {
   return (NOTIFICATION_EVENTS as readonly string[]).includes(key);
 }

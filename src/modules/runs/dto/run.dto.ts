@@ -6,7 +6,7 @@ import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
-import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
+import { OptionalButNotNull, RequiredWhen } from '../../../common/validation/presence.decorators';
 import { VariationDetailDto } from '../../variations/dto/variation-response.dto';
 import { RUN_EVENT_TYPES, RUN_STATUSES, RunEventType, RunStatus } from '../domain/run-status';
 
@@ -52,12 +52,13 @@ export class RunEventDto {
   data?: unknown;
 
   @ApiPropertyOptional({ ...ANY_JSON, description: 'The run\'s result; with `outcome`. Any JSON value (≤ 256 KiB).', example: { report: 'EMEA sales up 4%' } })
+  @RequiredWhen((event: RunEventDto) => event.type === 'outcome', "an outcome carries the run's output")
   @Allow()
   @MaxJsonBytes(RUN_JSON_LIMIT)
   output?: unknown;
 
   @ApiPropertyOptional({ type: RunErrorDto, description: 'Why the run failed; with `error`.' })
-  @OptionalButNotNull()
+  @RequiredWhen((event: RunEventDto) => event.type === 'error', 'an error event carries {code, message}')
   @IsObject()
   @ValidateNested()
   @Type(() => RunErrorDto)
