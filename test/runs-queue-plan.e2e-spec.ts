@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { freshOrg } from './support/agents';
 import { withDatabase } from './support/database';
@@ -43,7 +44,7 @@ describe('the run queue', () => {
         await insertRuns(100_000, 'succeeded');
         await insertRuns(60_000, 'queued');
         await db.query('ANALYZE runs');
-        const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${claimSql()}`, [org, null, null, 'plan-test', 60]);
+        const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${claimSql()}`, [org, null, null, 'plan-test', 60, randomUUID()]);
         const queueScans = nodes(rows[0]['QUERY PLAN'][0].Plan).filter((node) => node['Relation Name'] === 'runs' && node.Alias === 'q');
         expect(queueScans.map((node) => [node['Node Type'], node['Index Name']])).toEqual([['Index Scan', 'runs_claimable_idx']]);
       } finally {

@@ -35,7 +35,12 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiParam({ name: 'id', required: true, schema: { type: 'string', format: 'uuid' }, description: 'The API key id.' })
-  @ApiOperation({ summary: 'Revoke an API key', description: 'Org admins only. The key stops working at once.' })
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description:
+      'Org admins only. The key stops working at once, on every instance: its waiting claims end with 401, and the runs it claimed ' +
+      'but never started go back to the queue (attempt unchanged, event `claim_revoked`). Runs it already started are never handed out again: unreported, they time out.',
+  })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblems(...COMMON, E.NOT_FOUND, E.MALFORMED_REQUEST)
   revokeApiKey(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {

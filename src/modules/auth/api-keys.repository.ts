@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { ApiKeyRole } from './domain/api-key-role';
 
@@ -41,10 +41,13 @@ export class ApiKeysRepository {
     return queryRows<ApiKeyRow>(this.db.manager, `SELECT ${COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id`, [orgId]);
   }
 
-  /** Returns false when no active key of that org has the id. */
-  async revoke(orgId: string, id: string): Promise<boolean> {
+  /**
+   * Returns false when no active key of that org has the id. The UPDATE waits for claims that hold the
+   * row FOR SHARE, and makes every later claim with the key take nothing.
+   */
+  async revoke(db: EntityManager, orgId: string, id: string): Promise<boolean> {
     const rows = await queryRows(
-      this.db.manager,
+      db,
       `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL RETURNING id`,
       [id, orgId],
     );

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { ApiKeyRevocations } from './api-key-revocations';
 import { ApiKeysRepository } from './api-keys.repository';
 import { apiKeyMatches, generateApiKey, looksLikeApiKey, lookupPrefix } from './domain/api-key-secret';
-import { Principal } from './domain/principal';
+import { apiKeySubject, Principal } from './domain/principal';
 import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key-response.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { unauthenticated } from './jwt-verifier';
@@ -16,7 +18,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
-  constructor(private readonly apiKeys: ApiKeysRepository) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly revocations: ApiKeyRevocations,
+  ) {}
 
   async create(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     requireOrgAdmin(principal);
@@ -38,11 +44,19 @@ export class ApiKeysService {
     return (await this.apiKeys.listActive(principal.orgId)).map(toApiKeyResponse);
   }
 
+  /**
+   * Revokes the key and, in the same transaction, does what the other modules registered for a
+   * revocation (runs: the key's claims go back to the queue). Their statements follow the key's UPDATE,
+   * so they see what committed while it waited for the key row's lock.
+   */
   async revoke(principal: Principal, id: string): Promise<void> {
     requireOrgAdmin(principal);
-    if (!(await this.apiKeys.revoke(principal.orgId, id))) {
-      throw new DomainError(ErrorCode.NOT_FOUND, `No API key ${id} in this organization.`);
-    }
+    await this.db.transaction(async (db) => {
+      if (!(await this.apiKeys.revoke(db, principal.orgId, id))) {
+        throw new DomainError(ErrorCode.NOT_FOUND, `No API key ${id} in this organization.`);
+      }
+      await this.revocations.revoked(db, { id, orgId: principal.orgId });
+    });
   }
 
   async authenticate(key: string): Promise<Principal> {
@@ -54,7 +68,14 @@ export class ApiKeysService {
     if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.apiKeys.touchLastUsed(row.id).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record API key use'));
     }
-    return { orgId: row.orgId, subject: `apikey:${row.id}`, groups: [], isOrgAdmin: row.role === 'admin', isRuntime: row.role === 'runtime' };
+    return {
+      orgId: row.orgId,
+      subject: apiKeySubject(row.id),
+      groups: [],
+      isOrgAdmin: row.role === 'admin',
+      isRuntime: row.role === 'runtime',
+      apiKeyId: row.id,
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyRevocations } from './api-key-revocations';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
@@ -8,6 +9,7 @@ import { JwtVerifier } from './jwt-verifier';
 
 @Module({
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, JwtVerifier, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [ApiKeysRepository, ApiKeyRevocations, ApiKeysService, JwtVerifier, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiKeyRevocations],
 })
 export class AuthModule {}

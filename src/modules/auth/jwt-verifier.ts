@@ -4,7 +4,7 @@ import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVer
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import { principalFromClaims } from './domain/jwt-claims';
+import { principalFromClaims, tokenRefusedFrom } from './domain/jwt-claims';
 import { Principal } from './domain/principal';
 
 /** A verified token is taken again without a new signature check for at most this long (and never once jose would refuse it). */
@@ -49,16 +49,10 @@ export class JwtVerifier {
     }
     const result = principalFromClaims(payload as Record<string, unknown>);
     if ('problem' in result) throw unauthenticated(`Invalid token: ${result.problem}.`);
-    const principal = Object.freeze({ ...result.principal, groups: Object.freeze([...result.principal.groups]) as string[] });
-    // The entry lapses no later than the instant jose would refuse the token: its exp, or its maximum
-    // age, each plus the clock skew jose allows.
-    const skew = this.config.AUTH_CLOCK_SKEW_SECONDS;
-    const maxAge = this.config.AUTH_MAX_TOKEN_AGE_SECONDS;
-    const until = Math.min(
-      now + REMEMBER_MS,
-      typeof payload.exp === 'number' ? (payload.exp + skew) * 1000 : Infinity,
-      maxAge !== undefined && typeof payload.iat === 'number' ? (payload.iat + maxAge + skew) * 1000 : Infinity,
-    );
+    const expiresAt = tokenRefusedFrom(payload, { skewSeconds: this.config.AUTH_CLOCK_SKEW_SECONDS, maxAgeSeconds: this.config.AUTH_MAX_TOKEN_AGE_SECONDS });
+    const principal = Object.freeze({ ...result.principal, groups: Object.freeze([...result.principal.groups]) as string[], expiresAt });
+    // The entry lapses no later than the instant jose would refuse the token.
+    const until = Math.min(now + REMEMBER_MS, expiresAt);
     if (this.remembered.size >= REMEMBER_MAX) this.remembered.delete(this.remembered.keys().next().value as string);
     this.remembered.set(token, { principal, until });
     return principal;

@@ -15,5 +15,7 @@ export const runErrors = {
   claimedByAnother: (status: RunStatus) =>
     new DomainError(ErrorCode.RUN_STATE_CONFLICT, `The run is ${status} and held by another runtime (or its claim lapsed); claim a run first.`),
   cannotCancel: () => new DomainError(ErrorCode.FORBIDDEN, 'Only whoever started the run or a manager of its agent can cancel it.'),
+  /** The claimant's credentials lapsed (token expired, key revoked) while its claim waited: the guard's 401. */
+  claimantLapsed: (detail: string) => new DomainError(ErrorCode.UNAUTHENTICATED, detail),
   claimForbidden: () => new DomainError(ErrorCode.FORBIDDEN, 'Only runtime API keys and org admins claim runs.'),
 };

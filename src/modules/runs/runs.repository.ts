@@ -60,6 +60,18 @@ export interface ClaimedRun {
   variation: VariationRow;
 }
 
+/** Who claims: the subject recorded on the run, and the API key to re-check (null for a JWT). */
+export interface Claimant {
+  subject: string;
+  apiKeyId: string | null;
+}
+
+/** A claim's try: the claimant's key was revoked, or it was not and the run it got, if any. */
+export type ClaimAttempt = { revoked: true } | { revoked: false; claimed?: ClaimedRun };
+
+/** The run columns of a claim that got nothing (the LEFT JOIN's NULLs). */
+type NoRun = { [K in keyof RunRow]: null };
+
 export interface ClaimFilter {
   orgId: string;
   agentIds?: number[];
@@ -82,14 +94,24 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
 }
 
 /**
- * The claim: $1 org, $2 agent ids or NULL, $3 agent types or NULL, $4 claimant, $5 lease seconds.
+ * The claim: $1 org, $2 agent ids or NULL, $3 agent types or NULL, $4 claimant, $5 lease seconds, $6 the
+ * claimant's API key id or NULL (a JWT). One row always: `claimantValid`, and the run's columns (NULL
+ * when none was claimed).
+ *
+ * The key row is read FOR SHARE in the same statement, before the run is picked (a one-time filter): a
+ * revocation (an UPDATE of that row, which conflicts) either committed first, and the claim takes
+ * nothing, or waits until this claim committed, and the revoke's transaction then finds the claim and
+ * puts the run back (see ApiKeysService.revoke). No run is handed to a key once its revocation committed.
+ *
  * The queue's order comes from runs_claimable_idx alone; with an index on `seq` by itself the planner
  * may walk the whole run history in `seq` order, filtering, before it reaches the first queued run
  * (it cannot know that queued runs are the newest). Exported for the test that reads its plan.
  */
-export const CLAIM_NEXT_SQL = `WITH r AS (
+export const CLAIM_NEXT_SQL = `WITH claimant AS (
+   SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $6 AND k.revoked_at IS NULL FOR SHARE) AS valid),
+ r AS (
    UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
-   WHERE r.id = (
+   WHERE (SELECT valid FROM claimant) AND r.id = (
      SELECT q.id FROM runs q
      JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
      JOIN variations v ON v.id = q.variation_id
@@ -100,9 +122,9 @@ export const CLAIM_NEXT_SQL = `WITH r AS (
      LIMIT 1
      FOR UPDATE OF q SKIP LOCKED)
    RETURNING r.*)
-   SELECT ${COLUMNS}, json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent",
-     ${variationsSql.rowOf('v')} AS "claimedVariation"
-   FROM r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id`;
+   SELECT c.valid AS "claimantValid", ${COLUMNS},
+     json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent", ${variationsSql.rowOf('v')} AS "claimedVariation"
+   FROM claimant c LEFT JOIN (r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id) ON true`;
 
 @Injectable()
 export class RunsRepository {
@@ -232,17 +254,36 @@ export class RunsRepository {
    * Hands the oldest claimable run of the org to one claimant: SKIP LOCKED lets any number of
    * concurrent claims each take a different run, and a run whose agent is not active (paused,
    * deleted) stays in the queue. One statement, so no connection is held between tries; it returns
-   * the run with its agent and pinned variation.
+   * the run with its agent and pinned variation. A claimant whose API key is revoked gets `revoked`.
    */
-  async claimNext(db: EntityManager, filter: ClaimFilter, claimant: string, leaseSeconds: number): Promise<ClaimedRun | undefined> {
-    const [row] = await queryRows<RunRow & { claimedAgent: ClaimedRun['agent']; claimedVariation: VariationJson }>(
+  async claimNext(db: EntityManager, filter: ClaimFilter, claimant: Claimant, leaseSeconds: number): Promise<ClaimAttempt> {
+    const [row] = await queryRows<(RunRow | NoRun) & { claimantValid: boolean; claimedAgent: ClaimedRun['agent']; claimedVariation: VariationJson }>(
       db,
       CLAIM_NEXT_SQL,
-      [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant, leaseSeconds],
+      [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant.subject, leaseSeconds, claimant.apiKeyId],
     );
-    if (!row) return undefined;
-    const { claimedAgent, claimedVariation, ...run } = row;
-    return { run, agent: claimedAgent, variation: variationFrom(claimedVariation) };
+    if (!row) throw new Error('the claim statement returned no row');
+    const { claimantValid, claimedAgent, claimedVariation, ...run } = row;
+    if (!claimantValid) return { revoked: true };
+    if (run.id === null) return { revoked: false };
+    return { revoked: false, claimed: { run, agent: claimedAgent, variation: variationFrom(claimedVariation) } };
+  }
+
+  /**
+   * Puts the runs the claimant holds but has not started back in the queue, attempt unchanged (the
+   * claimant could never report `started`, so the claim was no try), each with a `claim_revoked`
+   * event. Started runs are left alone: they are never handed out twice.
+   */
+  async releaseClaimsOf(db: EntityManager, claimant: string): Promise<void> {
+    await db.query(
+      `WITH released AS (
+         UPDATE runs SET claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
+         WHERE status = 'queued' AND lease_expires_at IS NOT NULL AND claimed_by = $1
+         RETURNING id, last_event_seq)
+       INSERT INTO run_events (run_id, seq, type, message)
+       SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.' FROM released`,
+      [claimant],
+    );
   }
 
   /**

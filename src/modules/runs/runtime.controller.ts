@@ -24,7 +24,8 @@ export class RuntimeController {
     description:
       'For agent runtimes (a `runtime` API key, or an org admin): hands over the oldest queued run of the org, with its agent and the pinned variation, ' +
       'waiting up to `waitSeconds` for one (long poll), else 204. Each run goes to exactly one claimant. Report `started` before `lease.expiresAt`, ' +
-      'or the run goes back to the queue (after 3 claims it fails with `lease_expired`).',
+      'or the run goes back to the queue (after 3 claims it fails with `lease_expired`). ' +
+      'A waiting claim whose credentials lapse (its API key revoked, its token expired) ends at once with 401 and claims nothing.',
   })
   @ApiBody({ type: ClaimRunDto, required: false, examples: { longPoll: { summary: 'Wait up to 20 s for a run', value: { waitSeconds: 20 } } } })
   @ApiOkResponse({ type: ClaimedRunDto })

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { Principal } from '../auth/domain/principal';
+import { ApiKeyRevocations } from '../auth/api-key-revocations';
+import { apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
 import { toVariationDetail } from '../variations/variation-response.mapper';
 import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
 import { RunQueueSignal } from './run-queue.signal';
@@ -12,31 +13,43 @@ import { RunsRepository } from './runs.repository';
 /** A waiting claim retries at least this often even without a wake-up (a lost notification costs at most this). */
 const RETRY_MS = 1000;
 
-/** The runtime's side of the queue: long-polling claims. */
+/** The runtime's side of the queue: long-polling claims, and what a revoked key's claims become. */
 @Injectable()
-export class RuntimeService {
+export class RuntimeService implements OnModuleInit {
   constructor(
     private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly runs: RunsRepository,
     private readonly signal: RunQueueSignal,
+    private readonly revocations: ApiKeyRevocations,
   ) {}
+
+  onModuleInit(): void {
+    this.revocations.register((db, key) => this.releaseClaimsOf(db, key));
+  }
 
   /**
    * Hands the oldest claimable run of the caller's org to this caller, waiting up to `waitSeconds`
    * for one. Each try is one short statement; between tries the claim waits on the queue signal and
    * holds no database connection. `gone` aborts when the caller disconnects.
+   *
+   * The caller was authenticated once, when the request came; a wait outlives that, so each try checks
+   * again: a JWT against the instant it lapses (here), an API key against its row (in the claim
+   * statement, under a lock the revocation conflicts with). Either lapsed: 401, as the guard answers.
    */
   async claim(principal: Principal, request: ClaimRunDto, gone?: AbortSignal): Promise<ClaimedRunDto | null> {
     if (!principal.isRuntime && !principal.isOrgAdmin) throw runErrors.claimForbidden();
     const deadline = Date.now() + (request.waitSeconds ?? 0) * 1000;
     const filter = { orgId: principal.orgId, agentIds: request.agentIds, types: request.types };
+    const claimant = { subject: principal.subject, apiKeyId: principal.apiKeyId ?? null };
     for (;;) {
       // A caller that hung up must not get a run: nobody would start it until its lease lapsed.
       if (gone?.aborted) return null;
-      const claimed = await this.runs.claimNext(this.db.manager, filter, principal.subject, this.config.RUN_LEASE_SECONDS);
-      if (claimed) {
-        const { run, agent, variation } = claimed;
+      if (hasLapsed(principal, Date.now())) throw runErrors.claimantLapsed('The token expired (or passed the maximum token age) while the claim waited.');
+      const attempt = await this.runs.claimNext(this.db.manager, filter, claimant, this.config.RUN_LEASE_SECONDS);
+      if (attempt.revoked) throw runErrors.claimantLapsed('The API key was revoked while the claim waited.');
+      if (attempt.claimed) {
+        const { run, agent, variation } = attempt.claimed;
         if (!run.leaseExpiresAt) throw new Error(`claimed run ${run.id} has no lease`);
         return {
           run: toRunResponse(run),
@@ -47,7 +60,20 @@ export class RuntimeService {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.signal.stopping) return null;
-      await this.signal.wait(principal.orgId, Math.min(remaining, RETRY_MS));
+      // Woken when the token lapses too, so the claim ends then rather than at its next try.
+      const untilLapse = (principal.expiresAt ?? Infinity) - Date.now();
+      await this.signal.wait(principal.orgId, Math.max(0, Math.min(remaining, RETRY_MS, untilLapse)));
     }
+  }
+
+  /**
+   * In the revocation's transaction: the runs the key claimed but never started go back to the queue,
+   * since it can no longer report `started` (they would sit until their lease lapsed, costing an
+   * attempt). The NOTIFY wakes the org's waiting claims on every instance: other runtimes take the
+   * runs, and the revoked key's own waiting claims try again, find the key revoked and end.
+   */
+  private async releaseClaimsOf(db: EntityManager, key: { id: string; orgId: string }): Promise<void> {
+    await this.runs.releaseClaimsOf(db, apiKeySubject(key.id));
+    await this.runs.wakeClaimants(db, key.orgId);
   }
 }

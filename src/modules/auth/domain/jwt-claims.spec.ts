@@ -1,4 +1,4 @@
-import { principalFromClaims } from './jwt-claims';
+import { principalFromClaims, tokenRefusedFrom } from './jwt-claims';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
 
@@ -25,5 +25,21 @@ describe('principalFromClaims', () => {
   ])('rejects %j', (claims, problem) => {
     const result = principalFromClaims(claims);
     expect('problem' in result && result.problem).toMatch(problem);
+  });
+});
+
+describe('tokenRefusedFrom', () => {
+  it('is exp plus the skew, the first whole second jose refuses', () => {
+    expect(tokenRefusedFrom({ exp: 1000, iat: 900 }, { skewSeconds: 60 })).toBe(1_060_000);
+    expect(tokenRefusedFrom({ exp: 1000.5 }, { skewSeconds: 0 })).toBe(1_001_000);
+  });
+
+  it('is the second after the maximum age plus the skew has passed, when that comes first', () => {
+    expect(tokenRefusedFrom({ exp: 5000, iat: 1000 }, { skewSeconds: 60, maxAgeSeconds: 300 })).toBe(1_361_000);
+    expect(tokenRefusedFrom({ exp: 1100, iat: 1000 }, { skewSeconds: 0, maxAgeSeconds: 300 })).toBe(1_100_000);
+  });
+
+  it('never lapses without exp or (with a maximum age) iat', () => {
+    expect(tokenRefusedFrom({}, { skewSeconds: 60, maxAgeSeconds: 300 })).toBe(Infinity);
   });
 });

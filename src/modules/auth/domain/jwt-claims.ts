@@ -34,3 +34,17 @@ export function principalFromClaims(claims: Record<string, unknown>): { principa
     },
   };
 }
+
+/**
+ * The first instant (epoch ms) at which a new verification refuses the token, as jose decides it on whole
+ * seconds: from `exp` + skew on (inclusive), and once its age exceeds the maximum + skew (exclusive).
+ * Infinity when neither applies (jose is told to require `exp`).
+ */
+export function tokenRefusedFrom(claims: { exp?: unknown; iat?: unknown }, limits: { skewSeconds: number; maxAgeSeconds?: number }): number {
+  const byExp = typeof claims.exp === 'number' ? Math.ceil(claims.exp + limits.skewSeconds) * 1000 : Infinity;
+  const byAge =
+    limits.maxAgeSeconds !== undefined && typeof claims.iat === 'number'
+      ? (Math.floor(claims.iat + limits.maxAgeSeconds + limits.skewSeconds) + 1) * 1000
+      : Infinity;
+  return Math.min(byExp, byAge);
+}

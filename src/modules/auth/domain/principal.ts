@@ -7,4 +7,17 @@ export interface Principal {
   isOrgAdmin: boolean;
   /** An API key with the `runtime` role: it may claim runs and report on them, and nothing else. */
   isRuntime?: boolean;
+  /** The API key's id, for a key: a request that outlives its authentication (a waiting claim) re-checks the key row. */
+  apiKeyId?: string;
+  /**
+   * For a JWT: the instant (epoch ms) from which verifying the token again would refuse it (its `exp`, or
+   * its maximum age, plus the clock skew). A request that outlives its authentication stops acting for it then.
+   */
+  expiresAt?: number;
 }
+
+/** Whether a JWT principal's token has lapsed since it was verified; an API key's validity is the database's to say. */
+export const hasLapsed = (principal: Principal, now: number): boolean => principal.expiresAt !== undefined && now >= principal.expiresAt;
+
+/** The subject of an API key's principal, as runs record who claimed and created them. */
+export const apiKeySubject = (id: string): string => `apikey:${id}`;

@@ -117,7 +117,7 @@ export class RunApprovalDto {
 @ApiSchema({ name: 'RunEvent' })
 export class RunEventResponseDto {
   @ApiProperty({ type: 'integer', example: 1 }) seq!: number;
-  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired.' }) type!: string;
+  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired, claim_revoked.' }) type!: string;
   @ApiProperty({ type: String, nullable: true }) message!: string | null;
   @ApiProperty({ ...JSON_VALUE, example: null }) data!: unknown;
   @ApiProperty({ ...DATE_TIME }) at!: string;
