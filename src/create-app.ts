@@ -65,9 +65,30 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers;
 }
 
-export async function createApp(): Promise<NestFastifyApplication> {
+/**
+ * CORS for the configured origins only (CORS_ORIGINS; without it the service sends no CORS headers and
+ * browsers keep other sites' pages out). A page from any other origin gets no CORS header at all, and
+ * its preflight the 404 of an unknown route. Credentials are headers (Authorization, x-api-key), not
+ * cookies, so no Allow-Credentials.
+ */
+function enableCors(app: NestFastifyApplication, origins: string[]): void {
+  const allowed = new Set(origins);
+  app.enableCors({
+    origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) => callback(null, origin !== undefined && allowed.has(origin)),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Api-Key', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+    // Strict mode answers an OPTIONS without Access-Control-Request-Method with a text/plain 400,
+    // the one error that would not be problem+json; it is harmless to answer it as a preflight.
+    strictPreflight: false,
+  });
+}
+
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
     genReqId: requestIdFor,
     logger: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -76,6 +97,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  const { corsOrigins } = config;
+  if (corsOrigins) enableCors(app, corsOrigins);
   // In this order: the input limits first, so no validator walks a hostile depth or unstorable text.
   app.useGlobalPipes(new InputLimitsPipe(), createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

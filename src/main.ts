@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
 import { EmbeddedDatabase } from './infrastructure/database/embedded-database';
@@ -36,6 +37,19 @@ async function drainHttp(app: NestFastifyApplication): Promise<void> {
   }
 }
 
+/** The address the server really bound (HOST may be a name, or every interface), as a URL. */
+function boundUrl(app: NestFastifyApplication): string {
+  const { address, family, port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+}
+
+function developmentSecretNotice(config: AppConfig): string {
+  const secret = 'No AUTH_JWT_SECRET or AUTH_JWKS_URL: using the development JWT secret (`npm run token` mints tokens for it)';
+  return config.HOST
+    ? `${secret}; HOST=${config.HOST} lets anyone who reaches that address mint tokens with it.`
+    : `${secret}, so listening on 127.0.0.1 only, where no other machine can use it; set HOST to choose the address, or a real AUTH_JWT_SECRET or AUTH_JWKS_URL to listen on every interface.`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   let embedded: EmbeddedDatabase | undefined;
@@ -45,17 +59,15 @@ async function main(): Promise<void> {
     process.env.DATABASE_URL = embedded.url;
   }
 
-  const app = await createApp().catch(async (error: unknown) => {
+  const app = await createApp(config).catch(async (error: unknown) => {
     await embedded?.stop();
     throw error;
   });
   const logger = app.get(Logger);
-  await app.listen({ port: config.PORT, host: config.HOST ?? '0.0.0.0' });
-  const url = `http://localhost:${config.PORT}`;
+  await app.listen({ port: config.PORT, host: config.listenHost });
+  const url = boundUrl(app);
   logger.log(`Agentry listening on ${url}${config.SWAGGER_ENABLED ? `; Swagger UI at ${url}/docs` : ''}`);
-  if (config.usesDevelopmentSecret) {
-    logger.warn('No AUTH_JWT_SECRET or AUTH_JWKS_URL: using the development JWT secret (`npm run token` mints tokens for it).');
-  }
+  if (config.usesDevelopmentSecret) logger.warn(developmentSecretNotice(config));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

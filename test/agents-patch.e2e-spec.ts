@@ -362,6 +362,17 @@ describe('PATCH validation rules (SPEC §2)', () => {
     ]);
   });
 
+  it('schedule trigger: only the cron SPEC §2 documents; L, ?, and an overflowing step are 400 naming the cron field', async () => {
+    for (const [cron, named] of [
+      ['*/99999999999999999999 * * * *', 'minute field "*/99999999999999999999": the step'],
+      ['0 0 L * *', 'day-of-month field "L"'],
+      ['0 9 ? * *', 'day-of-month field "?"'],
+    ]) {
+      const problem = await rejects({ trigger: scheduleTrigger(cron, 'UTC') }, ['trigger.schedule.cron']);
+      expect(problem.errors).toEqual([{ field: 'trigger.schedule.cron', message: expect.stringContaining(named) }]);
+    }
+  });
+
   it('other triggers: any non-empty type, stored exactly as given, up to 16 KiB', async () => {
     const webhook = { type: 'webhook', config: { path: '/in', headers: { 'x-a': ['1', '2'] } }, enabled: true, weight: 1.5, note: null };
     expect((await accepts({ trigger: webhook })).trigger).toEqual(webhook);

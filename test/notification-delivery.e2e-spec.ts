@@ -244,6 +244,14 @@ describe('notification delivery', () => {
       expect(Date.now() - began).toBeLessThan(SLOW_ANSWER_MS + 1500);
     });
 
+    it("answers Slack's 429 with 503 whose Retry-After header and detail both name Slack's wait", async () => {
+      const agent = await notify.agent(channelFor('CRATE'));
+      const response = await notify.test(agent.id);
+      const problem = expectProblem(response, 503, 'SLACK_UNAVAILABLE');
+      expect(response.headers.get('retry-after')).toBe(String(RATE_LIMIT_RETRY_AFTER_SECONDS));
+      expect(problem.detail).toContain(`retry in ${RATE_LIMIT_RETRY_AFTER_SECONDS} s`);
+    });
+
     it('needs a configured channel and a manager', async () => {
       const unconfigured = await notify.agent(null, {}, { accessConfig: { orgAccess: 'use' } });
       expectProblem(await notify.test(unconfigured.id), 409, 'NOTIFICATIONS_NOT_CONFIGURED');

@@ -103,15 +103,17 @@ describe('Notification config', () => {
     expect(await snapshot(agent.id)).toEqual(before);
   });
 
-  it('answers 503 at once when Slack rate-limits, instead of waiting out Retry-After', async () => {
+  it("answers 503 at once when Slack rate-limits, instead of waiting out Retry-After, and passes Slack's wait on", async () => {
     const agent = await unconfiguredAgent();
     const before = await snapshot(agent.id);
     const started = Date.now();
     const response = await patch(agent.id, { name: 'Changed', description: 'x', notificationConfig: { slackChannelId: 'CLIMIT001' } });
     // Honouring Slack's Retry-After: 30 (or retrying) would take 30 s or more.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expectProblem(response, 503, 'SLACK_UNAVAILABLE');
-    expect(response.headers.get('retry-after')).toBeTruthy();
+    const problem = expectProblem(response, 503, 'SLACK_UNAVAILABLE');
+    // One number in the header and the detail: Slack's own.
+    expect(response.headers.get('retry-after')).toBe('30');
+    expect(problem.detail).toContain('Retry in 30 s');
     expect(await snapshot(agent.id)).toEqual(before);
   });
 

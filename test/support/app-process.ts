@@ -43,17 +43,16 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
 /** Runs the built service as `npm run start:prod` does, with the given environment. */
 export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, startProdArgs(), {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // HOST: undefined (given, not left out) starts the service with HOST unset, to test its own default.
+  const childEnv = { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) };
+  const child = spawn(process.execPath, startProdArgs(), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const app: AppProcess = {
-    url: `http://127.0.0.1:${port}`,
+    // Where it can be reached: the address HOST names, else loopback (HOST unset or every interface).
+    url: `http://${childEnv.HOST && childEnv.HOST !== '0.0.0.0' ? childEnv.HOST : '127.0.0.1'}:${port}`,
     process: child,
     output: () => output,
     exited,

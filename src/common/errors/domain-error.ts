@@ -7,6 +7,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** Sent as Retry-After; a detail that names a wait must be written from this same number. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'DomainError';
@@ -15,3 +17,7 @@ export class DomainError extends Error {
 
 export const validationFailed = (errors: FieldError[], detail = 'The request has invalid fields.') =>
   new DomainError(ErrorCode.VALIDATION_FAILED, detail, errors);
+
+/** A refusal that names its wait: the detail is written from the number the Retry-After header carries. */
+export const retryAfter = (code: ErrorCode, seconds: number, detail: (seconds: number) => string) =>
+  new DomainError(code, detail(seconds), undefined, seconds);

@@ -6,7 +6,8 @@ import { ErrorCode } from './error-code';
 import { ErrorFormats } from './error-formats';
 import { mapErrorCode, Problem, problemType } from './problem';
 
-const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** The Retry-After of a 503 whose cause names no wait of its own (the database, an unreachable Slack). */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** Codes for errors raised by Nest or Fastify before a handler runs (routing, body parsing, limits). */
 function codeForHttpStatus(status: number): ErrorCode {
@@ -55,7 +56,8 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
   const problem = toProblem(exception, String(request.id));
   if (problem.status >= 500) logger.error({ err: exception, requestId: problem.requestId, code: problem.code }, 'request failed');
   if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
-  if (problem.status === 503) reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  const retryAfter = exception instanceof DomainError && exception.retryAfterSeconds !== undefined ? exception.retryAfterSeconds : problem.status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined;
+  if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
   const { contentType, body } = formats.render(request.url, problem);
   void reply.status(problem.status).type(contentType).send(body);
 }

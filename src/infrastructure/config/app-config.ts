@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
+import { parseCorsOrigins, Parsed, parseTrustProxy } from './network-options';
 
 /** Used only outside production, and announced at start, so a fresh clone can mint tokens with `npm run token`. */
 export const DEVELOPMENT_JWT_SECRET = 'agentry-development-secret-do-not-use-in-production';
@@ -8,6 +9,27 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** A variable valid when `parse` reads it; otherwise the message is the parser's own. */
+function ParsesWith(name: string, parse: (text: string) => Parsed<unknown>) {
+  const read = (value: unknown): Parsed<unknown> => (typeof value === 'string' ? parse(value) : { problem: 'must be a string' });
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value: unknown) => 'value' in read(value),
+      defaultMessage: (args) => {
+        const parsed = read(args?.value);
+        return `${args?.property}: ${'problem' in parsed ? parsed.problem : ''}`;
+      },
+    },
+  });
+}
+
+/** The value of a variable its validator has accepted. */
+function parsedValue<T>(parsed: Parsed<T>): T {
+  if ('problem' in parsed) throw new Error(parsed.problem);
+  return parsed.value;
+}
 
 /**
  * Every environment variable the service reads, validated once at start.
@@ -20,8 +42,17 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** Unset: 127.0.0.1 with the development JWT secret (see listenHost), every interface otherwise. */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   HOST?: string;
+
+  /** Comma-separated origins whose pages may call the API from a browser; unset = CORS off. */
+  @Transform(emptyToUndefined) @IsOptional() @ParsesWith('corsOrigins', parseCorsOrigins)
+  CORS_ORIGINS?: string;
+
+  /** Whether, and from which proxies, X-Forwarded-For names the client (see network-options.ts); unset = never. */
+  @Transform(emptyToUndefined) @IsOptional() @ParsesWith('trustProxy', parseTrustProxy)
+  TRUST_PROXY?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -123,6 +154,23 @@ export class AppConfig {
 
   get usesDevelopmentSecret(): boolean {
     return !this.AUTH_JWT_SECRET && !this.AUTH_JWKS_URL;
+  }
+
+  /**
+   * The development secret is printed in the source, so anyone who can reach the service could mint an
+   * org-admin token: with it, and no HOST chosen, only this machine may connect.
+   */
+  get listenHost(): string {
+    return this.HOST ?? (this.usesDevelopmentSecret ? '127.0.0.1' : '0.0.0.0');
+  }
+
+  /** The origins CORS answers, or undefined when CORS is off. */
+  get corsOrigins(): string[] | undefined {
+    return this.CORS_ORIGINS === undefined ? undefined : parsedValue(parseCorsOrigins(this.CORS_ORIGINS));
+  }
+
+  get trustProxy(): boolean | string[] {
+    return this.TRUST_PROXY === undefined ? false : parsedValue(parseTrustProxy(this.TRUST_PROXY));
   }
 }
 

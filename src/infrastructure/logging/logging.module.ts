@@ -4,7 +4,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { stdSerializers } from 'pino';
 import { AppConfig } from '../config/app-config';
 
-type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+/** Fastify's middleware layer copies the request's id and `ip` (the client as TRUST_PROXY decides) onto the raw request. */
+type LoggedRequest = IncomingMessage & { id?: unknown; ip?: string; originalUrl?: string };
 
 /** Middleware mounts may rewrite `url`; the path the client asked for survives in `originalUrl`. */
 const pathOf = (request: LoggedRequest): string => request.originalUrl ?? request.url ?? '';
@@ -19,7 +20,7 @@ const serializers = {
     id: request.id,
     method: request.method,
     url: pathOf(request),
-    remoteAddress: request.socket?.remoteAddress,
+    remoteAddress: request.ip,
     userAgent: request.headers['user-agent'],
   }),
   res: (response: ServerResponse) => ({ statusCode: response.statusCode }),

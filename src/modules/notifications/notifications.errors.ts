@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError, retryAfter } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { DeliveryFailure } from './domain/delivery-policy';
 
@@ -17,7 +17,7 @@ export const notificationErrors = {
             )
           : new DomainError(ErrorCode.NOTIFICATION_REJECTED, `Slack refused the message to channel ${channel}: ${failure.error}. Retrying will not help until that is fixed.`);
       case 'rate_limited':
-        return new DomainError(ErrorCode.SLACK_UNAVAILABLE, `Slack is rate-limiting Agentry in channel ${channel}; retry in ${Math.ceil(failure.retryAfterMs / 1000)} s.`);
+        return retryAfter(ErrorCode.SLACK_UNAVAILABLE, Math.ceil(failure.retryAfterMs / 1000), (seconds) => `Slack is rate-limiting Agentry in channel ${channel}; retry in ${seconds} s.`);
       case 'transient':
         return new DomainError(ErrorCode.SLACK_UNAVAILABLE, `Slack could not take the message to channel ${channel} (${failure.error}); retry shortly.`);
     }

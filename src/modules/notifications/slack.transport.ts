@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode as SlackErrorCode, LogLevel, Logger as SlackLogger, WebClient } from '@slack/web-api';
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError, retryAfter } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { DeliveryFailure, PERMANENT_SLACK_ERRORS } from './domain/delivery-policy';
@@ -83,7 +83,11 @@ export class SlackTransport implements NotificationTransport {
     const tail = 'nothing was saved. Retry shortly.';
     switch (code) {
       case SlackErrorCode.RateLimitedError:
-        return new DomainError(ErrorCode.SLACK_UNAVAILABLE, `Slack is rate-limiting Agentry, so channel ${channelId} could not be checked; ${tail}`);
+        return retryAfter(
+          ErrorCode.SLACK_UNAVAILABLE,
+          slackRetryAfterSeconds(error),
+          (seconds) => `Slack is rate-limiting Agentry, so channel ${channelId} could not be checked; nothing was saved. Retry in ${seconds} s.`,
+        );
       case SlackErrorCode.HTTPError:
         return new DomainError(
           ErrorCode.SLACK_UNAVAILABLE,
@@ -112,10 +116,8 @@ function deliveryFailure(error: unknown): DeliveryFailure | undefined {
   switch (slackErrorCode(error)) {
     case undefined:
       return undefined;
-    case SlackErrorCode.RateLimitedError: {
-      const seconds = Number((error as { retryAfter?: unknown }).retryAfter);
-      return { kind: 'rate_limited', error: 'ratelimited', retryAfterMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000 };
-    }
+    case SlackErrorCode.RateLimitedError:
+      return { kind: 'rate_limited', error: 'ratelimited', retryAfterMs: slackRetryAfterSeconds(error) * 1000 };
     case SlackErrorCode.PlatformError: {
       const code = platformError(error);
       return PERMANENT_SLACK_ERRORS.has(code) ? { kind: 'permanent', error: code } : { kind: 'transient', error: code };
@@ -126,6 +128,12 @@ function deliveryFailure(error: unknown): DeliveryFailure | undefined {
       // Timeouts and connection failures: the message may or may not have arrived; only a retry can tell.
       return { kind: 'transient', error: 'slack_unreachable' };
   }
+}
+
+/** The wait a 429 asked for, in whole seconds (at least 1 when Slack named none). */
+function slackRetryAfterSeconds(error: unknown): number {
+  const seconds = Number((error as { retryAfter?: unknown }).retryAfter);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1;
 }
 
 function platformError(error: unknown): string {

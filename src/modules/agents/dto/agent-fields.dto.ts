@@ -68,7 +68,11 @@ export class AgentFieldsDto {
 
   @ApiPropertyOptional({
     nullable: true,
-    description: '`{"type":"schedule","schedule":{"cron":"0 9 * * 1-5","timezone":"Europe/Berlin"}}` is fully validated; other types are stored as given (≤ 16 KiB).',
+    description:
+      '`{"type":"schedule","schedule":{"cron":"0 9 * * 1-5","timezone":"Europe/Berlin"}}` is fully validated: `timezone` is an IANA name, and `cron` has five ' +
+      'fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT, 0 and 7 being Sunday), each `*`, a value, ' +
+      'a range `a-b` or a comma list of them, where `*` and ranges may take a step `/n` (n from 1 to the field\'s largest value). Nothing else (`L`, `W`, `#`, `?`, `H`, ' +
+      'macros such as `@daily`, seconds) is accepted. Other types are stored as given (≤ 16 KiB).',
     type: 'object',
     additionalProperties: true,
     example: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } },

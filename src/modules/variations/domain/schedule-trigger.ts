@@ -7,9 +7,26 @@ import type { ScheduleTrigger } from './variation-content';
 /** Triggers other than schedules are opaque to us, so only their size is bounded. */
 export const MAX_OPAQUE_TRIGGER_BYTES = 16 * 1024;
 
-const CRON_FIELD_COUNT = 5;
-/** cron-parser's H picks a random minute/hour unless seeded, so the same trigger would tick at different times. */
-const HASHED_VALUE = /\bH\b/i;
+/** One of the five cron fields: its values, and the names it also takes (the first name stands for `min`). */
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  names?: readonly string[];
+  /** How the accepted values read in a message. */
+  accepted: string;
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minute', min: 0, max: 59, accepted: 'numbers 0-59' },
+  { name: 'hour', min: 0, max: 23, accepted: 'numbers 0-23' },
+  { name: 'day-of-month', min: 1, max: 31, accepted: 'numbers 1-31' },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], accepted: 'numbers 1-12 or JAN-DEC' },
+  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], accepted: 'numbers 0-7 (0 and 7 are Sunday) or SUN-SAT' },
+];
+
+/** One list item: `*`, a value or a range, then maybe a step. A value is digits or a three-letter name. */
+const CRON_ITEM = /^(?:(\*)|(\d+|[A-Za-z]{3})(?:-(\d+|[A-Za-z]{3}))?)(?:\/(\d+))?$/;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
@@ -71,23 +88,63 @@ function notAStringProblem(value: unknown): string {
   return value === undefined ? 'is required' : 'must be a string';
 }
 
+/**
+ * The 5-field cron of SPEC §2, as crontab(5) defines it: in each field `*`, a number, a range `a-b`
+ * or a list of them, each range or `*` maybe stepped (`/n`, n from 1 to the field's largest value),
+ * and month and weekday names. cron-parser accepts more (L, W, #, ?, H, a step after a single value,
+ * any step however large: a minute step of 99999999999999999999 became hourly), so the grammar is
+ * checked here first; cron-parser then refuses what the grammar cannot see, such as 31 February.
+ */
 function cronExpressionProblem(expression: string): string | null {
   const trimmed = expression.trim();
   if (trimmed === '') return 'must not be empty';
   if (trimmed.startsWith('@')) {
     return 'macros such as @hourly are not supported; use five fields: minute hour day-of-month month day-of-week';
   }
-  const fieldCount = trimmed.split(/\s+/).length;
-  if (fieldCount !== CRON_FIELD_COUNT) {
-    return `must have five fields (minute hour day-of-month month day-of-week), got ${fieldCount}`;
+  const fields = trimmed.split(/\s+/);
+  if (fields.length !== CRON_FIELDS.length) {
+    return `must have five fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   }
-  if (HASHED_VALUE.test(trimmed)) return 'H (hashed) values are not supported';
+  const problems = fields.map((text, index) => cronFieldProblem(text, CRON_FIELDS[index])).filter((problem): problem is string => problem !== null);
+  if (problems.length > 0) return problems.join('; ');
   try {
     CronExpressionParser.parse(trimmed);
     return null;
   } catch (error) {
     return `is not a valid cron expression: ${(error as Error).message}`;
   }
+}
+
+function cronFieldProblem(text: string, field: CronField): string | null {
+  for (const item of text.split(',')) {
+    const problem = cronItemProblem(item, field);
+    if (problem) return `${field.name} field "${text}": ${problem}`;
+  }
+  return null;
+}
+
+function cronItemProblem(item: string, field: CronField): string | null {
+  const match = CRON_ITEM.exec(item);
+  if (!match) return `use ${field.accepted}, *, ranges (a-b), lists (a,b) or steps (*/n, a-b/n)`;
+  const [, star, from, to, step] = match;
+  const start = from === undefined ? undefined : cronValue(from, field);
+  const end = to === undefined ? undefined : cronValue(to, field);
+  if (start === null || end === null) return `${start === null ? from : to} is not among ${field.accepted}`;
+  if (start !== undefined && end !== undefined && end < start) return `the range ${from}-${to} runs backwards`;
+  if (step === undefined) return null;
+  if (!star && end === undefined) return `a step needs * or a range before it, such as ${from}-${field.max}/${step}`;
+  const every = Number(step);
+  return every >= 1 && every <= field.max ? null : `the step ${step} is outside 1-${field.max}`;
+}
+
+/** A value's number, or null when it is not one of the field's. */
+function cronValue(text: string, field: CronField): number | null {
+  if (/^\d+$/.test(text)) {
+    const value = Number(text);
+    return value >= field.min && value <= field.max ? value : null;
+  }
+  const index = field.names?.indexOf(text.toUpperCase()) ?? -1;
+  return index >= 0 ? field.min + index : null;
 }
 
 function timeZoneProblem(timezone: string): string | null {
