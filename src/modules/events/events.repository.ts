@@ -130,12 +130,16 @@ export class EventsRepository {
     return BigInt(row?.horizon ?? '0');
   }
 
-  /** Deletes up to `batchSize` events older than `retentionDays`; the block-range index on `at` finds them. */
+  /**
+   * Deletes, of the `batchSize` oldest events (by `seq`, the primary key, so each sweep reads one
+   * short index range however long the log), those older than `retentionDays`. `seq` follows time
+   * but for events written late by a long transaction, which go at most that long after their time.
+   */
   async purgeOlderThan(db: EntityManager, retentionDays: number, batchSize: number): Promise<number> {
     const rows = await queryRows<{ n: string }>(
       db,
-      `WITH doomed AS (SELECT seq FROM events WHERE at < now() - make_interval(days => $1) LIMIT $2),
-       deleted AS (DELETE FROM events e USING doomed d WHERE e.seq = d.seq RETURNING 1)
+      `WITH oldest AS (SELECT seq, at FROM events ORDER BY seq LIMIT $2),
+       deleted AS (DELETE FROM events e USING oldest o WHERE e.seq = o.seq AND o.at < now() - make_interval(days => $1) RETURNING 1)
        SELECT count(*)::text AS n FROM deleted`,
       [retentionDays, batchSize],
     );

@@ -32,8 +32,7 @@ export class Events1732300009000 implements MigrationInterface {
     await q.query(`CREATE INDEX events_run_position_idx ON events (run_id, txid, seq) WHERE run_id IS NOT NULL`);
     await q.query(`CREATE INDEX events_actor_position_idx ON events (org_id, actor_subject, txid, seq)`);
     await q.query(`CREATE INDEX events_type_position_idx ON events (org_id, type, txid, seq)`);
-    // Retention: rows arrive in time order, so a block-range index finds the old ones for almost nothing.
-    await q.query(`CREATE INDEX events_at_idx ON events USING brin (at) WITH (autosummarize = on)`);
+    // Retention needs no index of its own: it takes the oldest rows by the primary key (see EventsRepository.purgeOlderThan).
   }
 
   async down(q: QueryRunner): Promise<void> {
