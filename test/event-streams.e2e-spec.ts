@@ -8,7 +8,7 @@ import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { append, auditAll, newEvent } from './support/events';
 import { api, expectProblem } from './support/http';
 import { Auth, createApiKey, user } from './support/principals';
-import { claim, deployedAgent, queuedRun, report, runtimeKey } from './support/runs';
+import { claim, deployedAgent, eventually, queuedRun, report, runtimeKey } from './support/runs';
 import { SseStream } from './support/sse';
 import { tokenFor } from './support/tokens';
 
@@ -116,6 +116,17 @@ describe('event streams', () => {
       const resumed = await open(`${STREAM}?types=run.action_taken`, admin, { lastEventId: received.at(-1) });
       await resumed.until((s) => received.length + s.ids.length === 80, 8000, 'the rest');
       expect([...received, ...resumed.ids].map((id) => id)).toEqual((await auditAll(admin, { runId, order: 'asc' })).map((e) => e.id));
+    });
+
+    it('stops counting the stream of a client that never reads again once it is closed with overflow', async () => {
+      const silent = user(org, 'silent', { admin: true });
+      await open(`${STREAM}?types=run.retrying`, silent, { baseUrl: b.url, paused: true });
+      const others = await Promise.all([1, 2].map(() => open(STREAM, silent, { baseUrl: b.url })));
+      expect(others.map((s) => s.status)).toEqual([200, 200]);
+      expect((await open(STREAM, silent, { baseUrl: b.url })).status).toBe(429);
+      const big = 'x'.repeat(200_000);
+      for (let batch = 0; batch < 8; batch++) await append(...Array.from({ length: 10 }, () => newEvent(org, 'run.retrying', { data: { big } })));
+      await eventually(async () => ((await open(STREAM, silent, { baseUrl: b.url })).status === 200 ? true : undefined), 8000, "the silent client's stream released");
     });
 
     it('ends every stream when its instance shuts down, without holding up the drain', async () => {

@@ -109,6 +109,11 @@ export class EventsController {
       void reply.status(204).send();
       return;
     }
+    // Fastify answers HEAD with the GET route: the headers a stream would have, and no stream to keep open.
+    if (reply.request.method === 'HEAD') {
+      void reply.type('text/event-stream; charset=utf-8').send();
+      return;
+    }
     const release = this.streams.reserve(plan.scope.principal);
     reply.hijack();
     this.streams.serve(plan, reply.raw, reply.getHeaders(), release);

@@ -42,7 +42,8 @@ function positionOf(id: string | undefined): EventPosition | undefined {
 
 /** Where a stream resumes: `Last-Event-ID` (what EventSource sends when it reconnects, to the same URL) wins over `after`. */
 function resumePoint(lastEventId: string | undefined, after: string | undefined): EventPosition | undefined {
-  if (lastEventId === undefined) return positionOf(after);
+  // EventSource sends no header rather than an empty one; an empty one means the same.
+  if (lastEventId === undefined || lastEventId.trim() === '') return positionOf(after);
   const position = decodeEventId(lastEventId.trim());
   if (!position) throw validationFailed([{ field: 'Last-Event-ID', message: 'Last-Event-ID must be the id of an event this service sent' }]);
   return position;

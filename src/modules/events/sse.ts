@@ -67,11 +67,22 @@ export class SseSink {
     });
   }
 
-  /** Calls `listener` once when the client goes away (or the stream ends). */
+  /** Calls `listener` once when the client goes away or the stream has ended, even if that happened already. */
   onClose(listener: () => void): void {
-    this.raw.once('close', listener);
+    let called = false;
+    const once = () => {
+      if (!called) listener();
+      called = true;
+    };
+    this.raw.once('close', once);
+    if (this.raw.destroyed) setImmediate(once);
   }
 
+  /**
+   * Ends the stream after `last`. The response is then finished for Node, whatever the socket still
+   * holds for a client that stopped reading: the connection idles out (keepAliveTimeout) and a
+   * shutdown's drain closes it as idle.
+   */
   end(last?: string): void {
     if (this.closed) return;
     this.ended = true;
