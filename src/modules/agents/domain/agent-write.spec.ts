@@ -1,10 +1,10 @@
+import { content } from '../../../../test/support/content';
 import { defaultContent } from '../../variations/domain/variation-content';
 import { Patchable } from './agent-patch';
 import { newAgentBase, planAgentWrite, planNotificationWrite, restoreWrite } from './agent-write';
 
 const current: Patchable = {
-  ...defaultContent('Report', 'task'),
-  instructions: 'Summarise',
+  ...content({ instructions: 'Summarise' }),
   accessConfig: { owner: 'user:alice', orgAccess: 'use', grants: [] },
   notificationConfig: null,
 };
