@@ -9,3 +9,6 @@ export const codeOf = (fn: () => unknown) => {
     return (error as DomainError).code;
   }
 };
+
+/** The field names of per-field errors: a 400's problem, or a domain rule's `{ errors }`; none when it has none. */
+export const errorFields = (result: object): string[] => ((result as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field);

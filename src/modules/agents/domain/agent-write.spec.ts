@@ -1,4 +1,5 @@
 import { content } from '../../../../test/support/content';
+import { errorFields as fieldsOf } from '../../../../test/support/errors';
 import { defaultContent } from '../../variations/domain/variation-content';
 import { Patchable } from './agent-patch';
 import { newAgentBase, planAgentWrite, planNotificationWrite, restoreWrite } from './agent-write';
@@ -9,7 +10,6 @@ const current: Patchable = {
   notificationConfig: null,
 };
 const present = { kind: 'present' as const };
-const fieldsOf = (result: { errors: { field: string }[] } | object) => ('errors' in result ? result.errors.map((e) => e.field) : []);
 
 describe('planAgentWrite', () => {
   it('applies the body to what the agent holds and lists what it wrote', () => {
