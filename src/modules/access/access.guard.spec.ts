@@ -1,19 +1,11 @@
-import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { codeOf } from '../../../test/support/errors';
+import { principalFor } from '../../../test/support/principals';
 import { guardAccessConfigEdit, requireAccess } from './access.guard';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
 const agent = { orgId: ORG, accessConfig: { owner: 'user:owner', orgAccess: 'use' as const, grants: [] } };
-const member = { orgId: ORG, subject: 'user:m', groups: [], isOrgAdmin: false };
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    return (error as DomainError).code;
-  }
-};
+const member = principalFor(ORG, 'user:m');
 
 describe('requireAccess', () => {
   it('lets users use but not manage', () => {
