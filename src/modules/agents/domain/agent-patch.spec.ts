@@ -1,4 +1,4 @@
-import { defaultContent } from '../../variations/domain/variation-content';
+import { defaultContent } from '../../variation-store/domain/variation-content';
 import { applyAgentPatch, nextNotificationConfig, Patchable } from './agent-patch';
 
 const current: Patchable = {

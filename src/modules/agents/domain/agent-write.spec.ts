@@ -1,4 +1,4 @@
-import { defaultContent } from '../../variations/domain/variation-content';
+import { defaultContent } from '../../variation-store/domain/variation-content';
 import { Patchable } from './agent-patch';
 import { newAgentBase, planAgentWrite, planNotificationWrite, restoreWrite } from './agent-write';
 

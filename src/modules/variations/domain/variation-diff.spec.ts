@@ -1,5 +1,5 @@
 import { diffContent } from './variation-diff';
-import { CONTENT_FIELDS, defaultContent, type VariationContent } from './variation-content';
+import { CONTENT_FIELDS, defaultContent, type VariationContent } from '../../variation-store/domain/variation-content';
 
 function content(overrides: Partial<VariationContent> = {}): VariationContent {
   return { ...defaultContent('Report', 'task'), instructions: 'Summarise sales.', ...overrides };
