@@ -1,6 +1,6 @@
 import { Grant, OrgAccess } from '../access/domain/access-config';
 import { AgentStatus } from './domain/agent-status';
-import { NotificationConfig } from '../notifications/domain/notification-config';
+import { NotificationConfig } from './domain/notification-config';
 import { AgentType } from '../variation-store/domain/variation-content';
 
 /** An agent as stored; `name`, `type` and `description` mirror the draft view for listing and search. */

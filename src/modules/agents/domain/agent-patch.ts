@@ -1,6 +1,6 @@
 import { FieldError } from '../../../common/errors/field-error';
 import { AccessConfig, validateGrants } from '../../access/domain/access-config';
-import { NotificationConfig, normalizeNotificationConfig } from '../../notifications/domain/notification-config';
+import { NotificationConfig, normalizeNotificationConfig } from './notification-config';
 import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variation-store/domain/variation-content';
 import { applyUpdateMask, UpdateMask } from './update-mask';
 

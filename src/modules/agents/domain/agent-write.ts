@@ -1,5 +1,5 @@
 import { FieldError } from '../../../common/errors/field-error';
-import { NotificationConfig } from '../../notifications/domain/notification-config';
+import { NotificationConfig } from './notification-config';
 import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variation-store/domain/variation-content';
 import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable } from './agent-patch';
 import { contentErrors } from './content-rules';

@@ -6,7 +6,7 @@ import { CheckedBy, RequiredField } from '../../../common/validation/field-rules
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
 import { MAX_GRANTS, validateGrants } from '../../access/domain/access-config';
-import { notificationConfigErrors } from '../../notifications/domain/notification-config';
+import { notificationConfigErrors } from '../domain/notification-config';
 import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
 import { WorkflowStructure } from '../../variation-store/domain/variation-content';
 import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
