@@ -5,7 +5,7 @@ import { requireAccess } from '../access/access.guard';
 import { AccessRights } from '../access/domain/access.policy';
 import { AccessLevel } from '../access/domain/access-config';
 import { Principal } from '../auth/domain/principal';
-import { VariationPair } from '../variations/variations.repository';
+import { VariationPair } from '../variation-store/variations.repository';
 import { AgentRow } from './agent.row';
 import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';

@@ -1,7 +1,7 @@
 import { Grant, OrgAccess } from '../access/domain/access-config';
 import { AgentStatus } from './domain/agent-status';
-import { NotificationConfig } from '../notifications/domain/notification-config';
-import { AgentType } from '../variations/domain/variation-content';
+import { NotificationConfig } from './domain/notification-config';
+import { AgentType } from '../variation-store/domain/variation-content';
 
 /** An agent as stored; `name`, `type` and `description` mirror the draft view for listing and search. */
 export interface AgentRow {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variations/variations.repository';
+import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variation-store/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
 

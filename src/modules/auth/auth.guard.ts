@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeysService } from './api-keys.service';
 import { AuthenticatedRequest } from './current-principal.decorator';
-import { IS_PUBLIC } from './public.decorator';
+import { IS_PUBLIC } from '../../common/http/public.decorator';
 import { RUNTIME_ACCESS } from './runtime-access.decorator';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';

@@ -16,12 +16,12 @@ import { AgentWrite } from '../agents/domain/agent-write';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentFieldsDto } from '../agents/dto/agent-fields.dto';
 import { ListAgentsQueryDto } from '../agents/dto/agent-query.dto';
-import { contentHash } from '../variations/domain/content-hash';
-import { runnabilityProblems } from '../variations/domain/runnability';
-import { isScheduleTrigger, nextRunAt } from '../variations/domain/schedule-trigger';
-import { PipelineMode, VariationContent } from '../variations/domain/variation-content';
+import { contentHash } from '../variation-store/domain/content-hash';
+import { runnabilityProblems } from '../variation-store/domain/runnability';
+import { isScheduleTrigger, nextRunAt } from '../variation-store/domain/schedule-trigger';
+import { PipelineMode, VariationContent } from '../variation-store/domain/variation-content';
 import { variationErrors } from '../variations/variations.errors';
-import { VariationsRepository } from '../variations/variations.repository';
+import { VariationsRepository } from '../variation-store/variations.repository';
 import { activationChanges, VariationsService } from '../variations/variations.service';
 
 /** What the seeds' clients send, in Agentry's terms; fields that depend on what the agent holds are resolved per target. */

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
-import { DeliveryFailure, nextStep } from './domain/delivery-policy';
+import { DeliveryFailure } from '../notification-transport/domain/slack-delivery';
+import { nextStep } from './domain/delivery-policy';
 import { messageFor } from './domain/notification-message';
-import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from './notification-transport';
+import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from '../notification-transport/notification-transport';
 import { NotificationsRepository, NotificationToSend } from './notifications.repository';
 
 export const DELIVERY_QUEUE = 'notification-delivery';

@@ -3,7 +3,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { DigestSweeper } from './digest.sweeper';
 import { NotificationDelivery } from './notification-delivery';
 import { NotificationOutbox } from './notification-outbox';
-import { NotificationTransportModule } from './notification-transport.module';
+import { NotificationTransportModule } from '../notification-transport/notification-transport.module';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';

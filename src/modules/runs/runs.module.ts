@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
 import { NotificationsModule } from '../notifications/notifications.module';
-import { VariationStoreModule } from '../variations/variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
 import { RunsMaintenance } from './runs.maintenance';

@@ -3,8 +3,8 @@ import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import type { WrittenRunEvent } from '../notifications/notifications.repository';
 import { AgentRow } from '../agents/agent.row';
-import { VariationJson, variationFrom, variationsSql } from '../variations/variations.repository';
-import { VariationRow } from '../variations/variation.row';
+import { VariationJson, variationFrom, variationsSql } from '../variation-store/variations.repository';
+import { VariationRow } from '../variation-store/variation.row';
 import { RunStatus } from './domain/run-status';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 

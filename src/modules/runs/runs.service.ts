@@ -12,7 +12,7 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { Principal } from '../auth/domain/principal';
 import { NotificationOutbox } from '../notifications/notification-outbox';
-import { VariationsRepository } from '../variations/variations.repository';
+import { VariationsRepository } from '../variation-store/variations.repository';
 import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
 import { apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
-import { toVariationDetail } from '../variations/variation-response.mapper';
+import { toVariationDetail } from '../variation-store/variation-response.mapper';
 import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
 import { RunQueueSignal } from './run-queue.signal';
 import { toRunResponse } from './run-response.mapper';

@@ -4,8 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
 import { RunsRepository } from '../runs/runs.repository';
-import { dueTicks, nextTick } from '../variations/domain/schedule-ticks';
-import { isScheduleTrigger } from '../variations/domain/schedule-trigger';
+import { dueTicks, nextTick } from '../variation-store/domain/schedule-ticks';
+import { isScheduleTrigger } from '../variation-store/domain/schedule-trigger';
 import { DueAgent, SchedulesRepository, TickOutcome } from './schedules.repository';
 
 const BATCH = 500;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
-import { VariationStoreModule } from './variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { VariationsController } from './variations.controller';
 import { VariationsService } from './variations.service';
 

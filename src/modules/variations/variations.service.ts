@@ -13,13 +13,13 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { NO_NOTIFICATION_CHANGE, restoreWrite } from '../agents/domain/agent-write';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { runnabilityProblems } from './domain/runnability';
-import { isScheduleTrigger, nextRunAt } from './domain/schedule-trigger';
+import { runnabilityProblems } from '../variation-store/domain/runnability';
+import { isScheduleTrigger, nextRunAt } from '../variation-store/domain/schedule-trigger';
 import { diffContent } from './domain/variation-diff';
-import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from './dto/variation-response.dto';
-import { toVariationDetail, toVariationSummary } from './variation-response.mapper';
+import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
+import { toVariationDetail, toVariationSummary } from '../variation-store/variation-response.mapper';
 import { variationErrors } from './variations.errors';
-import { VariationsRepository } from './variations.repository';
+import { VariationsRepository } from '../variation-store/variations.repository';
 
 /** An agent's versions: publish the draft, compare it with what is live, browse history, restore. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { content } from '../../../../test/support/content';
 import { errorFields as fieldsOf } from '../../../../test/support/errors';
-import { defaultContent } from '../../variations/domain/variation-content';
+import { defaultContent } from '../../variation-store/domain/variation-content';
 import { Patchable } from './agent-patch';
 import { newAgentBase, planAgentWrite, planNotificationWrite, restoreWrite } from './agent-write';
 

@@ -1,3 +1,10 @@
+/**
+ * The longest subject an owner or a grant can name; a token's sub and groups are limited so that their
+ * principals fit it. It lives with the principal, not the grants, so that access imports auth and never
+ * the reverse.
+ */
+export const MAX_PRINCIPAL_LENGTH = 200;
+
 /** Who is calling: resolved once per request from a JWT or an org API key. */
 export interface Principal {
   orgId: string;

@@ -10,11 +10,11 @@ import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { accessErrors } from './access.errors';
-import { AccessRepository } from './access.repository';
-import { evaluateAccess } from './domain/access.policy';
+import { AccessRepository } from '../access/access.repository';
+import { evaluateAccess } from '../access/domain/access.policy';
 import { accessAfterTransfer, isRecipient, mayCancelTransfer, mayRequestTransfer } from './domain/ownership-transfer';
 import { OwnershipTransferListDto, toOwnershipTransfer } from './dto/ownership-transfer.dto';
+import { transferErrors } from './ownership-transfers.errors';
 import { OwnershipTransfersRepository, TransferRow } from './ownership-transfers.repository';
 
 /** Giving an agent to another user: requested by the owner or an admin, answered by the recipient. */
@@ -34,12 +34,12 @@ export class OwnershipTransfersService {
     return this.db.transaction(async (db) => {
       const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       if (!mayRequestTransfer(principal, agent.owner)) {
-        throw accessErrors.transferForbidden();
+        throw transferErrors.transferForbidden();
       }
-      if (to === agent.owner) throw accessErrors.alreadyOwner(to);
+      if (to === agent.owner) throw transferErrors.alreadyOwner(to);
       await this.transfers.expireLapsed(db, agent.id);
       if (await this.transfers.findPending(db, agent.id)) {
-        throw accessErrors.transferPending();
+        throw transferErrors.transferPending();
       }
       await this.transfers.insert(db, {
         id: randomUUID(),
@@ -74,9 +74,9 @@ export class OwnershipTransfersService {
     return this.db.transaction(async (db) => {
       const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       const transfer = await this.transfers.findPending(db, agent.id);
-      if (!transfer) throw accessErrors.noPendingTransfer();
+      if (!transfer) throw transferErrors.noPendingTransfer();
       if (!mayCancelTransfer(principal, agent.owner, transfer)) {
-        throw accessErrors.cancelForbidden();
+        throw transferErrors.cancelForbidden();
       }
       await this.transfers.resolve(db, transfer.id, 'cancelled');
       return this.presenter.present(db, await this.agents.update(db, agent.id, {}), rights);
@@ -100,7 +100,7 @@ export class OwnershipTransfersService {
     return this.db.transaction(async (db) => {
       const agent = await this.agents.findForUpdate(db, principal.orgId, ref);
       const transfer = agent ? await this.transfers.findPending(db, agent.id) : undefined;
-      if (!agent || !transfer || !isRecipient(principal, transfer)) throw accessErrors.noTransferForYou();
+      if (!agent || !transfer || !isRecipient(principal, transfer)) throw transferErrors.noTransferForYou();
       if (agent.status === 'deleted') throw agentErrors.deleted('The agent is deleted.');
       const fresh = await apply(db, agent, transfer);
       return this.presenter.present(db, fresh, evaluateAccess(principal, { orgId: fresh.orgId, accessConfig: accessConfigOf(fresh) }));

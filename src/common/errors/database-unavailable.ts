@@ -1,4 +1,5 @@
-import { QUERY_READ_TIMEOUT } from './timeout-safe-client';
+/** pg's client-side query_timeout message; the database's TimeoutSafeClient closes the connection on it. */
+export const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
 // SQLSTATE class 08 (connection exception), 57P0x (server shutting down or starting) and 57014 (a

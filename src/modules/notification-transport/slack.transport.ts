@@ -3,8 +3,7 @@ import { ErrorCode as SlackErrorCode, LogLevel, Logger as SlackLogger, WebClient
 import { DomainError, retryAfter } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { DeliveryFailure, PERMANENT_SLACK_ERRORS } from './domain/delivery-policy';
-import { SlackMessage } from './domain/notification-message';
+import { DeliveryFailure, PERMANENT_SLACK_ERRORS, SlackMessage } from './domain/slack-delivery';
 import { DeliveryFailed, NotificationTransport } from './notification-transport';
 
 /** Slack's answers that mean "the bot cannot see this channel": a private channel it is not in looks unknown. */

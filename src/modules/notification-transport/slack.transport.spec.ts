@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import { DeliveryFailure } from './domain/delivery-policy';
+import { DeliveryFailure } from './domain/slack-delivery';
 import { DeliveryFailed } from './notification-transport';
 import { SlackTransport } from './slack.transport';
 

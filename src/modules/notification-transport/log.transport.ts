@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SlackMessage } from './domain/notification-message';
+import { SlackMessage } from './domain/slack-delivery';
 import { NotificationTransport } from './notification-transport';
 
 /** Used without SLACK_BOT_TOKEN: every channel is accepted unverified and notifications go to the log. */

@@ -1,5 +1,4 @@
-import { DeliveryFailure } from './domain/delivery-policy';
-import { SlackMessage } from './domain/notification-message';
+import { DeliveryFailure, SlackMessage } from './domain/slack-delivery';
 
 /** Where notifications go: Slack when a bot token is configured, else the service log. */
 export interface NotificationTransport {
