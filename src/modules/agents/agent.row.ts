@@ -41,8 +41,11 @@ export interface PendingTransferRow {
   expiresAt: string;
 }
 
-/** The agent columns a use case may change; the repository bumps `version` and `updated_at` itself. */
-export type AgentChanges = Partial<
+/**
+ * The agent columns a use case may change; the repository bumps `version` and `updated_at` itself.
+ * `digestDueAt` can only be cleared: the digest sweep then plans the next one afresh.
+ */
+export type AgentChanges = { digestDueAt?: null } & Partial<
   Pick<
     AgentRow,
     | 'status'

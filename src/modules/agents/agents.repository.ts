@@ -39,6 +39,7 @@ const COLUMN_OF: Record<keyof AgentChanges, string> = {
   hasUnpublishedChanges: 'has_unpublished_changes',
   latestVersion: 'latest_version',
   deletedAt: 'deleted_at',
+  digestDueAt: 'digest_due_at',
 };
 
 export interface AgentListQuery {
