@@ -11,8 +11,7 @@ import { canonicalJson, contentHash } from '../variation-store/domain/content-ha
 import { VariationContent } from '../variation-store/domain/variation-content';
 import { DraftWrite, VariationPair, VariationsRepository } from '../variation-store/variations.repository';
 import { VariationView } from '../variation-store/variation.row';
-import { AgentChanges, AgentRow } from './agent.row';
-import { accessConfigOf } from './agent-gate';
+import { accessOf, AgentChanges, AgentRow } from './agent.row';
 import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
 import { AgentWrite, AgentWritePlan, newAgentBase, NotificationWrite, planAgentWrite, planNotificationWrite } from './domain/agent-write';
@@ -115,7 +114,7 @@ export class AgentWriter {
 
   /** A write planned against `content` (the draft, or the active variation) and the agent's own settings. */
   plan(agent: AgentRow, content: VariationContent, write: AgentWrite): AgentWritePlan {
-    const plan = planAgentWrite({ ...content, accessConfig: accessConfigOf(agent), notificationConfig: agent.notificationConfig }, write);
+    const plan = planAgentWrite({ ...content, accessConfig: accessOf(agent).accessConfig, notificationConfig: agent.notificationConfig }, write);
     if ('errors' in plan) throw validationFailed(plan.errors);
     return plan;
   }
@@ -123,7 +122,7 @@ export class AgentWriter {
   /** The checks that need the database: sub-agents (422) and, for an accessConfig edit, the access guard's lock-out rule (422). */
   async check(db: EntityManager, principal: Principal, agent: AgentRow, { next, written, content }: AgentWritePlan): Promise<void> {
     if (written.includes('subAgents')) await this.subAgents.check(db, principal, agent.id, content.subAgents);
-    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }, next.accessConfig);
+    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, accessOf(agent), next.accessConfig);
   }
 
   /**
@@ -178,7 +177,7 @@ export class AgentWriter {
 
 /** Whether a planned write changes the agent's own settings: its org access, grants or notification config. */
 function settingsChanged(agent: AgentRow, { next, written }: AgentWritePlan, verified: NotificationWrite): boolean {
-  const access = accessConfigOf(agent);
+  const access = accessOf(agent).accessConfig;
   const accessChanged =
     written.includes('accessConfig') &&
     (next.accessConfig.orgAccess !== access.orgAccess || canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants));

@@ -1,3 +1,4 @@
+import { AccessControlled } from '../access/domain/access.policy';
 import { Grant, OrgAccess } from '../access/domain/access-config';
 import { AgentStatus } from './domain/agent-status';
 import { NotificationConfig } from './domain/notification-config';
@@ -31,6 +32,11 @@ export interface AgentRow {
   deletedAt: Date | null;
   /** The transfer awaiting its recipient; expired ones count as absent. */
   pendingOwnershipTransfer: PendingTransferRow | null;
+}
+
+/** The agent as the access policy and guard see it: the one adapter from the row to access. */
+export function accessOf(agent: AgentRow): AccessControlled {
+  return { orgId: agent.orgId, accessConfig: { owner: agent.owner, orgAccess: agent.orgAccess, grants: agent.grants } };
 }
 
 export interface PendingTransferRow {

@@ -7,8 +7,8 @@ import { accessPrincipalsFor, evaluateAccess } from '../access/domain/access.pol
 import { Principal } from '../auth/domain/principal';
 import { isScheduleTrigger, nextRunAt } from '../variation-store/domain/schedule-trigger';
 import { VariationsRepository } from '../variation-store/variations.repository';
-import { AgentRow } from './agent.row';
-import { accessConfigOf, AgentGate } from './agent-gate';
+import { accessOf, AgentRow } from './agent.row';
+import { AgentGate } from './agent-gate';
 import { AgentPresenter, AgentView } from './agent-presenter';
 import { toAgentResponse } from './agent-response.mapper';
 import { AgentWriter } from './agent-writer';
@@ -53,7 +53,7 @@ export class AgentsService {
   async list(principal: Principal, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
     const { rows, nextPageToken } = await this.listRows(principal, query);
     return {
-      agents: rows.map((agent) => toAgentResponse(agent, evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }))),
+      agents: rows.map((agent) => toAgentResponse(agent, evaluateAccess(principal, accessOf(agent)))),
       nextPageToken,
     };
   }

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Principal } from '../auth/domain/principal';
-import { AgentRow } from '../agents/agent.row';
-import { accessConfigOf, AgentGate } from '../agents/agent-gate';
+import { accessOf, AgentRow } from '../agents/agent.row';
+import { AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
 import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -56,7 +56,7 @@ export class OwnershipTransfersService {
 
   async accept(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
     return this.answer(principal, ref, async (db, agent, transfer) => {
-      const next = accessAfterTransfer(accessConfigOf(agent), transfer.to);
+      const next = accessAfterTransfer(accessOf(agent).accessConfig, transfer.to);
       await this.access.replaceGrants(db, agent.id, next.grants);
       await this.transfers.resolve(db, transfer.id, 'accepted');
       return this.agents.update(db, agent.id, { owner: next.owner });
@@ -103,7 +103,7 @@ export class OwnershipTransfersService {
       if (!agent || !transfer || !isRecipient(principal, transfer)) throw transferErrors.noTransferForYou();
       if (agent.status === 'deleted') throw agentErrors.deleted('The agent is deleted.');
       const fresh = await apply(db, agent, transfer);
-      return this.presenter.present(db, fresh, evaluateAccess(principal, { orgId: fresh.orgId, accessConfig: accessConfigOf(fresh) }));
+      return this.presenter.present(db, fresh, evaluateAccess(principal, accessOf(fresh)));
     });
   }
 }

@@ -4,11 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
 import { exclusiveBound } from '../../common/validation/date-time';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { accessErrors } from '../access/access.errors';
-import { evaluateAccess } from '../access/domain/access.policy';
+import { AccessRights } from '../access/domain/access.policy';
 import { AccessLevel } from '../access/domain/access-config';
-import { accessConfigOf, AgentGate } from '../agents/agent-gate';
-import { AgentsRepository } from '../agents/agents.repository';
+import { AgentGate } from '../agents/agent-gate';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { Principal } from '../auth/domain/principal';
 import { NotificationOutbox } from '../notifications/notification-outbox';
@@ -27,7 +25,6 @@ export class RunsService {
     private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly gate: AgentGate,
-    private readonly agents: AgentsRepository,
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
     private readonly outbox: NotificationOutbox,
@@ -180,13 +177,9 @@ export class RunsService {
     });
   }
 
-  /** A run is visible to whoever can use its agent; to anyone else it does not exist. */
-  private async authorize(db: EntityManager, principal: Principal, run: RunRow, level: AccessLevel): Promise<{ canManage: boolean }> {
-    const agent = await this.agents.find(db, principal.orgId, { id: run.agentId });
-    const rights = agent ? evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }) : { canUse: false, canManage: false };
-    if (!rights.canUse) throw runErrors.notFound();
-    if (level === 'manage' && !rights.canManage) throw accessErrors.cannotManage();
-    return rights;
+  /** A run is visible to whoever can use its agent, through the agents' gate; to anyone else it does not exist. */
+  private async authorize(db: EntityManager, principal: Principal, run: RunRow, level: AccessLevel): Promise<AccessRights> {
+    return (await this.gate.read(db, principal, { id: run.agentId }, level, runErrors.notFound)).rights;
   }
 
   /** Runtime keys report on the runs they hold (any agent of their org); people need use of the agent. */
