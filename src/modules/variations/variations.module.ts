@@ -9,6 +9,5 @@ import { VariationsService } from './variations.service';
   imports: [AgentsModule, VariationStoreModule],
   controllers: [VariationsController],
   providers: [VariationsService],
-  exports: [VariationsService],
 })
 export class VariationsModule {}
