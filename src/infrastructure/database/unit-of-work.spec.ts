@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, RecordedChange, SYSTEM_ACTOR } from './change';
 import { UnitOfWork } from './unit-of-work';
@@ -125,3 +127,14 @@ describe('UnitOfWork', () => {
   });
 });
 
+describe('the write seam', () => {
+  /** Slack's own bookkeeping (delivery tries, digests) changes no state of an agent, run or key (docs/decisions.md, "Code shape"). */
+  const OWN_TRANSACTIONS = ['notification-delivery.ts', 'digest.sweeper.ts'];
+
+  it('is the only way a module opens a transaction, so no use case can write without recording', () => {
+    const modules = join(__dirname, '..', '..', 'modules');
+    const sources = (readdirSync(modules, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
+    const opening = sources.filter((file) => /\.transaction\(/.test(readFileSync(join(modules, file), 'utf8')));
+    expect(opening.map((file) => basename(file)).sort()).toEqual(OWN_TRANSACTIONS.sort());
+  });
+});
