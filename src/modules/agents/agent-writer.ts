@@ -38,7 +38,7 @@ export interface AppliedWrite {
 
 /**
  * The one write pipeline for an agent's fields (create, PATCH, restore, and the compatibility routes'
- * live writes through AgentPublisher): the request is planned as a pure function (domain/agent-write.ts)
+ * live writes through variations' AgentPublisher): the request is planned as a pure function (domain/agent-write.ts)
  * against what the locked row holds, the checks that need the database run, then everything is written
  * in the caller's unit of work, which records what changed.
  */

@@ -4,7 +4,6 @@ import { NotificationTransportModule } from '../notification-transport/notificat
 import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { AgentGate } from './agent-gate';
 import { AgentPresenter } from './agent-presenter';
-import { AgentPublisher } from './agent-publisher';
 import { AgentWriter } from './agent-writer';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
@@ -13,14 +12,14 @@ import { SubAgentsChecker } from './sub-agents.checker';
 
 /**
  * Agents: the agent row and its use cases, on top of the building blocks (access grants, variation
- * storage, Slack verification). Exports what the modules above it (variations, ownership transfer,
- * compatibility) build on: the row lock (gate), the write pipeline, publishing, the presenter, and its
- * use cases for the compatibility routes.
+ * storage, Slack verification). Exports what the modules above it (variations, ownership transfer)
+ * build on: the row lock (gate), the write pipeline, the presenter, and its use cases for the
+ * compatibility routes.
  */
 @Module({
   imports: [AccessModule, VariationStoreModule, NotificationTransportModule],
   controllers: [AgentsController],
-  providers: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, AgentPublisher, SubAgentsChecker, AgentsService],
-  exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, AgentPublisher, AgentsService],
+  providers: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, SubAgentsChecker, AgentsService],
+  exports: [AgentsRepository, AgentGate, AgentPresenter, AgentWriter, AgentsService],
 })
 export class AgentsModule {}

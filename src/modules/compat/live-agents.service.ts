@@ -6,7 +6,6 @@ import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { actorOf, Principal } from '../auth/domain/principal';
 import { AgentRow } from '../agents/agent.row';
 import { AgentGate } from '../agents/agent-gate';
-import { AgentPublisher } from '../agents/agent-publisher';
 import { AgentWriter } from '../agents/agent-writer';
 import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -18,6 +17,7 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { ListAgentsQueryDto } from '../agents/dto/agent-query.dto';
 import { PipelineMode, VariationContent } from '../variation-store/domain/variation-content';
 import { VariationsRepository } from '../variation-store/variations.repository';
+import { AgentPublisher } from '../variations/agent-publisher';
 
 /** What the seeds' clients send, in Agentry's terms; fields that depend on what the agent holds are resolved per target. */
 export interface LiveWrite {

@@ -1,6 +1,6 @@
 import type { Change } from '../../../infrastructure/database/change';
 import { VariationContent } from '../../variation-store/domain/variation-content';
-import { diffContent } from '../../variations/domain/variation-diff';
+import { diffContent } from '../../variation-store/domain/variation-diff';
 
 /** What an agent's use cases record (SPEC §13's names). */
 export type AgentEventType =

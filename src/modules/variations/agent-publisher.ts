@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Work } from '../../infrastructure/database/unit-of-work';
+import { AgentChanges, AgentRow } from '../agents/agent.row';
+import { AgentWriter, WrittenAgent } from '../agents/agent-writer';
+import { AgentsRepository } from '../agents/agents.repository';
+import { agentChange, contentChanges } from '../agents/domain/agent-events';
+import { assertMoveAllowed, LIVE_ACTIVATION, LiveActivation, moveAgent } from '../agents/domain/agent-lifecycle';
+import { AgentWrite, NotificationWrite } from '../agents/domain/agent-write';
 import { Principal } from '../auth/domain/principal';
 import { contentHash } from '../variation-store/domain/content-hash';
 import { runnabilityProblems } from '../variation-store/domain/runnability';
 import { VariationContent } from '../variation-store/domain/variation-content';
 import { VariationPair, VariationsRepository } from '../variation-store/variations.repository';
-import { variationErrors } from '../variations/variations.errors';
-import { AgentChanges, AgentRow } from './agent.row';
-import { AgentWriter, WrittenAgent } from './agent-writer';
-import { AgentsRepository } from './agents.repository';
-import { agentChange, contentChanges } from './domain/agent-events';
-import { assertMoveAllowed, LIVE_ACTIVATION, LiveActivation, moveAgent } from './domain/agent-lifecycle';
-import { AgentWrite, NotificationWrite } from './domain/agent-write';
+import { variationErrors } from './variations.errors';
 
 /** A write from the seeds' shapes, which know no drafts: it goes live (SPEC §12). */
 export interface LiveEdit {
