@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { typeormOptions } from './typeorm-options';
+import { UnitOfWork } from './unit-of-work';
 
+/** The database, and the unit of work every module writes through (global, like the pool it wraps). */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -13,5 +16,7 @@ import { typeormOptions } from './typeorm-options';
       },
     }),
   ],
+  providers: [UnitOfWork],
+  exports: [UnitOfWork],
 })
 export class DatabaseModule {}

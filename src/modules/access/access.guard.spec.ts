@@ -1,3 +1,4 @@
+import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { codeOf } from '../../../test/support/errors';
 import { principalFor } from '../../../test/support/principals';
@@ -17,6 +18,13 @@ describe('requireAccess', () => {
     const closed = { ...agent, accessConfig: { ...agent.accessConfig, orgAccess: 'none' as const } };
     expect(codeOf(() => requireAccess(member, closed, 'use'))).toBe(ErrorCode.NOT_FOUND);
     expect(codeOf(() => requireAccess({ ...member, orgId: '00000000-0000-0000-0000-000000000002' }, agent, 'use'))).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('answers a hidden agent with the 404 of what was asked for through it (a run)', () => {
+    const closed = { ...agent, accessConfig: { ...agent.accessConfig, orgAccess: 'none' as const } };
+    const noSuchRun = () => new DomainError(ErrorCode.NOT_FOUND, 'No such run.');
+    expect(() => requireAccess(member, closed, 'use', noSuchRun)).toThrow('No such run.');
+    expect(codeOf(() => requireAccess(member, agent, 'manage', noSuchRun))).toBe(ErrorCode.FORBIDDEN);
   });
 });
 

@@ -9,14 +9,13 @@ import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 
 /**
- * Notifications (SPEC §7): the outbox that run events write to, delivery on pg-boss with retries and
- * per-channel pacing, the daily digest, the delivery log and the test message. Builds on agents (the
- * gate for its routes) and the transport; exports the outbox to the Runs module.
+ * Notifications (SPEC §7): the outbox, which reads the run events every write records (the unit of
+ * work's reader), delivery on pg-boss with retries and per-channel pacing, the daily digest, the
+ * delivery log and the test message. Builds on agents (the gate for its routes) and the transport.
  */
 @Module({
   imports: [AgentsModule, NotificationTransportModule],
   controllers: [NotificationsController],
   providers: [NotificationsRepository, NotificationsService, NotificationDelivery, NotificationOutbox, DigestSweeper],
-  exports: [NotificationOutbox],
 })
 export class NotificationsModule {}

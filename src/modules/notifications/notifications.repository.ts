@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { WrittenRunEvent } from '../runs/domain/run-events';
 import { DIGEST_FAILURES_SHOWN, DigestSnapshot, NOTIFYING_EVENTS, NotificationKind, NotificationSnapshot } from './domain/notification-message';
 
 export type NotificationStatus = 'pending' | 'delivered' | 'failed';
 
-/** A run event as written, for the outbox. */
-export interface WrittenRunEvent {
-  runId: string;
-  seq: number;
-  type: string;
-  message: string | null;
-}
 
 /** A notification as the delivery log shows it. */
 export interface NotificationRow {
@@ -62,7 +56,7 @@ export class NotificationsRepository {
    * caller's transaction (the one writing the events), with what the event says at this moment.
    * Events that notify nobody insert nothing. Returns what was queued.
    */
-  insertForEvents(db: EntityManager, events: WrittenRunEvent[]): Promise<{ id: string; channel: string }[]> {
+  insertForEvents(db: EntityManager, events: Pick<WrittenRunEvent, 'runId' | 'seq' | 'type' | 'message'>[]): Promise<{ id: string; channel: string }[]> {
     return queryRows(
       db,
       `INSERT INTO notifications (org_id, agent_id, run_id, event_seq, event, channel, message)

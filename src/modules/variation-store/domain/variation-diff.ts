@@ -1,5 +1,5 @@
-import { canonicalJson } from '../../variation-store/domain/content-hash';
-import { CONTENT_FIELDS, type VariationContent } from '../../variation-store/domain/variation-content';
+import { canonicalJson } from './content-hash';
+import { CONTENT_FIELDS, type VariationContent } from './variation-content';
 
 export interface FieldChange {
   field: keyof VariationContent;

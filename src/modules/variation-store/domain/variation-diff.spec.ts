@@ -1,6 +1,6 @@
 import { diffContent } from './variation-diff';
 import { content as reportContent } from '../../../../test/support/content';
-import { CONTENT_FIELDS, type VariationContent } from '../../variation-store/domain/variation-content';
+import { CONTENT_FIELDS, type VariationContent } from './variation-content';
 
 const content = (overrides: Partial<VariationContent> = {}) => reportContent({ instructions: 'Summarise sales.', ...overrides });
 
