@@ -1,0 +1,148 @@
+import { AGENTS, deployableTask, freshOrg } from './support/agents';
+import { blockWrites, Pair, startPair, waitingWriter } from './support/crash';
+import { withDatabase } from './support/database';
+import { api } from './support/http';
+import { user } from './support/principals';
+import { claim, eventually, report, RUNS } from './support/runs';
+
+/**
+ * Issue #20: `kill -9` of an instance that has just handed out claims and holds long polls. Runtime
+ * R1 works through instance a, runtime R2 through instance b (each with its own key, as two runtimes
+ * would). a hands three runs to R1, which never starts them (as if R1 went down with it); a is killed
+ * while R1's long polls are in the middle of claiming two more, whose claims commit after a is gone.
+ * Every run must then be executed exactly once, by R2: the handed-out ones after their lease
+ * (RUN_LEASE_SECONDS=2) lapses, runs queued after the kill at once. No run is handed out twice under
+ * one claim, none is lost.
+ */
+const LEASE_SECONDS = 2;
+
+interface Claimed {
+  runId: string;
+  attempt: number;
+  runtime: 'R1' | 'R2';
+  at: number;
+}
+
+describe('kill -9 of an instance holding claims', () => {
+  let pair: Pair;
+  const org = freshOrg();
+  const admin = user(org, 'claims-admin', { admin: true });
+
+  beforeAll(async () => {
+    pair = await startPair('agentry_crash_claims_test', () => ({ RUN_LEASE_SECONDS: String(LEASE_SECONDS) }));
+  }, 60_000);
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it('puts what it handed out back after the lease, and the survivor hands every run out once', async () => {
+    const [a, b] = [pair.apps.a.url, pair.apps.b.url];
+    const keyFor = async (name: string) => {
+      const created = await api('POST', '/api/v1/api-keys', { ...admin, baseUrl: b, body: { name, role: 'runtime' } });
+      expect(created.status).toBe(201);
+      return { apiKey: created.body.key as string };
+    };
+    const [r1, r2] = [await keyFor('R1'), await keyFor('R2')];
+    const created = await api('POST', AGENTS, { ...admin, baseUrl: b, body: deployableTask() });
+    expect((await api('POST', `${AGENTS}/${created.body.id}/deploy`, { ...admin, baseUrl: b })).status).toBe(200);
+    const agentIds = [created.body.id as number];
+    const startRun = async (baseUrl: string) => {
+      const started = await api('POST', `${AGENTS}/${agentIds[0]}/runs`, { ...admin, baseUrl, body: {} });
+      expect(started.status).toBe(201);
+      return started.body.id as string;
+    };
+
+    const claims: Claimed[] = [];
+    // a hands three runs to R1, which never starts them.
+    const handedOut = [await startRun(a), await startRun(a), await startRun(a)];
+    for (let i = 0; i < handedOut.length; i++) {
+      const claimed = await claim(r1, { agentIds, waitSeconds: 0 }, a);
+      expect(claimed.status).toBe(200);
+      claims.push({ runId: claimed.body.run.id, attempt: claimed.body.run.attempt, runtime: 'R1', at: Date.now() });
+    }
+    expect(claims.map((c) => c.runId).sort()).toEqual([...handedOut].sort());
+
+    // Two more runs for R1's long polls on a, which are caught mid-claim: the test holds a SHARE lock on
+    // runs, so each claim statement waits; a is killed; the lock goes, and the dead instance's claim
+    // statements commit with nobody left to answer. Those runs are handed out, and nobody knows.
+    const caught = [await startRun(a), await startRun(a)];
+    const lock = await blockWrites(pair.url, 'runs');
+    let r1Polls: Promise<{ status: number; runId?: string }>[];
+    try {
+      r1Polls = Array.from({ length: 4 }, () =>
+        claim(r1, { agentIds, waitSeconds: 20 }, a).then(
+          (answer) => ({ status: answer.status, runId: answer.body?.run?.id as string | undefined }),
+          () => ({ status: 0 }),
+        ),
+      );
+      expect(await waitingWriter(pair.url, 'SET claimed_by')).toBe('a');
+      await pair.apps.a.kill();
+    } finally {
+      await lock.release();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    console.log(JSON.stringify(await withDatabase(async (db) => [(await db.query(`SHOW client_connection_check_interval`)).rows, (await db.query(`SELECT id, claimed_by, attempt, status FROM runs`)).rows, (await db.query(`SELECT application_name, state, wait_event_type, left(query, 60) q FROM pg_stat_activity WHERE datname = current_database()`)).rows], pair.url), null, 1));
+    const claimedBy = await eventually(
+      () =>
+        withDatabase(async (db) => {
+          const { rows } = await db.query(`SELECT claimed_by FROM runs WHERE id = ANY($1) AND claimed_by IS NOT NULL`, [caught]);
+          return rows.length === caught.length ? rows.map((row) => row.claimed_by as string) : undefined;
+        }, pair.url),
+      10_000,
+      'the dead instance\'s claims committed',
+    );
+    expect(new Set(claimedBy).size).toBe(1);
+
+    // R2 works through b: claim, start, finish, again; new runs are queued through b.
+    let stop = false;
+    const refused: string[] = [];
+    const r2Worker = async () => {
+      while (!stop) {
+        const claimed = await claim(r2, { agentIds, waitSeconds: 1 }, b);
+        if (claimed.status === 204) continue;
+        expect(claimed.status).toBe(200);
+        const { id, attempt } = claimed.body.run;
+        claims.push({ runId: id, attempt, runtime: 'R2', at: Date.now() });
+        for (const event of [{ type: 'started' }, { type: 'outcome', output: { by: 'R2' } }]) {
+          const answer = await report(r2, id, event, b);
+          if (answer.status !== 200) refused.push(`${id} ${event.type}: ${answer.status}`);
+        }
+      }
+    };
+    const workers = Array.from({ length: 3 }, r2Worker);
+    const queued = [await startRun(b), await startRun(b), await startRun(b)];
+    const all = [...handedOut, ...caught, ...queued];
+
+    const runs = await eventually(
+      async () => {
+        const listed = await api('GET', `${AGENTS}/${agentIds[0]}/runs?pageSize=100`, { ...admin, baseUrl: b });
+        return listed.body.runs.length === all.length && listed.body.runs.every((run: { status: string }) => run.status === 'succeeded') ? listed.body.runs : undefined;
+      },
+      25_000,
+      'every run succeeded through the survivor',
+    );
+    stop = true;
+    await Promise.all(workers);
+    const polls = await Promise.all(r1Polls!);
+
+    expect(refused).toEqual([]);
+    // R1's long polls on a died with it: none answered a run.
+    expect(polls.filter((poll) => poll.runId !== undefined)).toEqual([]);
+    for (const run of runs) {
+      const detail = await api('GET', `${RUNS}/${run.id}`, { ...admin, baseUrl: b });
+      const types = (detail.body.events as { type: string }[]).map((event) => event.type);
+      const ofRun = claims.filter((c) => c.runId === run.id);
+      // Executed once, by R2; every claim seen was of a different attempt (never two holders at once).
+      expect({ run: run.id, started: types.filter((type) => type === 'started').length, output: detail.body.output }).toEqual({ run: run.id, started: 1, output: { by: 'R2' } });
+      expect(new Set(ofRun.map((c) => c.attempt)).size).toBe(ofRun.length);
+      expect(ofRun.filter((c) => c.runtime === 'R2')).toHaveLength(1);
+      // A claim nobody started went back to the queue (attempt + 1) before R2 got it.
+      expect(detail.body.attempt).toBe(1 + types.filter((type) => type === 'lease_expired').length);
+    }
+    for (const runId of [...handedOut, ...caught]) {
+      const detail = await api('GET', `${RUNS}/${runId}`, { ...admin, baseUrl: b });
+      expect({ runId, attempt: detail.body.attempt, leaseLapsed: detail.body.events.some((event: { type: string }) => event.type === 'lease_expired') }).toEqual({ runId, attempt: 2, leaseLapsed: true });
+    }
+    expect(pair.apps.b.process.exitCode).toBeNull();
+  }, 90_000);
+});
