@@ -1,5 +1,5 @@
 import { AGENTS, freshOrg, scheduleTrigger } from './support/agents';
-import { ageActiveJob, blockWrites, Pair, startPair, waitingWriter } from './support/crash';
+import { ageActiveJob, lockTable, Pair, startPair, waitingWriter } from './support/crash';
 import { withDatabase } from './support/database';
 import { postsTo } from './support/fake-slack';
 import { api } from './support/http';
@@ -49,7 +49,7 @@ describe('kill -9 mid-sweep', () => {
     });
     const ids = agents.map((agent) => agent.id);
 
-    const lock = await blockWrites(pair.url, 'runs');
+    const lock = await lockTable(pair.url, 'runs');
     let victim: 'a' | 'b' | undefined;
     try {
       // Due now: the tick of this minute, so a sweep that comes late only moves to the next tick (counted missed).
@@ -102,7 +102,7 @@ describe('kill -9 mid-sweep', () => {
     });
     const ids = agents.map((agent) => agent.id).sort((x, y) => x - y);
 
-    const lock = await blockWrites(pair.url, 'notifications');
+    const lock = await lockTable(pair.url, 'notifications');
     let victim: 'a' | 'b' | undefined;
     let dueAt: Date;
     try {

@@ -43,14 +43,15 @@ export async function startPair(prefix: string, env: (label: 'a' | 'b') => Recor
 }
 
 /**
- * Holds `LOCK TABLE … IN SHARE MODE` on `table` in an open transaction, so every instance's write to it
- * waits: a sweep that reached its write is then caught in the middle, holding its row locks.
+ * Holds `LOCK TABLE table IN mode` in an open transaction, so every statement of the instances that
+ * conflicts with it waits: a sweep or claim that reached it is caught in the middle, holding what it
+ * locked before (SHARE: writes wait, reads go on).
  */
-export async function blockWrites(url: string, table: string): Promise<{ release(): Promise<void> }> {
+export async function lockTable(url: string, table: string, mode = 'SHARE'): Promise<{ release(): Promise<void> }> {
   const client = new Client({ connectionString: url });
   await client.connect();
   await client.query('BEGIN');
-  await client.query(`LOCK TABLE ${table} IN SHARE MODE`);
+  await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
   return {
     release: async () => {
       await client.query('COMMIT').catch(() => undefined);
@@ -59,19 +60,20 @@ export async function blockWrites(url: string, table: string): Promise<{ release
   };
 }
 
-/** The instance label (`a`, `b`) whose session waits on a lock running a statement like `statement`. */
-export function waitingWriter(url: string, statement: string, timeoutMs = 15_000): Promise<'a' | 'b'> {
+/** The instance label (`a`, `b`) with at least `sessions` sessions waiting on a lock to run a statement like `statement`. */
+export function waitingWriter(url: string, statement: string, sessions = 1, timeoutMs = 15_000): Promise<'a' | 'b'> {
   return eventually(
     () =>
       withDatabase(async (db) => {
         const { rows } = await db.query(
-          `SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'crash-%' AND query ILIKE $1`,
-          [`%${statement}%`],
+          `SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'crash-%' AND query ILIKE $1
+           GROUP BY application_name HAVING count(*) >= $2`,
+          [`%${statement}%`, sessions],
         );
         return rows[0] ? (rows[0].application_name.slice('crash-'.length) as 'a' | 'b') : undefined;
       }, url),
     timeoutMs,
-    `an instance waiting to run ${statement}`,
+    `${sessions} session(s) of an instance waiting to run ${statement}`,
   );
 }
 
