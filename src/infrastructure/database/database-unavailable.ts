@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { QUERY_READ_TIMEOUT } from './timeout-safe-client';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
@@ -27,6 +28,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof candidate.message === 'string' && DRIVER_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
       return true;
     }
+    // TypeORM releases a transaction's connection when the server ends it between two statements (a
+    // restart's shutdown); the next statement or the COMMIT then fails with this, not with the cause.
+    // Nothing in the service uses a connection it released itself, so here it means the server went away.
+    if (current instanceof QueryRunnerAlreadyReleasedError) return true;
     current = candidate.driverError ?? candidate.cause;
   }
   return false;
