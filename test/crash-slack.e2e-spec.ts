@@ -79,12 +79,14 @@ describe('kill -9 mid-Slack-delivery', () => {
       expect((await call('POST', `${AGENTS}/${created.body.id}/deploy`, admin)).status).toBe(200);
       agents.push({ id: created.body.id, channel });
     }
-    // Each agent's run notifies twice (action_taken, outcome); the CHANG… channel's first message kills its sender.
+    // Each agent's run notifies twice (action_taken, outcome). The CHANG… channel's message, whose
+    // arrival kills its sender, is the last and only one of its run: every request here is answered by then.
     for (const agent of agents) {
       expect((await call('POST', `${AGENTS}/${agent.id}/runs`, { ...admin, body: {} })).status).toBe(201);
       const claimed = await call('POST', '/api/v1/runtime/claim', { ...runtime, body: { agentIds: [agent.id], waitSeconds: 5 } });
       expect(claimed.status).toBe(200);
-      for (const event of [{ type: 'started' }, { type: 'action_taken', message: 'one' }, { type: 'outcome', output: 1, message: 'two' }]) {
+      const notifying = agent.channel.startsWith('CHANG') ? [] : [{ type: 'action_taken', message: 'one' }];
+      for (const event of [{ type: 'started' }, ...notifying, { type: 'outcome', output: 1, message: 'two' }]) {
         expect((await call('POST', `/api/v1/runs/${claimed.body.run.id}/events`, { ...runtime, body: event })).status).toBe(200);
       }
     }
@@ -103,7 +105,7 @@ describe('kill -9 mid-Slack-delivery', () => {
     const delivered = await eventually(
       async () => {
         const rows = await log();
-        return rows.length === 2 * agents.length && rows.every((row) => row.status === 'delivered') ? rows : undefined;
+        return rows.length === 2 * agents.length - 1 && rows.every((row) => row.status === 'delivered') ? rows : undefined;
       },
       25_000,
       'every notification delivered',
@@ -128,15 +130,14 @@ describe('kill -9 mid-Slack-delivery', () => {
     // The message Slack got from the dead instance was found by the survivor, which posted nothing for it.
     const [heldChannel] = channels.slice(-1);
     const held = await callsAbout(slack.url, heldChannel!);
-    const heldPosts = held.filter((c) => c.method === 'chat.postMessage');
-    expect(heldPosts.map((c) => c.via)).toEqual([victim, survivor]); // the held first message, then the second notification
+    expect(held.filter((c) => c.method === 'chat.postMessage').map((c) => c.via)).toEqual([victim]);
     // The survivor looked for it (again, if a look itself timed out on a loaded machine) before posting anything.
     const looks = held.filter((c) => c.method === 'conversations.history');
     expect(looks.length).toBeGreaterThan(0);
     expect(looks.every((c) => c.via === survivor)).toBe(true);
     const [heldPost] = await postsTo(slack.url, heldChannel!);
     expect(heldPost!.answer).toBe('held');
-    expect(delivered.find((row) => row.slackTs === heldPost!.ts)?.attempts).toBeGreaterThanOrEqual(2);
+    expect(delivered.find((row) => row.channel === heldChannel && row.slackTs === heldPost!.ts)?.attempts).toBeGreaterThanOrEqual(2);
     // The message that never reached Slack was posted once more, after a look that found nothing.
     const lost = await callsAbout(slack.url, channels[0]!);
     expect(lost.filter((c) => c.method === 'chat.postMessage').length).toBe(3);
