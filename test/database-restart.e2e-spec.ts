@@ -10,7 +10,7 @@ import { freePort } from './support/free-port';
 import { api } from './support/http';
 import { user } from './support/principals';
 import { claim, eventually } from './support/runs';
-import { WriteLoad } from './support/write-load';
+import { MAX_REQUEST_MS, OUTAGE_DB_ENV, WriteLoad } from './support/write-load';
 
 /**
  * Issue #20: the database server restarts mid-load. The test runs an embedded PostgreSQL of its own
@@ -20,9 +20,6 @@ import { WriteLoad } from './support/write-load';
  * is ended) and starts again. Every request answers 2xx or 503 with Retry-After, none hangs; every
  * acknowledged write is there afterwards; the LISTEN connection and pg-boss reconnect on their own.
  */
-const STATEMENT_TIMEOUT_MS = 2000;
-const CONNECT_TIMEOUT_MS = 1000;
-const MAX_REQUEST_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + 1000 + 1500;
 /** How often a waiting claim retries without a wake-up (RuntimeService): a wake-up by NOTIFY comes well before. */
 const CLAIM_RETRY_MS = 1000;
 
@@ -41,7 +38,7 @@ describe('a database restart under load', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'agentry-restart-pg-'));
     port = await freePort();
     const url = await startDatabase();
-    app = await startApp(suiteEnv({ DATABASE_URL: url, DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), ...CRASH_ENV }));
+    app = await startApp(suiteEnv({ DATABASE_URL: url, ...OUTAGE_DB_ENV, ...CRASH_ENV }));
   }, 60_000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { api } from './support/http';
 import { ownDatabase } from './support/database';
 import { user } from './support/principals';
 import { TcpProxy } from './support/tcp-proxy';
-import { WriteLoad } from './support/write-load';
+import { MAX_REQUEST_MS, OUTAGE_DB_ENV, WriteLoad } from './support/write-load';
 
 /**
  * Issue #14: no acknowledged write is lost across a database outage. Writers PATCH agents and report
@@ -14,13 +14,6 @@ import { WriteLoad } from './support/write-load';
  * is read back afterwards; every request made while the database was away got 503 with Retry-After
  * within a connect plus a statement timeout; the same process serves again once the database is back.
  */
-const STATEMENT_TIMEOUT_MS = 2000;
-const CONNECT_TIMEOUT_MS = 1000;
-/**
- * Longest any request may take, outage or not: waiting for a connection, then one statement and the
- * client's 1 s margin over the statement timeout, and some slack for a loaded machine.
- */
-const MAX_REQUEST_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + 1000 + 1500;
 const WRITERS = 6;
 
 describe('a database outage under load', () => {
@@ -40,8 +33,7 @@ describe('a database outage under load', () => {
     app = await startApp(
       suiteEnv({
         DATABASE_URL: viaProxy.toString(),
-        DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-        DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        ...OUTAGE_DB_ENV,
       }),
     );
   });

@@ -3,6 +3,14 @@ import { api, expectProblem } from './http';
 import { Auth } from './principals';
 import { claim, report, RUNS } from './runs';
 
+/** Short database timeouts for a service under an outage test, so a request that cannot be served fails in seconds. */
+export const OUTAGE_DB_ENV = { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000' };
+/**
+ * Longest any request may take under OUTAGE_DB_ENV, outage or not: waiting for a connection, then one
+ * statement and the client's 1 s margin over the statement timeout, and some slack for a loaded machine.
+ */
+export const MAX_REQUEST_MS = Number(OUTAGE_DB_ENV.DB_CONNECT_TIMEOUT_MS) + Number(OUTAGE_DB_ENV.DB_STATEMENT_TIMEOUT_MS) + 1000 + 1500;
+
 /** One write the load made, and how the service answered (status 0: it did not answer in time). */
 export interface Attempt {
   kind: 'patch' | 'event';
