@@ -44,11 +44,17 @@ describe('kill -9 of an instance holding claims', () => {
     };
     const [r1, r2] = [await keyFor('R1'), await keyFor('R2')];
     const [asR1, asR2] = [{ apiKey: r1.apiKey }, { apiKey: r2.apiKey }];
-    const created = await api('POST', AGENTS, { ...admin, baseUrl: b, body: deployableTask() });
-    expect((await api('POST', `${AGENTS}/${created.body.id}/deploy`, { ...admin, baseUrl: b })).status).toBe(200);
-    const agentIds = [created.body.id as number];
-    const startRun = async (baseUrl: string) => {
-      const started = await api('POST', `${AGENTS}/${agentIds[0]}/runs`, { ...admin, baseUrl, body: {} });
+    // Two agents: R1's polls that get caught claim only the second's runs, so handed-out runs whose lease
+    // lapses meanwhile (a slow machine) cannot be what they take.
+    const agentIds: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const created = await api('POST', AGENTS, { ...admin, baseUrl: b, body: deployableTask() });
+      expect((await api('POST', `${AGENTS}/${created.body.id}/deploy`, { ...admin, baseUrl: b })).status).toBe(200);
+      agentIds.push(created.body.id);
+    }
+    const [handOutAgent, catchAgent] = agentIds as [number, number];
+    const startRun = async (baseUrl: string, agentId = handOutAgent) => {
+      const started = await api('POST', `${AGENTS}/${agentId}/runs`, { ...admin, baseUrl, body: {} });
       expect(started.status).toBe(201);
       return started.body.id as string;
     };
@@ -57,7 +63,7 @@ describe('kill -9 of an instance holding claims', () => {
     // a hands three runs to R1, which never starts them.
     const handedOut = [await startRun(a), await startRun(a), await startRun(a)];
     for (let i = 0; i < handedOut.length; i++) {
-      const claimed = await claim(asR1, { agentIds, waitSeconds: 0 }, a);
+      const claimed = await claim(asR1, { agentIds: [handOutAgent], waitSeconds: 0 }, a);
       expect(claimed.status).toBe(200);
       claims.push({ runId: claimed.body.run.id, attempt: claimed.body.run.attempt, runtime: 'R1', at: Date.now() });
     }
@@ -67,12 +73,12 @@ describe('kill -9 of an instance holding claims', () => {
     // (which the claim statement reads and the lease sweep does not), so each claim statement waits; a
     // is killed; the lock goes, and the dead instance's claim statements commit with nobody left to
     // answer. Those runs are handed out, and nobody knows.
-    const caught = [await startRun(a), await startRun(a)];
+    const caught = [await startRun(a, catchAgent), await startRun(a, catchAgent)];
     const lock = await lockTable(pair.url, 'variations', 'ACCESS EXCLUSIVE');
     let r1Polls: Promise<{ status: number; runId?: string }>[];
     try {
       r1Polls = Array.from({ length: 4 }, () =>
-        claim(asR1, { agentIds, waitSeconds: 20 }, a).then(
+        claim(asR1, { agentIds: [catchAgent], waitSeconds: 20 }, a).then(
           (answer) => ({ status: answer.status, runId: answer.body?.run?.id as string | undefined }),
           () => ({ status: 0 }),
         ),
@@ -117,8 +123,9 @@ describe('kill -9 of an instance holding claims', () => {
 
     const runs = await eventually(
       async () => {
-        const listed = await api('GET', `${AGENTS}/${agentIds[0]}/runs?pageSize=100`, { ...admin, baseUrl: b });
-        return listed.body.runs.length === all.length && listed.body.runs.every((run: { status: string }) => run.status === 'succeeded') ? listed.body.runs : undefined;
+        const listed = await Promise.all(agentIds.map((agentId) => api('GET', `${AGENTS}/${agentId}/runs?pageSize=100`, { ...admin, baseUrl: b })));
+        const runs = listed.flatMap((list) => list.body.runs as { id: string; status: string }[]);
+        return runs.length === all.length && runs.every((run) => run.status === 'succeeded') ? runs : undefined;
       },
       25_000,
       'every run succeeded through the survivor',
