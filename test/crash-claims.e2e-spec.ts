@@ -1,5 +1,5 @@
 import { AGENTS, deployableTask, freshOrg } from './support/agents';
-import { lockTable, Pair, startPair, waitingWriter } from './support/crash';
+import { ageJobsStartedBefore, databaseNow, lockTable, Pair, startPair, waitingWriter } from './support/crash';
 import { withDatabase } from './support/database';
 import { api } from './support/http';
 import { user } from './support/principals';
@@ -89,6 +89,10 @@ describe('kill -9 of an instance holding claims', () => {
     } finally {
       await lock.release();
     }
+    // A sweep a was running (the lease sweep, say) would hold its queue for pg-boss's 10 s heartbeat: that much time passes, as data.
+    const killedAt = await databaseNow(pair.url);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await ageJobsStartedBefore(pair.url, killedAt);
     const claimedBy = await eventually(
       () =>
         withDatabase(async (db) => {

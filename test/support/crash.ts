@@ -92,3 +92,22 @@ export async function ageActiveJob(url: string, queue: string): Promise<number> 
     return rowCount ?? 0;
   }, url);
 }
+
+/**
+ * Like ageActiveJob, for every periodic (stately) job still active that began before `before` (the
+ * kill): a dead instance may have been in the middle of any sweep when it died. Call it once the
+ * survivor's own ticks of that moment are done (they take milliseconds once nothing blocks them).
+ */
+export async function ageJobsStartedBefore(url: string, before: Date): Promise<number> {
+  return withDatabase(async (db) => {
+    const { rowCount } = await db.query(
+      `UPDATE pgboss.job SET heartbeat_on = heartbeat_on - interval '1 hour', started_on = started_on - interval '1 hour'
+       WHERE state = 'active' AND policy = 'stately' AND started_on < $1`,
+      [before],
+    );
+    return rowCount ?? 0;
+  }, url);
+}
+
+/** The database's clock now, to compare with pg-boss's timestamps. */
+export const databaseNow = (url: string): Promise<Date> => withDatabase(async (db) => (await db.query('SELECT now() AS now')).rows[0].now as Date, url);
