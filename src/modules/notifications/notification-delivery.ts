@@ -64,7 +64,8 @@ export class NotificationDelivery implements OnModuleInit {
   /**
    * Queues a try of notification `id` in the caller's transaction. Each try is queued once: by the
    * insert that created the notification, or by the update that recorded the failed try before it
-   * (both match only once). A first try (no `startAfter`) is planned in its channel's order.
+   * (both match only once); a job that found the notification held queues itself again for when the
+   * hold lapses. A first try (no `startAfter`) is planned in its channel's order.
    */
   async enqueue(db: EntityManager, notification: { id: string; channel: string }, startAfter?: Date): Promise<void> {
     startAfter ??= await this.notifications.planChannelSlot(db, notification, this.config.NOTIFY_CHANNEL_INTERVAL_MS);
