@@ -1,3 +1,5 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+
 /** pg's client-side query_timeout message; the database's TimeoutSafeClient closes the connection on it. */
 export const QUERY_READ_TIMEOUT = 'Query read timeout';
 
@@ -28,6 +30,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof candidate.message === 'string' && DRIVER_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
       return true;
     }
+    // TypeORM releases a transaction's connection when the server ends it between two statements (a
+    // restart's shutdown); the next statement or the COMMIT then fails with this, not with the cause.
+    // Nothing in the service uses a connection it released itself, so here it means the server went away.
+    if (current instanceof QueryRunnerAlreadyReleasedError) return true;
     current = candidate.driverError ?? candidate.cause;
   }
   return false;

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { migrateExclusively } from './migrate-exclusively';
 import { typeormOptions } from './typeorm-options';
 import { UnitOfWork } from './unit-of-work';
 
@@ -13,6 +15,12 @@ import { UnitOfWork } from './unit-of-work';
       useFactory: (config: AppConfig) => {
         if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the application starts');
         return { ...typeormOptions(config, config.DATABASE_URL), retryAttempts: 0 };
+      },
+      dataSourceFactory: async (options) => {
+        if (!options) throw new Error('no TypeORM options');
+        const dataSource = await new DataSource(options).initialize();
+        await migrateExclusively(dataSource);
+        return dataSource;
       },
     }),
   ],

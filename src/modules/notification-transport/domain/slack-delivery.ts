@@ -20,8 +20,11 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'msg_too_long',
 ]);
 
-/** Why a try failed, as far as what happens next is concerned. */
+/**
+ * Why a try failed, as far as what happens next is concerned. `maybePosted`: no answer came (a
+ * timeout, a dropped connection), so Slack may have posted the message all the same.
+ */
 export type DeliveryFailure =
   | { kind: 'permanent'; error: string }
   | { kind: 'rate_limited'; error: string; retryAfterMs: number }
-  | { kind: 'transient'; error: string };
+  | { kind: 'transient'; error: string; maybePosted?: true };
