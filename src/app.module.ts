@@ -7,7 +7,7 @@ import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
 import { JobsModule } from './infrastructure/jobs/jobs.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
-import { OwnershipTransfersModule } from './modules/access/ownership-transfers.module';
+import { OwnershipTransfersModule } from './modules/ownership-transfers/ownership-transfers.module';
 import { AgentsModule } from './modules/agents/agents.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CompatModule } from './modules/compat/compat.module';

@@ -1,4 +1,5 @@
-import { createAgent, errorFields, freshOrg, getAgent, patchAgent } from './support/agents';
+import { createAgent, freshOrg, getAgent, patchAgent } from './support/agents';
+import { errorFields } from './support/errors';
 import { api, ApiResponse, expectProblem } from './support/http';
 import { Auth, auth, createApiKey, user } from './support/principals';
 

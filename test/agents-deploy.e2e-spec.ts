@@ -1,14 +1,14 @@
 import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { tokenFor } from './support/tokens';
-import { AGENTS, createAgent, deploy, deployableWorkflow, deployed, errorFields, getAgent, patched, scheduleTrigger } from './support/agents';
+import { AGENTS, createAgent, deploy, deployableWorkflow, deployed, getAgent, patched, scheduleTrigger, TOOL_A } from './support/agents';
+import { errorFields } from './support/errors';
 
 /**
  * Issue #3, SPEC §5: deploy (versions, freezing, no-op, runnability, schedule), content-based
  * hasUnpublishedChanges, diff, variation history, one variation, restore and rollback.
  */
 
-const TOOL_A = '11111111-1111-4111-8111-111111111111';
 const CONTENT_FIELDS = [
   'name',
   'type',

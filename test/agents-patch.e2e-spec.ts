@@ -1,15 +1,13 @@
 import { api, expectProblem } from './support/http';
 import { ORG_B, tokenFor } from './support/tokens';
-import { AGENTS, createAgent, deployableWorkflow, deployed, errorFields, getAgent, patchAgent, patched, scheduleTrigger } from './support/agents';
+import { AGENTS, createAgent, deployableWorkflow, deployed, getAgent, patchAgent, patched, scheduleTrigger, TOOL_A, TOOL_B, TOOL_C } from './support/agents';
+import { errorFields } from './support/errors';
 
 /**
  * Issue #3, PATCH (SPEC §4, AIP-134) and the variation content rules of SPEC §2: presence and
  * update-mask semantics, every validation rule, all-or-nothing writes and If-Match.
  */
 
-const TOOL_A = '11111111-1111-4111-8111-111111111111';
-const TOOL_B = '22222222-2222-4222-8222-222222222222';
-const TOOL_C = '33333333-3333-4333-8333-333333333333';
 const MODEL = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 
 /** A fully populated body, so resets to defaults are visible. */

@@ -7,13 +7,13 @@ import {
   deployableTask,
   deployableWorkflow,
   deployed,
-  errorFields,
   freshOrg,
   getAgent,
   patchAgent,
   patched,
   scheduleTrigger,
 } from './support/agents';
+import { errorFields } from './support/errors';
 
 /**
  * Issue #3, the agent's own lifecycle: create, read (id, slug, views), list (keyset pages and

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AGENTS, createAgent, errorFields, freshOrg } from './support/agents';
+import { AGENTS, createAgent, freshOrg } from './support/agents';
+import { errorFields } from './support/errors';
 import { api, ApiResponse, expectProblem } from './support/http';
 import { user } from './support/principals';
 

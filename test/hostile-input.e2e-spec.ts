@@ -1,4 +1,5 @@
-import { AGENTS, createAgent, errorFields, freshOrg } from './support/agents';
+import { AGENTS, createAgent, freshOrg } from './support/agents';
+import { errorFields } from './support/errors';
 import { api, expectProblem } from './support/http';
 import { auth, user } from './support/principals';
 import { tokenFor } from './support/tokens';

@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+import { MIGRATIONS } from '../src/infrastructure/database/migrations';
 import { AppProcess, startApp } from './support/app-process';
 import { ownDatabase, withDatabase } from './support/database';
 import { eventually } from './support/runs';
@@ -27,6 +29,19 @@ async function startTogether(envs: Record<string, string | undefined>[]): Promis
   return started;
 }
 
+/** Whether the instance became ready, or exited first (then with its output); within 60 s. */
+async function readyOrExited(app: AppProcess): Promise<{ ready: boolean; output?: string }> {
+  let exited = false;
+  void app.exited.then(() => (exited = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !exited) {
+    const ok = await fetch(`${app.url}/health/ready`).then((response) => response.ok, () => false);
+    if (ok) return { ready: true };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { ready: false, output: app.output().slice(-2000) };
+}
+
 interface Stopped {
   code: number | null;
   ms: number;
@@ -52,6 +67,41 @@ describe('background jobs on pg-boss', () => {
       'a completed periodic job',
     );
   });
+
+  it('two instances starting together on a fresh database both migrate it: one at a time, none fails', async () => {
+    const fresh = await ownDatabase('agentry_migrate_test');
+    const apps: AppProcess[] = [];
+    const lock = new Client({ connectionString: fresh.url });
+    try {
+      // TypeORM's own migrations table, locked: each instance's migration run stops where it reads
+      // which migrations ran, so both are let go at once (the way a fleet restarts) and would then
+      // create the same tables at the same time.
+      await lock.connect();
+      await lock.query(`CREATE TABLE migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)`);
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
+      for (const env of [appEnv(fresh.url), appEnv(fresh.url)]) apps.push(await startApp(env, { waitForReady: false }));
+      await eventually(
+        () =>
+          withDatabase(async (db) => {
+            const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%migrations%'`);
+            return rows[0].n > 0 ? true : undefined;
+          }, fresh.url),
+        20_000,
+        'an instance waiting to read the migrations',
+      );
+      // The other instance is a moment behind; without a lock of its own it then waits here too.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await lock.query('COMMIT');
+      const ready = await Promise.all(apps.map((app) => readyOrExited(app)));
+      expect(ready.map((r) => r.ready)).toEqual([true, true]);
+      expect(await withDatabase(async (db) => (await db.query('SELECT count(*)::int AS n FROM migrations')).rows[0].n, fresh.url)).toBe(MIGRATIONS.length);
+    } finally {
+      await lock.end().catch(() => undefined);
+      await Promise.all(apps.map((app) => app.stop()));
+      await fresh.drop();
+    }
+  }, 90_000);
 
   describe('on a database of their own', () => {
     let database: { url: string; drop: () => Promise<void> };

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { freshOrg } from './support/agents';
 import { withDatabase } from './support/database';
 import { user } from './support/principals';
-import { deployedAgent } from './support/runs';
+import { deployedAgent, insertRuns } from './support/runs';
 
 interface PlanNode {
   'Node Type': string;
@@ -33,16 +33,8 @@ describe('the run queue', () => {
     await withDatabase(async (db) => {
       await db.query('BEGIN');
       try {
-        const insertRuns = (count: number, status: 'succeeded' | 'queued') =>
-          db.query(
-            `INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, input, created_by, finished_at)
-             SELECT gen_random_uuid(), a.org_id, a.id, a.active_variation_id, a.latest_version, $2::varchar, 'manual', '{}', 'plan-test',
-               CASE WHEN $2::varchar = 'succeeded' THEN now() END
-             FROM agents a, generate_series(1, $3) WHERE a.id = $1`,
-            [agent.id, status, count],
-          );
-        await insertRuns(100_000, 'succeeded');
-        await insertRuns(60_000, 'queued');
+        await insertRuns(db, agent.id, 100_000, 'succeeded', 'plan-test');
+        await insertRuns(db, agent.id, 60_000, 'queued', 'plan-test');
         await db.query('ANALYZE runs');
         const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${claimSql()}`, [org, null, null, 'plan-test', 60, randomUUID()]);
         const queueScans = nodes(rows[0]['QUERY PLAN'][0].Plan).filter((node) => node['Relation Name'] === 'runs' && node.Alias === 'q');

@@ -2,7 +2,7 @@ import { AGENTS, freshOrg } from './support/agents';
 import { withDatabase } from './support/database';
 import { api, ApiResponse, expectProblem } from './support/http';
 import { user } from './support/principals';
-import { deployedAgent, getRun, queuedRun, report } from './support/runs';
+import { deployedAgent, getRun, insertRuns, queuedRun, report } from './support/runs';
 
 /**
  * Issue #20 item 2: the API shows timestamps to the millisecond, so every filter on them must agree
@@ -40,14 +40,7 @@ describe('timestamps: what the API shows is what it filters on', () => {
   it('pages runs that share one millisecond exactly once each, inside bounds that name that millisecond', async () => {
     const agent = await deployedAgent(alice);
     // One statement, one now(): seven runs written in the same instant, as a schedule sweep may.
-    await withDatabase((db) =>
-      db.query(
-        `INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, input, created_by)
-         SELECT gen_random_uuid(), a.org_id, a.id, a.active_variation_id, a.latest_version, 'queued', 'manual', '{}', 'precision-test'
-         FROM agents a, generate_series(1, 7) WHERE a.id = $1`,
-        [agent.id],
-      ),
-    );
+    await withDatabase((db) => insertRuns(db, agent.id, 7, 'queued', 'precision-test'));
     const all = await runsOf(agent.id, '');
     expect(all).toHaveLength(7);
     const [{ createdAt }] = all;

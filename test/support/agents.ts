@@ -4,6 +4,11 @@ import { auth, Caller } from './principals';
 
 export const AGENTS = '/api/v1/agents';
 
+/** Tool ids for an agent's `tools`: any UUID will do, the service keeps them as given. */
+export const TOOL_A = '11111111-1111-4111-8111-111111111111';
+export const TOOL_B = '22222222-2222-4222-8222-222222222222';
+export const TOOL_C = '33333333-3333-4333-8333-333333333333';
+
 /** A body that deploys as it is: a task agent with instructions. */
 export function deployableTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: `Task ${randomBytes(3).toString('hex')}`, type: 'task', instructions: 'You summarise things.', ...overrides };
@@ -72,6 +77,3 @@ export async function patched(who: Caller, id: number | string, body: unknown, o
   if (response.status !== 200) throw new Error(`patch failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
-
-/** The field names of a 400's per-field errors. */
-export const errorFields = (problem: { errors?: { field: string }[] }): string[] => (problem.errors ?? []).map((e) => e.field);

@@ -10,6 +10,8 @@ export interface AppProcess {
   /** Resolves with the exit code once the process ends by itself. */
   exited: Promise<number | null>;
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would end it: nothing runs after, no request drains, no connection closes cleanly. */
+  kill(): Promise<number | null>;
 }
 
 const ROOT = resolve(__dirname, '../..');
@@ -58,6 +60,10 @@ export async function startApp(env: Record<string, string | undefined>, { waitFo
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       return exited;
     },
   };

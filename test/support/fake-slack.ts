@@ -14,6 +14,24 @@ export interface FakePost {
   text: string;
   blocks: unknown;
   answer: string;
+  /** The message's timestamp (its id in the channel), given on arrival. */
+  ts: string;
+  metadata: unknown;
+  /** Which caller sent it: the label in its URL (`…/<label>/api/`), '' without one. */
+  via: string;
+}
+
+/** Every Web API call the fake received for a channel, posted or not. */
+export interface FakeCall {
+  at: number;
+  method: string;
+  channel: string;
+  via: string;
+}
+
+export interface FakeSlackOptions {
+  /** Called when a CHANG… or CLOST… channel's first message arrives, before it is (not) answered. */
+  onHeld?: (call: FakeCall) => void;
 }
 
 /**
@@ -24,12 +42,17 @@ export interface FakePost {
  * CRATE… 429 with Retry-After: 2 on its first message, then ok; CFLAKY… HTTP 500 twice, then ok;
  * CKICKED… not_in_channel (the bot was removed after the channel was configured); CARCHIVED…
  * is_archived; CDOWN… always HTTP 500; CSLOW… answers its first message after SLOW_ANSWER_MS;
- * anything else ok. C0123456789, the channel in the seeds' own examples, is joined, so those
- * examples run as written. `GET /_fake/posts?channel=…` lists what a channel received.
+ * CHANG… posts its first message but never answers (the caller dies or times out waiting); CLOST…
+ * never answers its first message and never posts it (it was lost on the way); anything else ok.
+ * conversations.history lists a channel's messages, newest first, with their metadata when asked
+ * (`include_all_metadata`). C0123456789, the channel in the seeds' own examples, is joined, so those
+ * examples run as written. `GET /_fake/posts?channel=…` lists what a channel received,
+ * `GET /_fake/calls?channel=…` every call about it. A caller may put a label before `/api/` in its
+ * URL to be told apart (`via`).
  */
-export function startFakeSlack(): Promise<{ url: string; server: Server }> {
-  const posts = new Map<string, FakePost[]>();
-  const server = createServer((request, response) => void handle(request, response, posts));
+export function startFakeSlack(options: FakeSlackOptions = {}): Promise<{ url: string; server: Server }> {
+  const state: FakeState = { posts: new Map(), calls: new Map(), options };
+  const server = createServer((request, response) => void handle(request, response, state));
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
@@ -45,9 +68,21 @@ export async function postsTo(slackApiUrl: string, channel: string): Promise<Fak
   return (await response.json()) as FakePost[];
 }
 
-const JOINED_PREFIXES = ['CMEMBER', 'CRATE', 'CFLAKY', 'CKICKED', 'CARCHIVED', 'CDOWN', 'CSLOW', 'CBURST'];
+/** Every call the fake Slack at `slackApiUrl` received about `channel`, oldest first. */
+export async function callsAbout(slackApiUrl: string, channel: string): Promise<FakeCall[]> {
+  const response = await fetch(new URL(`/_fake/calls?channel=${encodeURIComponent(channel)}`, slackApiUrl));
+  return (await response.json()) as FakeCall[];
+}
 
-async function handle(request: IncomingMessage, response: ServerResponse, posts: Map<string, FakePost[]>): Promise<void> {
+interface FakeState {
+  posts: Map<string, FakePost[]>;
+  calls: Map<string, FakeCall[]>;
+  options: FakeSlackOptions;
+}
+
+const JOINED_PREFIXES = ['CMEMBER', 'CRATE', 'CFLAKY', 'CKICKED', 'CARCHIVED', 'CDOWN', 'CSLOW', 'CBURST', 'CHANG', 'CLOST'];
+
+async function handle(request: IncomingMessage, response: ServerResponse, { posts, calls, options }: FakeState): Promise<void> {
   let body = '';
   for await (const chunk of request) body += String(chunk);
   const params = String(request.headers['content-type']).includes('json')
@@ -59,21 +94,31 @@ async function handle(request: IncomingMessage, response: ServerResponse, posts:
   };
   const url = new URL(request.url ?? '/', 'http://fake');
   if (url.pathname === '/_fake/posts') return json(200, posts.get(url.searchParams.get('channel') ?? '') ?? []);
+  if (url.pathname === '/_fake/calls') return json(200, calls.get(url.searchParams.get('channel') ?? '') ?? []);
   if (!String(request.headers.authorization ?? '').startsWith('Bearer xoxb-')) return json(200, { ok: false, error: 'not_authed' });
-  if (url.pathname === '/api/auth.test') return json(200, { ok: true, user: BOT_NAME, user_id: 'U0BOT', bot_id: 'B0BOT', team: 'Acme' });
+  const [, via = '', method = ''] = /^\/(?:([\w-]+)\/)?api\/(.+)$/.exec(url.pathname) ?? [];
+  if (method === 'auth.test') return json(200, { ok: true, user: BOT_NAME, user_id: 'U0BOT', bot_id: 'B0BOT', team: 'Acme' });
 
   const channel = params.get('channel') ?? '';
-  if (url.pathname === '/api/chat.postMessage') {
+  const call: FakeCall = { at: Date.now(), method, channel, via };
+  calls.set(channel, [...(calls.get(channel) ?? []), call]);
+  if (method === 'chat.postMessage') {
     const received = posts.get(channel) ?? [];
     posts.set(channel, received);
-    const post: FakePost = { at: Date.now(), channel, text: params.get('text') ?? '', blocks: JSON.parse(params.get('blocks') ?? 'null'), answer: 'ok' };
+    const nth = (calls.get(channel) ?? []).filter((c) => c.method === method).length;
+    const ts = `${Math.floor(call.at / 1000)}.${String(nth).padStart(6, '0')}`;
+    const post: FakePost = { at: call.at, channel, text: params.get('text') ?? '', blocks: JSON.parse(params.get('blocks') ?? 'null'), answer: 'ok', ts, metadata: JSON.parse(params.get('metadata') ?? 'null'), via };
+    if (channel.startsWith('CLOST') && nth === 1) return options.onHeld?.(call);
     received.push(post);
-    const nth = received.length;
     const answer = (status: number, payload: { ok: boolean; error?: string; ts?: string }, headers: Record<string, string> = {}) => {
       post.answer = status === 200 ? (payload.error ?? 'ok') : `http_${status}`;
       json(status, payload, headers);
     };
-    const ok = () => answer(200, { ok: true, ts: `${Math.floor(post.at / 1000)}.${String(nth).padStart(6, '0')}` });
+    const ok = () => answer(200, { ok: true, ts });
+    if (channel.startsWith('CHANG') && nth === 1) {
+      post.answer = 'held';
+      return options.onHeld?.(call);
+    }
     if (channel.startsWith('CRATE') && nth === 1) return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(RATE_LIMIT_RETRY_AFTER_SECONDS) });
     if (channel.startsWith('CFLAKY') && nth <= 2) return answer(500, { ok: false, error: 'internal_error' });
     if (channel.startsWith('CDOWN')) return answer(500, { ok: false, error: 'internal_error' });
@@ -81,16 +126,37 @@ async function handle(request: IncomingMessage, response: ServerResponse, posts:
     if (channel.startsWith('CARCHIVED')) return answer(200, { ok: false, error: 'is_archived' });
     if (channel.startsWith('CSLOW') && nth === 1) {
       post.answer = 'slow';
-      setTimeout(() => json(200, { ok: true, ts: `${Math.floor(post.at / 1000)}.000001` }), SLOW_ANSWER_MS);
+      setTimeout(() => json(200, { ok: true, ts }), SLOW_ANSWER_MS);
       return;
     }
     return ok();
   }
-  if (url.pathname !== '/api/conversations.info') return json(200, { ok: false, error: 'unknown_method' });
+  if (method === 'conversations.history') return json(200, history(posts.get(channel) ?? [], params));
+  if (method !== 'conversations.info') return json(200, { ok: false, error: 'unknown_method' });
 
   if (channel.startsWith('CFAIL')) return json(500, { ok: false, error: 'internal_error' });
   if (channel.startsWith('CLIMIT')) return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' });
   if (channel.startsWith('CUNKNOWN')) return json(200, { ok: false, error: 'channel_not_found' });
   const isMember = JOINED_PREFIXES.some((prefix) => channel.startsWith(prefix)) || channel === SEED_EXAMPLE_CHANNEL;
   return json(200, { ok: true, channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: isMember } });
+}
+
+/** conversations.history: messages in (oldest, latest), newest first, `limit` a page, cursor = how many to skip. */
+function history(posted: FakePost[], params: URLSearchParams): unknown {
+  const oldest = Number(params.get('oldest') ?? 0);
+  const latest = Number(params.get('latest') ?? Infinity);
+  const inclusive = params.get('inclusive') === 'true';
+  const inRange = posted
+    .filter((post) => (inclusive ? Number(post.ts) >= oldest && Number(post.ts) <= latest : Number(post.ts) > oldest && Number(post.ts) < latest))
+    .sort((x, y) => Number(y.ts) - Number(x.ts));
+  const skip = Number(params.get('cursor') || 0);
+  const limit = Number(params.get('limit') || 100);
+  const page = inRange.slice(skip, skip + limit);
+  const withMetadata = params.get('include_all_metadata') === 'true';
+  return {
+    ok: true,
+    messages: page.map((post) => ({ type: 'message', ts: post.ts, text: post.text, bot_id: 'B0BOT', ...(withMetadata && post.metadata ? { metadata: post.metadata } : {}) })),
+    has_more: skip + limit < inRange.length,
+    response_metadata: { next_cursor: skip + limit < inRange.length ? String(skip + limit) : '' },
+  };
 }

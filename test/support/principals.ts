@@ -1,3 +1,4 @@
+import type { Principal } from '../../src/modules/auth/domain/principal';
 import { api } from './http';
 import { tokenFor } from './tokens';
 
@@ -15,6 +16,14 @@ export const auth = (who: Caller): Auth => {
 
 /** A user of `org`, optionally an org admin or a member of groups (the token's `groups` claim). */
 export const user = (org: string, sub: string, extra: { admin?: boolean; groups?: string[] } = {}): Auth => ({ token: tokenFor({ sub, org, ...extra }) });
+
+/** What the service makes of a caller: the principal unit tests hand to access rules (`subject` as `user:…` or `apikey:…`). */
+export const principalFor = (org: string, subject: string, extra: { admin?: boolean; groups?: string[] } = {}): Principal => ({
+  orgId: org,
+  subject,
+  groups: extra.groups ?? [],
+  isOrgAdmin: extra.admin ?? false,
+});
 
 /** An API key of `org`, made through the API by an org admin, and fails loudly if the service refuses. */
 export async function createApiKey(org: string, role: 'admin' | 'member' | 'runtime'): Promise<{ id: string; apiKey: string }> {

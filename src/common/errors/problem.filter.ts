@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../../infrastructure/database/database-unavailable';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
 import { ErrorFormats } from './error-formats';

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error';
+import { codeOf } from '../../../test/support/errors';
 import { ErrorCode } from '../errors/error-code';
 import { keysetPage, pageCursor } from './keyset-page';
 import { encodePageToken } from './page-token';
@@ -18,15 +18,6 @@ describe('keysetPage', () => {
 });
 
 describe('pageCursor', () => {
-  const codeOf = (fn: () => unknown) => {
-    try {
-      fn();
-      return null;
-    } catch (error) {
-      return (error as DomainError).code;
-    }
-  };
-
   it('is undefined on the first page, and text cursors keep bigints exact', () => {
     expect(pageCursor(undefined, 'integer')).toBeUndefined();
     expect(pageCursor(encodePageToken('9007199254740993'), 'text')).toBe('9007199254740993');

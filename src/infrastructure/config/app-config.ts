@@ -155,6 +155,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   JOBS_SWEEP_INTERVAL_MS = 5000;
 
+  /**
+   * How often pg-boss's supervisor fails the jobs of an instance that died mid-job (a sweep's after its
+   * 10 s heartbeat, a delivery's after its expiry), so the others take that work over: with the
+   * heartbeat, a crash holds a sweep back at most about this plus 10 s.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  JOBS_SUPERVISE_INTERVAL_SECONDS = 10;
+
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 

@@ -1,8 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { migrateExclusively } from './migrate-exclusively';
 import { typeormOptions } from './typeorm-options';
+import { UnitOfWork } from './unit-of-work';
 
+/** The database, and the unit of work every module writes through (global, like the pool it wraps). */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -11,7 +16,15 @@ import { typeormOptions } from './typeorm-options';
         if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the application starts');
         return { ...typeormOptions(config, config.DATABASE_URL), retryAttempts: 0 };
       },
+      dataSourceFactory: async (options) => {
+        if (!options) throw new Error('no TypeORM options');
+        const dataSource = await new DataSource(options).initialize();
+        await migrateExclusively(dataSource);
+        return dataSource;
+      },
     }),
   ],
+  providers: [UnitOfWork],
+  exports: [UnitOfWork],
 })
 export class DatabaseModule {}

@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-
-export const QUERY_READ_TIMEOUT = 'Query read timeout';
+import { QUERY_READ_TIMEOUT } from '../../common/errors/database-unavailable';
 
 /**
  * A pg client that closes its connection when a query times out on the client side (`query_timeout`).

@@ -17,7 +17,8 @@ export function typeormOptions(config: AppConfig, url: string): DataSourceOption
     url,
     entities: [],
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    // Run by migrateExclusively once connected, under a lock that TypeORM's own run does not take.
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],

@@ -38,10 +38,10 @@ const POOL_SIZE = 3;
 
 /**
  * Every tick's job. No retries: the next tick is the retry. A heartbeat (pg-boss refreshes it while
- * the handler runs) lets any instance's supervisor fail the job of an instance that died mid-handler
- * at its next pass (about a minute) rather than after the 15-minute expiry, during which the stately
- * queue would run nothing else. Finished ticks are deleted after an hour, long after any instance
- * could send the same slot again.
+ * the handler runs; 10 s is pg-boss's floor) lets any instance's supervisor fail the job of an instance
+ * that died mid-handler at its first pass after that (JOBS_SUPERVISE_INTERVAL_SECONDS) rather than
+ * after the 15-minute expiry, during which the stately queue would run nothing else. Finished ticks are
+ * deleted after an hour, long after any instance could send the same slot again.
  */
 const TICK_OPTIONS = { retryLimit: 0, heartbeatSeconds: 10, deleteAfterSeconds: 3600 } satisfies SendOptions;
 
@@ -103,6 +103,10 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
       connectionTimeoutMillis: this.config.DB_CONNECT_TIMEOUT_MS,
       // Cron schedules are not used (see above); without them pg-boss runs no timekeeper polling.
       schedule: false,
+      // The supervisor's pass is what fails a dead instance's jobs; pg-boss's default (a minute) would
+      // hold a crashed sweep's stately queue long enough for an every-minute schedule to miss a tick.
+      superviseIntervalSeconds: this.config.JOBS_SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: this.config.JOBS_SUPERVISE_INTERVAL_SECONDS,
     });
     // An `error` event nobody listens to would end the process; pg-boss reports here what it recovers from.
     boss.on('error', (error) => this.logger.error({ err: error }, 'pg-boss reported an error'));

@@ -12,10 +12,4 @@ export const accessErrors = {
       ErrorCode.ACCESS_LOCKOUT,
       `This accessConfig would take away your ${lost.join(' and ')} permission on the agent; keep a grant for yourself (or a group you are in) and retry.`,
     ),
-  transferForbidden: () => new DomainError(ErrorCode.FORBIDDEN, 'Only the owner or an organization admin can transfer ownership.'),
-  alreadyOwner: (to: string) => new DomainError(ErrorCode.UNPROCESSABLE, `${to} already owns this agent.`),
-  transferPending: () => new DomainError(ErrorCode.TRANSFER_PENDING, 'A transfer of this agent is already pending; cancel it first.'),
-  noTransferForYou: () => new DomainError(ErrorCode.NOT_FOUND, 'No pending ownership transfer of this agent concerns you.'),
-  noPendingTransfer: () => new DomainError(ErrorCode.NOT_FOUND, 'No ownership transfer of this agent is pending.'),
-  cancelForbidden: () => new DomainError(ErrorCode.FORBIDDEN, 'Only the requester, the owner or an organization admin can cancel this transfer.'),
 };

@@ -1,19 +1,12 @@
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { codeOf } from '../../../test/support/errors';
+import { principalFor } from '../../../test/support/principals';
 import { guardAccessConfigEdit, requireAccess } from './access.guard';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
 const agent = { orgId: ORG, accessConfig: { owner: 'user:owner', orgAccess: 'use' as const, grants: [] } };
-const member = { orgId: ORG, subject: 'user:m', groups: [], isOrgAdmin: false };
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    return (error as DomainError).code;
-  }
-};
+const member = principalFor(ORG, 'user:m');
 
 describe('requireAccess', () => {
   it('lets users use but not manage', () => {
@@ -25,6 +18,13 @@ describe('requireAccess', () => {
     const closed = { ...agent, accessConfig: { ...agent.accessConfig, orgAccess: 'none' as const } };
     expect(codeOf(() => requireAccess(member, closed, 'use'))).toBe(ErrorCode.NOT_FOUND);
     expect(codeOf(() => requireAccess({ ...member, orgId: '00000000-0000-0000-0000-000000000002' }, agent, 'use'))).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('answers a hidden agent with the 404 of what was asked for through it (a run)', () => {
+    const closed = { ...agent, accessConfig: { ...agent.accessConfig, orgAccess: 'none' as const } };
+    const noSuchRun = () => new DomainError(ErrorCode.NOT_FOUND, 'No such run.');
+    expect(() => requireAccess(member, closed, 'use', noSuchRun)).toThrow('No such run.');
+    expect(codeOf(() => requireAccess(member, agent, 'manage', noSuchRun))).toBe(ErrorCode.FORBIDDEN);
   });
 });
 

@@ -9,10 +9,13 @@ import { AccessConfig, AccessLevel } from './domain/access-config';
  * has locked (a guard runs before the handler, on a row that may change before the write).
  */
 
-/** Callers who cannot use the agent get 404 (it does not exist for them); who can use but must manage, 403. */
-export function requireAccess(principal: Principal, agent: AccessControlled, level: AccessLevel): AccessRights {
+/**
+ * Callers who cannot use the agent get 404 (it does not exist for them); who can use but must manage, 403.
+ * `hidden` is the 404 they get: the agent's own, or that of what they asked for through it (a run).
+ */
+export function requireAccess(principal: Principal, agent: AccessControlled, level: AccessLevel, hidden: () => Error = accessErrors.notVisible): AccessRights {
   const rights = evaluateAccess(principal, agent);
-  if (!rights.canUse) throw accessErrors.notVisible();
+  if (!rights.canUse) throw hidden();
   if (level === 'manage' && !rights.canManage) throw accessErrors.cannotManage();
   return rights;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccessRights } from '../access/domain/access.policy';
-import { VariationPair, VariationsRepository } from '../variations/variations.repository';
+import { VariationPair, VariationsRepository } from '../variation-store/variations.repository';
 import { AgentRow } from './agent.row';
 import { toAgentResponse } from './agent-response.mapper';
 import { agentErrors } from './agents.errors';

@@ -1,9 +1,9 @@
 import { isoOrNull } from '../../common/http/iso-date';
 import { AccessRights } from '../access/domain/access.policy';
-import { VariationView } from '../variations/variation.row';
+import { VariationView } from '../variation-store/variation.row';
 import { AgentRow, PendingTransferRow } from './agent.row';
 import { formatEtag } from './domain/etag';
-import { toVariationPayload } from '../variations/variation-response.mapper';
+import { toVariationPayload } from '../variation-store/variation-response.mapper';
 import { AgentResponseDto, PendingOwnershipTransferDto } from './dto/agent-response.dto';
 
 /** The one function that decides what of an agent leaves the service. */

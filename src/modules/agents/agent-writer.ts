@@ -1,20 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { validationFailed } from '../../common/errors/domain-error';
+import { Work } from '../../infrastructure/database/unit-of-work';
 import { guardAccessConfigEdit } from '../access/access.guard';
 import { AccessRepository } from '../access/access.repository';
 import { Principal } from '../auth/domain/principal';
-import { channelNeedsVerification, NotificationConfig } from '../notifications/domain/notification-config';
-import { ChannelVerifier } from '../notifications/channel-verifier';
-import { canonicalJson, contentHash } from '../variations/domain/content-hash';
-import { VariationContent } from '../variations/domain/variation-content';
-import { DraftWrite, VariationPair, VariationsRepository } from '../variations/variations.repository';
-import { VariationView } from '../variations/variation.row';
-import { AgentChanges, AgentRow } from './agent.row';
-import { accessConfigOf } from './agent-gate';
+import { channelNeedsVerification, NotificationConfig } from './domain/notification-config';
+import { ChannelVerifier } from '../notification-transport/channel-verifier';
+import { canonicalJson, contentHash } from '../variation-store/domain/content-hash';
+import { VariationContent } from '../variation-store/domain/variation-content';
+import { DraftWrite, VariationPair, VariationsRepository } from '../variation-store/variations.repository';
+import { VariationView } from '../variation-store/variation.row';
+import { accessOf, AgentChanges, AgentRow } from './agent.row';
 import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
+import { agentChange, contentChanges } from './domain/agent-events';
+import { moveAgent, NEW_AGENT } from './domain/agent-lifecycle';
 import { AgentWrite, AgentWritePlan, newAgentBase, NotificationWrite, planAgentWrite, planNotificationWrite } from './domain/agent-write';
 import { makeSlug } from './domain/slug';
 import { SubAgentsChecker } from './sub-agents.checker';
@@ -27,10 +28,19 @@ export interface WrittenAgent {
   viewed: VariationView;
 }
 
+/** A write applied to the agent's own settings (`apply`): the planned content, and the agent columns to change. */
+export interface AppliedWrite {
+  plan: AgentWritePlan;
+  changes: AgentChanges;
+  /** Whether the org access, grants or notification config changed (a write that changes nothing writes nothing). */
+  settingsChanged: boolean;
+}
+
 /**
- * The one write pipeline for an agent's fields (create, PATCH, restore, and later the compatibility
- * routes): the request is planned as a pure function (domain/agent-write.ts) against what the locked
- * row holds, the checks that need the database run, then everything is written in the caller's transaction.
+ * The one write pipeline for an agent's fields (create, PATCH, restore, and the compatibility routes'
+ * live writes through variations' AgentPublisher): the request is planned as a pure function (domain/agent-write.ts)
+ * against what the locked row holds, the checks that need the database run, then everything is written
+ * in the caller's unit of work, which records what changed.
  */
 @Injectable()
 export class AgentWriter {
@@ -56,17 +66,22 @@ export class AgentWriter {
     return notification;
   }
 
-  /** A create request planned onto a new agent's defaults; pure, so it runs before Slack is asked. */
-  planCreate(principal: Principal, write: AgentWrite): AgentWritePlan {
+  /**
+   * A create request planned onto a new agent's defaults, then its Slack channel checked: call it
+   * before the transaction (the plan is pure, so a 400 comes before Slack is asked).
+   */
+  async prepareCreate(principal: Principal, write: AgentWrite): Promise<AgentWritePlan> {
     const base = newAgentBase(principal.subject, write.body);
     if ('errors' in base) throw validationFailed(base.errors);
     const plan = planAgentWrite(base, write);
     if ('errors' in plan) throw validationFailed(plan.errors);
+    await this.verifyNotification(write);
     return plan;
   }
 
-  /** Creates the planned agent (status draft, one draft variation) inside the caller's transaction. */
-  async create(db: EntityManager, principal: Principal, { next, content }: AgentWritePlan): Promise<WrittenAgent> {
+  /** Creates the planned agent (the lifecycle's new agent, one draft variation) in the caller's unit of work. */
+  async create(work: Work, principal: Principal, { next, content }: AgentWritePlan): Promise<WrittenAgent> {
+    const { db } = work;
     await this.subAgents.check(db, principal, null, content.subAgents);
 
     const draftVariationId = randomUUID();
@@ -84,6 +99,7 @@ export class AgentWriter {
         notificationConfig: next.notificationConfig,
         draftVariationId,
         createdBy: principal.subject,
+        ...NEW_AGENT,
       });
     }
     if (id === null) throw agentErrors.slugsExhausted();
@@ -91,6 +107,7 @@ export class AgentWriter {
     await this.access.replaceGrants(db, id, next.accessConfig.grants);
     const agent = await this.agents.find(db, principal.orgId, { id });
     if (!agent) throw new Error(`agent ${id} vanished inside its own transaction`);
+    work.record(agentChange(agent, 'agent.created'));
     return { agent, viewed: { id: draftVariationId, version: null, state: 'draft', content } };
   }
 
@@ -100,44 +117,48 @@ export class AgentWriter {
    * config that `verifyNotification` returned before the transaction. `variations` are the ones the
    * locked row points at, read with it (AgentGate.lockShowing).
    */
-  async update(db: EntityManager, principal: Principal, agent: AgentRow, { active, draft }: VariationPair, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
+  async update(work: Work, principal: Principal, agent: AgentRow, { active, draft }: VariationPair, write: AgentWrite, verified: NotificationWrite): Promise<WrittenAgent> {
     const shown = draft ?? active;
     if (!shown) throw new Error(`agent ${agent.id} has neither a draft nor an active variation`);
-    const plan = this.plan(agent, shown.content, write);
-    await this.check(db, principal, agent, plan);
-    const settingsChange = settingsChanged(agent, plan, verified);
+    const { plan, changes: settings, settingsChanged } = await this.apply(work, principal, agent, shown.content, write, verified);
     const { changes, viewed, draft: draftWrite } = this.draftContent(principal, agent, plan.content, shown, active);
     // A write that changes nothing keeps the ETag, so clients holding it get no needless 412.
-    if (!draftWrite && !settingsChange) return { agent, viewed };
-    Object.assign(changes, await this.writeSettings(db, agent, plan, verified));
-    return { agent: await this.agents.update(db, agent.id, changes, draftWrite), viewed };
+    if (!draftWrite && !settingsChanged) return { agent, viewed };
+    if (draftWrite) work.record(agentChange(agent, 'agent.updated', { changes: contentChanges(shown.content, plan.content) }));
+    return { agent: await this.agents.update(work.db, agent.id, { ...changes, ...settings }, draftWrite), viewed };
   }
 
   /** A write planned against `content` (the draft, or the active variation) and the agent's own settings. */
   plan(agent: AgentRow, content: VariationContent, write: AgentWrite): AgentWritePlan {
-    const plan = planAgentWrite({ ...content, accessConfig: accessConfigOf(agent), notificationConfig: agent.notificationConfig }, write);
+    const plan = planAgentWrite({ ...content, accessConfig: accessOf(agent).accessConfig, notificationConfig: agent.notificationConfig }, write);
     if ('errors' in plan) throw validationFailed(plan.errors);
     return plan;
   }
 
-  /** The checks that need the database: sub-agents (422) and, for an accessConfig edit, the access guard's lock-out rule (422). */
-  async check(db: EntityManager, principal: Principal, agent: AgentRow, { next, written, content }: AgentWritePlan): Promise<void> {
-    if (written.includes('subAgents')) await this.subAgents.check(db, principal, agent.id, content.subAgents);
-    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }, next.accessConfig);
-  }
-
   /**
-   * Writes the agent's own settings (grants through Access) and returns the agent columns to change:
-   * orgAccess, and the notification config that `verifyNotification` checked before the transaction.
+   * A write planned against `content`, checked (sub-agents and the access guard's lock-out rule: 422),
+   * with the agent's own settings written: grants through Access, and the agent columns to change
+   * (org access, the notification config `verifyNotification` checked before the transaction, and
+   * what the lifecycle says a new config means for the digest). Records the settings that changed.
+   * Where the content goes (the draft, or a version published at once) is the caller's.
    */
-  async writeSettings(db: EntityManager, agent: AgentRow, { next, written }: AgentWritePlan, verified: NotificationWrite): Promise<AgentChanges> {
+  async apply(work: Work, principal: Principal, agent: AgentRow, content: VariationContent, write: AgentWrite, verified: NotificationWrite): Promise<AppliedWrite> {
+    const plan = this.plan(agent, content, write);
+    const { next, written } = plan;
+    const access = accessOf(agent);
+    if (written.includes('subAgents')) await this.subAgents.check(work.db, principal, agent.id, plan.content.subAgents);
+    if (written.includes('accessConfig')) guardAccessConfigEdit(principal, access, next.accessConfig);
+
     const changes: AgentChanges = {};
-    if (written.includes('accessConfig')) {
-      changes.orgAccess = next.accessConfig.orgAccess;
-      if (canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants)) await this.access.replaceGrants(db, agent.id, next.accessConfig.grants);
-    }
-    if (verified.written) changes.notificationConfig = verified.config;
-    return changes;
+    const grantsChanged = written.includes('accessConfig') && canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants);
+    const accessChanged = written.includes('accessConfig') && (next.accessConfig.orgAccess !== agent.orgAccess || grantsChanged);
+    const notificationsChanged = verified.written && canonicalJson(verified.config) !== canonicalJson(agent.notificationConfig);
+    if (written.includes('accessConfig')) changes.orgAccess = next.accessConfig.orgAccess;
+    if (grantsChanged) await this.access.replaceGrants(work.db, agent.id, next.accessConfig.grants);
+    if (verified.written) Object.assign(changes, { notificationConfig: verified.config }, moveAgent(agent, { name: 'notifications_changed' }, new Date())?.changes);
+    if (accessChanged) work.record(agentChange(agent, 'agent.access_changed', { before: access.accessConfig, after: next.accessConfig }));
+    if (notificationsChanged) work.record(agentChange(agent, 'agent.notifications_changed', { before: agent.notificationConfig, after: verified.config }));
+    return { plan, changes, settingsChanged: accessChanged || notificationsChanged };
   }
 
   /**
@@ -174,14 +195,4 @@ export class AgentWriter {
       viewed,
     };
   }
-}
-
-/** Whether a planned write changes the agent's own settings: its org access, grants or notification config. */
-function settingsChanged(agent: AgentRow, { next, written }: AgentWritePlan, verified: NotificationWrite): boolean {
-  const access = accessConfigOf(agent);
-  const accessChanged =
-    written.includes('accessConfig') &&
-    (next.accessConfig.orgAccess !== access.orgAccess || canonicalJson(next.accessConfig.grants) !== canonicalJson(agent.grants));
-  const notificationChanged = verified.written && canonicalJson(verified.config) !== canonicalJson(agent.notificationConfig);
-  return accessChanged || notificationChanged;
 }

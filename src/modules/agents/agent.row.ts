@@ -1,7 +1,8 @@
+import { AccessControlled } from '../access/domain/access.policy';
 import { Grant, OrgAccess } from '../access/domain/access-config';
 import { AgentStatus } from './domain/agent-status';
-import { NotificationConfig } from '../notifications/domain/notification-config';
-import { AgentType } from '../variations/domain/variation-content';
+import { NotificationConfig } from './domain/notification-config';
+import { AgentType } from '../variation-store/domain/variation-content';
 
 /** An agent as stored; `name`, `type` and `description` mirror the draft view for listing and search. */
 export interface AgentRow {
@@ -33,6 +34,11 @@ export interface AgentRow {
   pendingOwnershipTransfer: PendingTransferRow | null;
 }
 
+/** The agent as the access policy and guard see it: the one adapter from the row to access. */
+export function accessOf(agent: AgentRow): AccessControlled {
+  return { orgId: agent.orgId, accessConfig: { owner: agent.owner, orgAccess: agent.orgAccess, grants: agent.grants } };
+}
+
 export interface PendingTransferRow {
   id: string;
   from: string;
@@ -41,8 +47,11 @@ export interface PendingTransferRow {
   expiresAt: string;
 }
 
-/** The agent columns a use case may change; the repository bumps `version` and `updated_at` itself. */
-export type AgentChanges = Partial<
+/**
+ * The agent columns a use case may change; the repository bumps `version` and `updated_at` itself.
+ * `digestDueAt` can only be cleared: the digest sweep then plans the next one afresh.
+ */
+export type AgentChanges = { digestDueAt?: null } & Partial<
   Pick<
     AgentRow,
     | 'status'

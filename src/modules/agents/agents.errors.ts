@@ -9,6 +9,7 @@ export const agentErrors = {
   deleted: (detail = 'The agent is deleted; undelete it before changing it.') => new DomainError(ErrorCode.AGENT_DELETED, detail),
   notDeleted: () => new DomainError(ErrorCode.CONFLICT, 'The agent is not deleted.'),
   notDeployed: (detail: string) => new DomainError(ErrorCode.NOT_DEPLOYED, detail),
+  deployedNotDraft: () => new DomainError(ErrorCode.CONFLICT, 'The agent has been deployed; it cannot go back to draft (pause it instead).'),
   etagMismatch: (version: number) =>
     new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match does not match the agent's current ETag "${version}"; reload and retry.`),
   slugsExhausted: () => new DomainError(ErrorCode.CONFLICT, 'Could not find a free slug for this name; try a slightly different name.'),

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
-import { NotificationTransportModule } from '../notifications/notification-transport.module';
-import { VariationStoreModule } from '../variations/variation-store.module';
+import { NotificationTransportModule } from '../notification-transport/notification-transport.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { AgentGate } from './agent-gate';
 import { AgentPresenter } from './agent-presenter';
 import { AgentWriter } from './agent-writer';

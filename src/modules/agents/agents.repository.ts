@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variations/variations.repository';
+import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variation-store/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
+import { AgentStatus } from './domain/agent-status';
 
 /** The first key of the org's sub-agent graph advisory lock (the second is the org id's hash); unique to it in this database. */
 const SUB_AGENT_GRAPH_LOCK = 0x5ab_a9e7;
@@ -39,6 +40,7 @@ const COLUMN_OF: Record<keyof AgentChanges, string> = {
   hasUnpublishedChanges: 'has_unpublished_changes',
   latestVersion: 'latest_version',
   deletedAt: 'deleted_at',
+  digestDueAt: 'digest_due_at',
 };
 
 export interface AgentListQuery {
@@ -65,6 +67,11 @@ export interface NewAgent {
   notificationConfig: unknown;
   draftVariationId: string;
   createdBy: string;
+  /** Where a new agent's lifecycle starts (NEW_AGENT). */
+  status: AgentStatus;
+  isScheduleActive: boolean;
+  nextRunAt: Date | null;
+  digestDueAt: Date | null;
 }
 
 @Injectable()
@@ -118,9 +125,9 @@ export class AgentsRepository {
   async insert(db: EntityManager, agent: NewAgent): Promise<number | null> {
     const rows = await queryRows<{ id: number }>(
       db,
-      `INSERT INTO agents (uid, org_id, slug, status, name, type, description, owner, org_access, notification_config,
-         draft_variation_id, created_by)
-       VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO agents (uid, org_id, slug, name, type, description, owner, org_access, notification_config,
+         draft_variation_id, created_by, status, is_schedule_active, next_run_at, digest_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT ON CONSTRAINT agents_org_slug_key DO NOTHING RETURNING id`,
       [
         agent.uid,
@@ -134,6 +141,10 @@ export class AgentsRepository {
         agent.notificationConfig === null ? null : JSON.stringify(agent.notificationConfig),
         agent.draftVariationId,
         agent.createdBy,
+        agent.status,
+        agent.isScheduleActive,
+        agent.nextRunAt,
+        agent.digestDueAt,
       ],
     );
     return rows[0]?.id ?? null;
@@ -153,9 +164,6 @@ export class AgentsRepository {
     const withDraft = draft
       ? `WITH saved_draft AS (${variationsSql.saveDraft(bind(draft.id), '$1', bind(JSON.stringify(draft.content)), bind(draft.contentHash), bind(draft.createdBy))}) `
       : '';
-    // The digest sweep plans afresh after a new notification config (a digest turned back on starts
-    // at the next 09:00, not at once) or a new active variation (its schedule's zone may differ).
-    if (changes.notificationConfig !== undefined || changes.activeVariationId !== undefined) assignments.push('digest_due_at = NULL');
     const [row] = await queryRows<AgentRow>(
       db,
       `${withDraft}UPDATE agents a SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE a.id = $1 RETURNING ${AGENT_COLUMNS}`,

@@ -3,44 +3,41 @@ import { DataSource } from 'typeorm';
 import { validationFailed } from '../../common/errors/domain-error';
 import { IfMatchCondition } from '../../common/http/if-match';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { accessPrincipalsFor, evaluateAccess } from '../access/domain/access.policy';
-import { Principal } from '../auth/domain/principal';
-import { isScheduleTrigger, nextRunAt } from '../variations/domain/schedule-trigger';
-import { VariationsRepository } from '../variations/variations.repository';
-import { AgentRow } from './agent.row';
-import { accessConfigOf, AgentGate } from './agent-gate';
+import { actorOf, Principal } from '../auth/domain/principal';
+import { accessOf, AgentRow } from './agent.row';
+import { AgentGate } from './agent-gate';
 import { AgentPresenter, AgentView } from './agent-presenter';
 import { toAgentResponse } from './agent-response.mapper';
 import { AgentWriter } from './agent-writer';
-import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
+import { agentChange } from './domain/agent-events';
+import { AgentMove, moveAgent } from './domain/agent-lifecycle';
 import { plainBody, UPDATABLE_FIELDS } from './domain/agent-patch';
 import { AgentRef } from './domain/agent-ref';
-import { statusAfterUndelete } from './domain/agent-status';
 import { parseUpdateMask } from './domain/update-mask';
 import { AgentFieldsDto } from './dto/agent-fields.dto';
 import { ListAgentsQueryDto } from './dto/agent-query.dto';
 import { AgentListResponseDto, AgentResponseDto } from './dto/agent-response.dto';
 
-/** The agent itself: create, read, list, edit its fields, switch its schedule, delete and undelete. */
+/** The agent itself: create, read, list, edit its fields, switch its schedule, pause, delete and undelete. */
 @Injectable()
 export class AgentsService {
   constructor(
     private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly gate: AgentGate,
     private readonly agents: AgentsRepository,
-    private readonly variations: VariationsRepository,
     private readonly presenter: AgentPresenter,
     private readonly writer: AgentWriter,
   ) {}
 
   /** A new agent is a write of every sent field onto the defaults, with the caller as owner. */
   async create(principal: Principal, fields: AgentFieldsDto): Promise<AgentResponseDto> {
-    const write = { body: plainBody(fields), mask: { kind: 'present' as const } };
-    const plan = this.writer.planCreate(principal, write);
-    await this.writer.verifyNotification(write);
-    return this.db.transaction(async (db) => {
-      const { agent, viewed } = await this.writer.create(db, principal, plan);
+    const plan = await this.writer.prepareCreate(principal, { body: plainBody(fields), mask: { kind: 'present' } });
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, viewed } = await this.writer.create(work, principal, plan);
       return toAgentResponse(agent, { canUse: true, canManage: true }, viewed);
     });
   }
@@ -53,7 +50,7 @@ export class AgentsService {
   async list(principal: Principal, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
     const { rows, nextPageToken } = await this.listRows(principal, query);
     return {
-      agents: rows.map((agent) => toAgentResponse(agent, evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }))),
+      agents: rows.map((agent) => toAgentResponse(agent, evaluateAccess(principal, accessOf(agent)))),
       nextPageToken,
     };
   }
@@ -81,68 +78,49 @@ export class AgentsService {
     if ('errors' in parsed) throw validationFailed(parsed.errors, 'The updateMask is invalid.');
     const write = { body: plainBody(fields), mask: parsed.mask };
     const notification = await this.writer.verifyNotification(write, async () => (await this.gate.read(this.db.manager, principal, ref, 'manage')).agent.notificationConfig);
-    return this.db.transaction(async (db) => {
-      const { agent, rights, variations } = await this.gate.lockShowing(db, principal, ref, { level: 'manage', ifMatch });
-      const written = await this.writer.update(db, principal, agent, variations, write, notification);
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch });
+      const written = await this.writer.update(work, principal, agent, variations, write, notification);
       return toAgentResponse(written.agent, rights, written.viewed);
     });
   }
 
+  /** Turns the schedule on (`active`: true), off, or over (absent). */
   async toggle(principal: Principal, ref: AgentRef, active: boolean | undefined, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const turnOn = active ?? !agent.isScheduleActive;
-      let next: Date | null = null;
-      if (turnOn) {
-        const { active: deployed } = await this.variations.findPair(db, agent.activeVariationId, null);
-        const trigger = deployed?.content.trigger;
-        if (!isScheduleTrigger(trigger)) throw agentErrors.scheduleTriggerMissing();
-        // A paused agent keeps the switch on but has no next tick until it resumes.
-        next = agent.status === 'paused' ? null : nextRunAt(trigger, new Date());
-      }
-      const updated = await this.agents.update(db, agent.id, { isScheduleActive: turnOn, nextRunAt: next });
-      return this.presenter.present(db, updated, rights);
-    });
+    return this.move(principal, ref, ifMatch, (trigger) => ({ name: 'toggle', on: active, trigger }));
   }
 
   /** Switches a deployed agent off: no new runs, queued ones held, no schedule ticks; content untouched. */
   async pause(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent has never been deployed; there is nothing to pause.');
-      const updated = agent.status === 'paused' ? agent : await this.agents.update(db, agent.id, { status: 'paused', nextRunAt: null });
-      return this.presenter.present(db, updated, rights);
-    });
+    return this.move(principal, ref, ifMatch, () => ({ name: 'pause' }));
   }
 
   /** Switches a paused agent back on: held runs can be claimed again and the schedule (if on) resumes from now. */
   async resume(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent has never been deployed; there is nothing to resume.');
-      if (agent.status !== 'paused') return this.presenter.present(db, agent, rights);
-      const { active } = await this.variations.findPair(db, agent.activeVariationId, null);
-      const trigger = active?.content.trigger;
-      const next = agent.isScheduleActive && isScheduleTrigger(trigger) ? nextRunAt(trigger, new Date()) : null;
-      const updated = await this.agents.update(db, agent.id, { status: 'active', nextRunAt: next });
-      return this.presenter.present(db, updated, rights);
-    });
+    return this.move(principal, ref, ifMatch, (trigger) => ({ name: 'resume', trigger }));
   }
 
   async remove(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const updated = await this.agents.update(db, agent.id, { status: 'deleted', deletedAt: new Date(), isScheduleActive: false, nextRunAt: null });
-      return this.presenter.present(db, updated, rights);
-    });
+    return this.move(principal, ref, ifMatch, () => ({ name: 'delete' }));
   }
 
+  /** The one move the gate lets reach a deleted agent. */
   async undelete(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch, allowDeleted: true });
-      if (agent.status !== 'deleted') throw agentErrors.notDeleted();
-      const updated = await this.agents.update(db, agent.id, { status: statusAfterUndelete(agent.activeVariationId), deletedAt: null });
-      return this.presenter.present(db, updated, rights);
+    return this.move(principal, ref, ifMatch, () => ({ name: 'undelete' }), true);
+  }
+
+  /**
+   * A lifecycle move (domain/agent-lifecycle.ts) on the locked agent; `moveOf` builds it from the
+   * active variation's trigger. A move that changes nothing writes nothing and keeps the ETag.
+   */
+  private move(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined, moveOf: (trigger: unknown) => AgentMove, allowDeleted = false): Promise<AgentResponseDto> {
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch, allowDeleted });
+      const moved = moveAgent(agent, moveOf(variations.active?.content.trigger), new Date());
+      if (!moved) return this.presenter.show(agent, rights, variations);
+      const updated = await this.agents.update(work.db, agent.id, moved.changes);
+      work.record(agentChange(agent, moved.event, moved.data));
+      return this.presenter.show(updated, rights, variations);
     });
   }
 }

@@ -3,9 +3,9 @@ import { EntityManager } from 'typeorm';
 import { FieldError } from '../../common/errors/field-error';
 import { evaluateAccess } from '../access/domain/access.policy';
 import { Principal } from '../auth/domain/principal';
-import { findSubAgentCycle } from '../variations/domain/sub-agent-graph';
-import { SubAgentRef } from '../variations/domain/variation-content';
-import { accessConfigOf } from './agent-gate';
+import { findSubAgentCycle } from '../variation-store/domain/sub-agent-graph';
+import { SubAgentRef } from '../variation-store/domain/variation-content';
+import { accessOf } from './agent.row';
 import { agentErrors } from './agents.errors';
 import { AgentsRepository } from './agents.repository';
 
@@ -25,7 +25,7 @@ export class SubAgentsChecker {
       const target = found.get(id);
       if (id === agentId) errors.push({ field, message: 'an agent cannot be its own sub-agent' });
       else if (seen.has(id)) errors.push({ field, message: `agent ${id} is listed twice` });
-      else if (!target || target.status === 'deleted' || !evaluateAccess(principal, { orgId: target.orgId, accessConfig: accessConfigOf(target) }).canUse) {
+      else if (!target || target.status === 'deleted' || !evaluateAccess(principal, accessOf(target)).canUse) {
         errors.push({ field, message: `no agent ${id} that you can use exists in this organization` });
       }
       seen.add(id);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Work } from '../../infrastructure/database/unit-of-work';
 
-/** What a module does when a key is revoked, in the revocation's transaction (a failure undoes the revocation). */
-export type RevocationHandler = (db: EntityManager, key: { id: string; orgId: string }) => Promise<void>;
+/** What a module does when a key is revoked, in the revocation's unit of work (a failure undoes the revocation). */
+export type RevocationHandler = (work: Work, key: { id: string; orgId: string }) => Promise<void>;
 
 /**
  * The modules above auth register here what a key's revocation means for them (runs: the key's claims
@@ -16,7 +16,7 @@ export class ApiKeyRevocations {
     this.handlers.push(handler);
   }
 
-  async revoked(db: EntityManager, key: { id: string; orgId: string }): Promise<void> {
-    for (const handler of this.handlers) await handler(db, key);
+  async revoked(work: Work, key: { id: string; orgId: string }): Promise<void> {
+    for (const handler of this.handlers) await handler(work, key);
   }
 }

@@ -22,8 +22,8 @@ const COLUMNS = `id, org_id AS "orgId", name, role, prefix, secret_hash AS "secr
 export class ApiKeysRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: Omit<ApiKeyRow, 'createdAt' | 'lastUsedAt'>): Promise<ApiKeyRow> {
-    const [inserted] = await queryRows<ApiKeyRow>(this.db.manager,
+  async insert(db: EntityManager, row: Omit<ApiKeyRow, 'createdAt' | 'lastUsedAt'>): Promise<ApiKeyRow> {
+    const [inserted] = await queryRows<ApiKeyRow>(db,
       `INSERT INTO api_keys (id, org_id, name, role, prefix, secret_hash, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       [row.id, row.orgId, row.name, row.role, row.prefix, row.secretHash, row.createdBy],

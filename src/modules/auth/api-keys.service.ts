@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
+import { Change } from '../../infrastructure/database/change';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { ApiKeyRevocations } from './api-key-revocations';
 import { ApiKeysRepository } from './api-keys.repository';
 import { apiKeyMatches, generateApiKey, looksLikeApiKey, lookupPrefix } from './domain/api-key-secret';
-import { apiKeySubject, Principal } from './domain/principal';
+import { actorOf, apiKeySubject, Principal } from './domain/principal';
 import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key-response.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { unauthenticated } from './jwt-verifier';
@@ -19,7 +20,7 @@ export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly apiKeys: ApiKeysRepository,
     private readonly revocations: ApiKeyRevocations,
   ) {}
@@ -27,14 +28,18 @@ export class ApiKeysService {
   async create(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     requireOrgAdmin(principal);
     const generated = generateApiKey();
-    const row = await this.apiKeys.insert({
-      id: randomUUID(),
-      orgId: principal.orgId,
-      name: dto.name,
-      role: dto.role,
-      prefix: generated.prefix,
-      secretHash: generated.hash,
-      createdBy: principal.subject,
+    const row = await this.tx.run(actorOf(principal), async (work) => {
+      const inserted = await this.apiKeys.insert(work.db, {
+        id: randomUUID(),
+        orgId: principal.orgId,
+        name: dto.name,
+        role: dto.role,
+        prefix: generated.prefix,
+        secretHash: generated.hash,
+        createdBy: principal.subject,
+      });
+      work.record(apiKeyChange('api_key.created', inserted, { name: inserted.name, role: inserted.role }));
+      return inserted;
     });
     return { ...toApiKeyResponse(row), key: generated.key };
   }
@@ -51,11 +56,12 @@ export class ApiKeysService {
    */
   async revoke(principal: Principal, id: string): Promise<void> {
     requireOrgAdmin(principal);
-    await this.db.transaction(async (db) => {
-      if (!(await this.apiKeys.revoke(db, principal.orgId, id))) {
+    await this.tx.run(actorOf(principal), async (work) => {
+      if (!(await this.apiKeys.revoke(work.db, principal.orgId, id))) {
         throw new DomainError(ErrorCode.NOT_FOUND, `No API key ${id} in this organization.`);
       }
-      await this.revocations.revoked(db, { id, orgId: principal.orgId });
+      work.record(apiKeyChange('api_key.revoked', { id, orgId: principal.orgId }));
+      await this.revocations.revoked(work, { id, orgId: principal.orgId });
     });
   }
 
@@ -77,6 +83,11 @@ export class ApiKeysService {
       apiKeyId: row.id,
     };
   }
+}
+
+/** A change of an API key; the secret (or its hash) is never part of it. */
+function apiKeyChange(type: 'api_key.created' | 'api_key.revoked', key: { id: string; orgId: string }, data: Record<string, unknown> = {}): Change {
+  return { type, orgId: key.orgId, data: { apiKeyId: key.id, ...data } };
 }
 
 function requireOrgAdmin(principal: Principal): void {

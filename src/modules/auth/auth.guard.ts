@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeysService } from './api-keys.service';
 import { AuthenticatedRequest } from './current-principal.decorator';
-import { IS_PUBLIC } from './public.decorator';
+import { IS_PUBLIC } from '../../common/http/public.decorator';
 import { RUNTIME_ACCESS } from './runtime-access.decorator';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -26,13 +26,14 @@ export class AuthGuard implements CanActivate {
       if (principal.isRuntime && !this.reflector.getAllAndOverride<boolean>(RUNTIME_ACCESS, [context.getHandler(), context.getClass()])) {
         throw new DomainError(ErrorCode.FORBIDDEN, 'A runtime API key may only claim runs and report their events and heartbeats.');
       }
-      request.principal = principal;
+      request.principal = { ...principal, requestId: String(request.id) };
       return true;
     }
     const authorization = request.headers.authorization;
     const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
     if (!match?.[1]) throw unauthenticated('Send Authorization: Bearer <JWT> or an x-api-key header.');
-    request.principal = await this.jwt.verify(match[1]);
+    // The verifier shares one frozen principal per token; the request's id goes on a copy.
+    request.principal = { ...(await this.jwt.verify(match[1])), requestId: String(request.id) };
     return true;
   }
 }

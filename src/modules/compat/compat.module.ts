@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ErrorFormats } from '../../common/errors/error-formats';
 import { AgentsModule } from '../agents/agents.module';
-import { VariationStoreModule } from '../variations/variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { VariationsModule } from '../variations/variations.module';
 import { ApiAgentsController } from './api-agents.controller';
 import { ChatAgentsController } from './chat-agents.controller';

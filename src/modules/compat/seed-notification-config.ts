@@ -1,4 +1,4 @@
-import { notificationConfigErrors } from '../notifications/domain/notification-config';
+import { notificationConfigErrors } from '../agents/domain/notification-config';
 
 const camelCase = (key: string): string => key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 

@@ -7,7 +7,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { PgListener } from '../../infrastructure/database/pg-listener';
-import { accessConfigOf } from '../agents/agent-gate';
+import { accessOf } from '../agents/agent.row';
 import { AgentsRepository } from '../agents/agents.repository';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
 import { Principal } from '../auth/domain/principal';
@@ -75,7 +75,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
       this.stopAll();
       done();
     });
-    this.revocations.register((db, key) => this.events.announceKeyRevoked(db, key.id));
+    this.revocations.register((work, key) => this.events.announceKeyRevoked(work.db, key.id));
     this.heartbeat = setInterval(() => this.beat(), this.config.STREAM_HEARTBEAT_MS).unref();
     await this.listener.start();
   }
@@ -160,7 +160,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
       const created = new OrgFeed(orgId, {
         db: this.db,
         events: this.events,
-        loadAccess: async (org, ids) => new Map((await this.agents.findMany(this.db.manager, org, ids)).map((agent) => [agent.id, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }])),
+        loadAccess: async (org, ids) => new Map((await this.agents.findMany(this.db.manager, org, ids)).map((agent) => [agent.id, accessOf(agent)])),
       });
       // A feed that could not start is dropped, so the next stream of the org starts a new one.
       created.ready.catch(() => this.drop(created));

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, validationFailed } from '../../common/errors/domain-error';
-import { accessPrincipalsFor, evaluateAccess } from '../access/domain/access.policy';
-import { accessConfigOf } from '../agents/agent-gate';
-import { agentErrors } from '../agents/agents.errors';
-import { AgentsRepository } from '../agents/agents.repository';
+import { validationFailed } from '../../common/errors/domain-error';
+import { accessPrincipalsFor } from '../access/domain/access.policy';
+import { AgentGate } from '../agents/agent-gate';
 import { Principal } from '../auth/domain/principal';
 import { isFinal } from '../runs/domain/run-status';
 import { runErrors } from '../runs/runs.errors';
@@ -58,7 +56,7 @@ export class EventsService {
   constructor(
     private readonly db: DataSource,
     private readonly events: EventsRepository,
-    private readonly agents: AgentsRepository,
+    private readonly gate: AgentGate,
     private readonly runs: RunsRepository,
   ) {}
 
@@ -97,7 +95,7 @@ export class EventsService {
   async planEventStream(principal: Principal, query: EventStreamQueryDto, lastEventId: string | undefined): Promise<StreamPlan> {
     const after = resumePoint(lastEventId, query.after);
     const types = typesOf(query.types);
-    if (query.agentId !== undefined) await this.requireUse(principal, query.agentId, agentErrors.notFound);
+    if (query.agentId !== undefined) await this.gate.read(this.db.manager, principal, { id: query.agentId }, 'use');
     return {
       scope: { principal, types: types && new Set(types), agentId: query.agentId, watchedAgentId: query.agentId, endsAtTerminalRunEvent: false },
       filter: { ...viewOf(principal), types, agentId: query.agentId },
@@ -116,7 +114,7 @@ export class EventsService {
     const after = resumePoint(lastEventId, query.after) ?? BEGINNING;
     const run = await this.runs.find(this.db.manager, principal.orgId, runId);
     if (!run) throw runErrors.notFound();
-    await this.requireUse(principal, run.agentId, runErrors.notFound);
+    await this.gate.read(this.db.manager, principal, { id: run.agentId }, 'use', runErrors.notFound);
     const plan: StreamPlan = {
       scope: { principal, runId, watchedAgentId: run.agentId, endsAtTerminalRunEvent: true },
       filter: { ...viewOf(principal), runId },
@@ -126,11 +124,5 @@ export class EventsService {
     // A finished run's events all committed with it: nothing can settle later among them.
     if (!plan.follows && (await this.events.read(this.db.manager, { ...plan.filter, after }, { order: 'asc', limit: 1, settledOnly: false })).length === 0) return null;
     return plan;
-  }
-
-  /** A caller who cannot use the agent must not learn it exists: `notFound`, as the agent's or run's own routes answer. */
-  private async requireUse(principal: Principal, agentId: number, notFound: () => DomainError): Promise<void> {
-    const agent = await this.agents.find(this.db.manager, principal.orgId, { id: agentId });
-    if (!agent || !evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }).canUse) throw notFound();
   }
 }

@@ -3,15 +3,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
-import { DeliveryFailure, nextStep } from './domain/delivery-policy';
+import { DeliveryFailure } from '../notification-transport/domain/slack-delivery';
+import { nextStep } from './domain/delivery-policy';
 import { messageFor } from './domain/notification-message';
-import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from './notification-transport';
+import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from '../notification-transport/notification-transport';
 import { NotificationsRepository, NotificationToSend } from './notifications.repository';
 
 export const DELIVERY_QUEUE = 'notification-delivery';
 
 /** Parallel deliveries per instance; each mostly waits on Slack or on its channel's pace, not on the CPU. */
 const LOCAL_CONCURRENCY = 16;
+/** A try's hold beyond Slack's timeout and its channel's pace: for its own few statements. */
+const HOLD_MARGIN_SECONDS = 2;
 
 interface DeliveryJob {
   notificationId: string;
@@ -31,12 +34,16 @@ interface DeliveryJob {
  * held, then settles it only if it still holds that attempt: the log never shows two deliveries.
  * Retries are new jobs with a start time (pg-boss's own retry cannot wait what Slack's Retry-After
  * says), sent in the transaction that records the failed try. pg-boss's retry is kept only for a
- * try that crashed: it comes back after the hold lapsed and tries again.
+ * try that crashed: another instance's supervisor fails its job once the hold lapsed, and the retry
+ * tries again. Slack must not show the message twice, so every message carries its notification's
+ * id (message metadata), and a try that follows one whose outcome is unknown (a crash mid-post, a
+ * lost answer) first looks for it in the channel (`unconfirmed_since`): found, it is recorded as
+ * delivered without posting.
  */
 @Injectable()
 export class NotificationDelivery implements OnModuleInit {
   private readonly logger = new Logger(NotificationDelivery.name);
-  /** How long a try may hold its notification: Slack's timeout plus the wait for a channel slot. */
+  /** How long a try holds its notification, and again from just before it posts: Slack's timeout plus the wait for a channel slot. */
   private readonly holdSeconds: number;
 
   constructor(
@@ -46,7 +53,7 @@ export class NotificationDelivery implements OnModuleInit {
     private readonly notifications: NotificationsRepository,
     @Inject(NOTIFICATION_TRANSPORT) private readonly transport: NotificationTransport,
   ) {
-    this.holdSeconds = Math.ceil((config.SLACK_TIMEOUT_MS + 2 * config.NOTIFY_CHANNEL_INTERVAL_MS) / 1000) + 5;
+    this.holdSeconds = Math.ceil((config.SLACK_TIMEOUT_MS + 2 * config.NOTIFY_CHANNEL_INTERVAL_MS) / 1000) + HOLD_MARGIN_SECONDS;
   }
 
   onModuleInit(): void {
@@ -58,7 +65,8 @@ export class NotificationDelivery implements OnModuleInit {
   /**
    * Queues a try of notification `id` in the caller's transaction. Each try is queued once: by the
    * insert that created the notification, or by the update that recorded the failed try before it
-   * (both match only once). A first try (no `startAfter`) is planned in its channel's order.
+   * (both match only once); a job that found the notification held queues itself again for when the
+   * hold lapses. A first try (no `startAfter`) is planned in its channel's order.
    */
   async enqueue(db: EntityManager, notification: { id: string; channel: string }, startAfter?: Date): Promise<void> {
     startAfter ??= await this.notifications.planChannelSlot(db, notification, this.config.NOTIFY_CHANNEL_INTERVAL_MS);
@@ -69,25 +77,53 @@ export class NotificationDelivery implements OnModuleInit {
         db,
         group: { id: notification.channel },
         startAfter,
+        // pg-boss retries a job only when its try died or overran: a second after the hold, whose end
+        // the supervisor notices within JOBS_SUPERVISE_INTERVAL_SECONDS. A retry that still finds the
+        // hold comes back when it lapses; the renewed hold keeps it from posting beside a live try.
         retryLimit: 3,
-        retryDelay: this.holdSeconds + 1,
-        expireInSeconds: this.holdSeconds * 2,
+        retryDelay: 1,
+        expireInSeconds: this.holdSeconds + 1,
         // Ten minutes after the last try, long after any duplicate of it could still be sent.
         deleteAfterSeconds: 600,
       },
     );
   }
 
-  /** One try of one notification, as its job says. */
+  /**
+   * One try of one notification, as its job says. A try whose predecessor's outcome is unknown (it
+   * died mid-post, or Slack's answer was lost) first looks for that message in the channel, so a
+   * message Slack already shows is recorded, not posted twice. Right before posting, the try renews
+   * its hold, and posts only if no later try took the notification over meanwhile.
+   */
   private async deliver(id: string): Promise<void> {
-    const notification = await this.notifications.takeForTry(this.db.manager, id, this.holdSeconds);
-    if (!notification) return; // settled already, or another try holds it
+    const taken = await this.notifications.takeForTry(this.db.manager, id, this.holdSeconds);
+    if (!taken) return; // settled already
+    if ('heldUntil' in taken) {
+      // Another try holds it, or a try that died and whose hold has not lapsed yet: this job comes back then.
+      await this.enqueue(this.db.manager, { id, channel: taken.channel }, taken.heldUntil);
+      return;
+    }
+    const { notification, checkSince } = taken;
+    let earlierSettled = checkSince === null;
     let ts: string | null;
     try {
-      ({ ts } = await this.inTurn(notification.channel, () => this.transport.postMessage(notification.channel, messageFor(notification.message))));
+      const earlier = checkSince ? await this.transport.findPosted(notification.channel, id, checkSince) : undefined;
+      earlierSettled = true;
+      if (earlier) {
+        ts = earlier.ts;
+      } else {
+        const posted = await this.inTurn(notification.channel, async () =>
+          (await this.notifications.renewHold(this.db.manager, id, notification.attempts, this.holdSeconds))
+            ? this.transport.postMessage(notification.channel, messageFor(notification.message), id)
+            : undefined,
+        );
+        if (!posted) return; // a later try took it over: that one settles it
+        ts = posted.ts;
+      }
     } catch (error) {
       if (!(error instanceof DeliveryFailed)) this.logger.error({ err: error, notificationId: id }, 'Notification delivery failed unexpectedly');
-      await this.settleFailure(notification, error instanceof DeliveryFailed ? error.failure : { kind: 'transient', error: 'internal_error' });
+      const failure: DeliveryFailure = error instanceof DeliveryFailed ? error.failure : { kind: 'transient', error: 'internal_error', maybePosted: true };
+      await this.settleFailure(notification, failure, !earlierSettled || (failure.kind === 'transient' && failure.maybePosted === true));
       return;
     }
     const settled = await this.notifications.markDelivered(this.db.manager, notification.id, notification.attempts, ts);
@@ -116,17 +152,18 @@ export class NotificationDelivery implements OnModuleInit {
     }
   }
 
-  private async settleFailure(notification: NotificationToSend, failure: DeliveryFailure): Promise<void> {
+  /** `unconfirmed`: Slack may show the message although no answer said so; the next try looks first. */
+  private async settleFailure(notification: NotificationToSend, failure: DeliveryFailure, unconfirmed: boolean): Promise<void> {
     const { id, channel, attempts } = notification;
     const step = nextStep(failure, attempts, this.config.NOTIFY_MAX_ATTEMPTS, this.config.NOTIFY_RETRY_BASE_MS, Math.random());
     const context = { notificationId: id, channel, attempts, slackError: failure.error };
     if (step.kind === 'fail') {
-      await this.notifications.markFailed(this.db.manager, id, attempts, failure.error);
+      await this.notifications.markFailed(this.db.manager, id, attempts, failure.error, unconfirmed);
       this.logger.warn(context, `Notification failed for good after ${attempts} attempt(s): ${failure.error}`);
       return;
     }
     await this.db.transaction(async (db) => {
-      const due = await this.notifications.markRetrying(db, id, attempts, failure.error, step.delayMs);
+      const due = await this.notifications.markRetrying(db, id, attempts, failure.error, step.delayMs, unconfirmed);
       if (due) await this.enqueue(db, notification, due);
     });
     this.logger.log(context, `Notification try ${attempts} failed (${failure.error}); retrying in ${step.delayMs} ms`);

@@ -1,6 +1,6 @@
 import { DomainError, retryAfter } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import { DeliveryFailure } from './domain/delivery-policy';
+import { DeliveryFailure } from '../notification-transport/domain/slack-delivery';
 
 /** The Notifications module's errors, one factory each; the problem+json map gives them their status. */
 export const notificationErrors = {

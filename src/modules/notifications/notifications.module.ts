@@ -3,20 +3,19 @@ import { AgentsModule } from '../agents/agents.module';
 import { DigestSweeper } from './digest.sweeper';
 import { NotificationDelivery } from './notification-delivery';
 import { NotificationOutbox } from './notification-outbox';
-import { NotificationTransportModule } from './notification-transport.module';
+import { NotificationTransportModule } from '../notification-transport/notification-transport.module';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 
 /**
- * Notifications (SPEC §7): the outbox that run events write to, delivery on pg-boss with retries and
- * per-channel pacing, the daily digest, the delivery log and the test message. Builds on agents (the
- * gate for its routes) and the transport; exports the outbox to the Runs module.
+ * Notifications (SPEC §7): the outbox, which reads the run events every write records (the unit of
+ * work's reader), delivery on pg-boss with retries and per-channel pacing, the daily digest, the
+ * delivery log and the test message. Builds on agents (the gate for its routes) and the transport.
  */
 @Module({
   imports: [AgentsModule, NotificationTransportModule],
   controllers: [NotificationsController],
   providers: [NotificationsRepository, NotificationsService, NotificationDelivery, NotificationOutbox, DigestSweeper],
-  exports: [NotificationOutbox],
 })
 export class NotificationsModule {}

@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { WrittenRunEvent } from '../runs/domain/run-events';
 import { DIGEST_FAILURES_SHOWN, DigestSnapshot, NOTIFYING_EVENTS, NotificationKind, NotificationSnapshot } from './domain/notification-message';
 
 export type NotificationStatus = 'pending' | 'delivered' | 'failed';
 
-/** A run event as written, for the outbox. */
-export interface WrittenRunEvent {
-  runId: string;
-  seq: number;
-  type: string;
-  message: string | null;
-}
 
 /** A notification as the delivery log shows it. */
 export interface NotificationRow {
@@ -34,6 +28,12 @@ export interface NotificationToSend {
   channel: string;
   message: NotificationSnapshot;
   attempts: number;
+}
+
+/** A notification taken for one try, and since when an earlier try's outcome is unknown (null: none is). */
+export interface TakenForTry {
+  notification: NotificationToSend;
+  checkSince: Date | null;
 }
 
 /** An agent whose digest is due (or not yet planned), locked for the sweep. */
@@ -62,7 +62,7 @@ export class NotificationsRepository {
    * caller's transaction (the one writing the events), with what the event says at this moment.
    * Events that notify nobody insert nothing. Returns what was queued.
    */
-  insertForEvents(db: EntityManager, events: WrittenRunEvent[]): Promise<{ id: string; channel: string }[]> {
+  insertForEvents(db: EntityManager, events: Pick<WrittenRunEvent, 'runId' | 'seq' | 'type' | 'message'>[]): Promise<{ id: string; channel: string }[]> {
     return queryRows(
       db,
       `INSERT INTO notifications (org_id, agent_id, run_id, event_seq, event, channel, message)
@@ -82,17 +82,42 @@ export class NotificationsRepository {
   /**
    * Takes a pending notification for one try: counts the attempt and holds it for `holdSeconds`, so
    * a second job for it (a retry racing a re-sent job) finds nothing to do until the hold lapses.
-   * A short statement, not a lock held while Slack answers.
+   * A short statement, not a lock held while Slack answers. The try is unconfirmed until it settles
+   * with Slack's answer; `checkSince` is when an earlier try that never got one began (it died, or
+   * Slack's answer was lost), so this one must look for that message before posting. A notification
+   * another try holds comes back as `heldUntil`, when that hold lapses; a settled one as nothing.
    */
-  async takeForTry(db: EntityManager, id: string, holdSeconds: number): Promise<NotificationToSend | undefined> {
-    const [row] = await queryRows<NotificationToSend>(
+  async takeForTry(db: EntityManager, id: string, holdSeconds: number): Promise<TakenForTry | { heldUntil: Date; channel: string } | undefined> {
+    const [row] = await queryRows<NotificationToSend & { checkSince: Date | null; heldUntil: Date | null }>(
       db,
-      `UPDATE notifications SET attempts = attempts + 1, sending_until = now() + make_interval(secs => $2)
-       WHERE id = $1 AND status = 'pending' AND (sending_until IS NULL OR sending_until < now())
-       RETURNING id::text AS id, channel, message, attempts`,
+      `WITH taken AS (
+         UPDATE notifications SET attempts = attempts + 1, sending_until = now() + make_interval(secs => $2),
+           unconfirmed_since = COALESCE(unconfirmed_since, now())
+         WHERE id = $1 AND status = 'pending' AND (sending_until IS NULL OR sending_until < now())
+         RETURNING id::text AS id, channel, message, attempts,
+           CASE WHEN unconfirmed_since < now() THEN unconfirmed_since END AS "checkSince", NULL::timestamptz AS "heldUntil")
+       SELECT * FROM taken
+       UNION ALL
+       SELECT id::text, channel, NULL, attempts, NULL, sending_until FROM notifications
+       WHERE id = $1 AND status = 'pending' AND sending_until >= now() AND NOT EXISTS (SELECT 1 FROM taken)`,
       [id, holdSeconds],
     );
-    return row;
+    if (!row) return undefined;
+    const { checkSince, heldUntil, ...notification } = row;
+    return heldUntil ? { heldUntil, channel: row.channel } : { notification, checkSince };
+  }
+
+  /**
+   * Holds the notification `holdSeconds` more for the try that took it as attempt `attempts`, just
+   * before it posts; false when another try took it over meanwhile (then this one must not post).
+   */
+  async renewHold(db: EntityManager, id: string, attempts: number, holdSeconds: number): Promise<boolean> {
+    const rows = await queryRows(
+      db,
+      `UPDATE notifications SET sending_until = now() + make_interval(secs => $3) WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING id`,
+      [id, attempts, holdSeconds],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -152,23 +177,30 @@ export class NotificationsRepository {
     return rows.length > 0;
   }
 
-  async markFailed(db: EntityManager, id: string, attempts: number, error: string): Promise<boolean> {
+  /** `unconfirmed`: Slack may show the message all the same (kept for the log: this is the last try). */
+  async markFailed(db: EntityManager, id: string, attempts: number, error: string, unconfirmed: boolean): Promise<boolean> {
     const rows = await queryRows(
       db,
-      `UPDATE notifications SET status = 'failed', last_error = $3, next_attempt_at = NULL, sending_until = NULL
+      `UPDATE notifications SET status = 'failed', last_error = $3, next_attempt_at = NULL, sending_until = NULL,
+         unconfirmed_since = CASE WHEN $4 THEN unconfirmed_since END
        WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING id`,
-      [id, attempts, error],
+      [id, attempts, error, unconfirmed],
     );
     return rows.length > 0;
   }
 
-  /** Records a failed try that will be retried after `delayMs`; returns the retry's due time, or null when another try settled it. */
-  async markRetrying(db: EntityManager, id: string, attempts: number, error: string, delayMs: number): Promise<Date | null> {
+  /**
+   * Records a failed try that will be retried after `delayMs`; returns the retry's due time, or null
+   * when another try settled it. `unconfirmed`: Slack may have posted it (no answer, or the look for an
+   * earlier such try failed), so the retry must look first; otherwise Slack's answer settled that.
+   */
+  async markRetrying(db: EntityManager, id: string, attempts: number, error: string, delayMs: number, unconfirmed: boolean): Promise<Date | null> {
     const [row] = await queryRows<{ nextAttemptAt: Date }>(
       db,
-      `UPDATE notifications SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0), sending_until = NULL
+      `UPDATE notifications SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0), sending_until = NULL,
+         unconfirmed_since = CASE WHEN $5 THEN unconfirmed_since END
        WHERE id = $1 AND status = 'pending' AND attempts = $2 RETURNING next_attempt_at AS "nextAttemptAt"`,
-      [id, attempts, error, delayMs],
+      [id, attempts, error, delayMs, unconfirmed],
     );
     return row?.nextAttemptAt ?? null;
   }

@@ -8,7 +8,7 @@ import { Principal } from '../auth/domain/principal';
 import { testMessage } from './domain/notification-message';
 import { ListNotificationsQueryDto, NotificationDto, NotificationListDto, NotificationTestResultDto } from './dto/notification.dto';
 import { NotificationDelivery } from './notification-delivery';
-import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from './notification-transport';
+import { DeliveryFailed, NOTIFICATION_TRANSPORT, NotificationTransport } from '../notification-transport/notification-transport';
 import { notificationErrors } from './notifications.errors';
 import { NotificationRow, NotificationsRepository } from './notifications.repository';
 

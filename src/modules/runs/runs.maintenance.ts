@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { SYSTEM_ACTOR } from '../../infrastructure/database/change';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
-import { NotificationOutbox } from '../notifications/notification-outbox';
+import { runEventChange } from './domain/run-events';
 import { RunsRepository } from './runs.repository';
 
 /** SPEC §8: a run is claimed at most three times before it fails with `lease_expired`. */
@@ -20,10 +22,10 @@ export class RunsMaintenance implements OnModuleInit {
 
   constructor(
     private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly config: AppConfig,
     private readonly runs: RunsRepository,
     private readonly jobs: Jobs,
-    private readonly outbox: NotificationOutbox,
   ) {}
 
   onModuleInit(): void {
@@ -34,24 +36,27 @@ export class RunsMaintenance implements OnModuleInit {
   }
 
   async expireLeases(): Promise<void> {
-    await this.db.transaction(async (db) => {
-      const { orgs, failures } = await this.runs.expireLeases(db, MAX_CLAIMS);
-      for (const orgId of orgs) await this.runs.wakeClaimants(db, orgId);
-      await this.outbox.record(db, failures);
+    await this.tx.run(SYSTEM_ACTOR, async (work) => {
+      const { failures, requeued } = await this.runs.expireLeases(work.db, MAX_CLAIMS);
+      for (const orgId of new Set(requeued.map((event) => event.orgId))) await this.runs.wakeClaimants(work.db, orgId);
+      work.record([...failures, ...requeued].map((event) => runEventChange(event)));
     });
   }
 
   /** The `error` events written here notify like the runtime's own, in the same transaction. */
   async timeOutSilentRuns(): Promise<void> {
-    const events = await this.db.transaction(async (db) => {
-      const written = await this.runs.timeOutSilentRuns(db);
-      await this.outbox.record(db, written);
+    const events = await this.tx.run(SYSTEM_ACTOR, async (work) => {
+      const written = await this.runs.timeOutSilentRuns(work.db);
+      work.record(written.map((event) => runEventChange(event, 'run.timed_out')));
       return written;
     });
     if (events.length > 0) this.logger.log(`${events.length} running run(s) timed out`);
   }
 
-  /** In batches, so one sweep never holds many locks or one long transaction. */
+  /**
+   * In batches, so one sweep never holds many locks or one long transaction. Retention removes
+   * history rather than changing state: nothing is recorded (docs/decisions.md, "Code shape").
+   */
   async purgeFinished(): Promise<void> {
     let removed = 0;
     let batch: number;

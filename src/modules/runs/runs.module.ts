@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
-import { NotificationsModule } from '../notifications/notifications.module';
-import { VariationStoreModule } from '../variations/variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
 import { RunsMaintenance } from './runs.maintenance';
@@ -12,11 +11,11 @@ import { RuntimeController } from './runtime.controller';
 import { RuntimeService } from './runtime.service';
 
 /**
- * Runs and the runtime contract, on top of agents (row lock, access), auth (key revocations), variation
- * storage (the pinned version) and the notifications outbox (events that notify).
+ * Runs and the runtime contract, on top of agents (row lock, access), auth (key revocations) and
+ * variation storage (the pinned version). What notifies is Slack's to read from what runs record.
  */
 @Module({
-  imports: [AgentsModule, AuthModule, VariationStoreModule, NotificationsModule],
+  imports: [AgentsModule, AuthModule, VariationStoreModule],
   controllers: [RunsController, RuntimeController],
   providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance],
   exports: [RunsRepository],

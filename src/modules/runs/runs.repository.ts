@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import type { WrittenRunEvent } from '../notifications/notifications.repository';
 import { AgentRow } from '../agents/agent.row';
-import { VariationJson, variationFrom, variationsSql } from '../variations/variations.repository';
-import { VariationRow } from '../variations/variation.row';
+import { VariationJson, variationFrom, variationsSql } from '../variation-store/variations.repository';
+import { VariationRow } from '../variation-store/variation.row';
+import { WrittenRunEvent } from './domain/run-events';
 import { RunStatus } from './domain/run-status';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
@@ -77,6 +77,16 @@ export interface ClaimFilter {
   agentIds?: number[];
   types?: string[];
 }
+
+/** A run a schedule tick queued. */
+export type ScheduledRun = Pick<RunRow, 'id' | 'orgId' | 'agentId' | 'trigger' | 'variationVersion' | 'scheduledFor'>;
+
+/**
+ * The final SELECT of a statement whose CTE `logged` inserted run events (RETURNING run_id, seq, type,
+ * message) for the runs its CTE `changed` updated (RETURNING id, org_id, agent_id): the events as written.
+ */
+const WRITTEN_EVENTS = `SELECT l.run_id AS "runId", c.org_id AS "orgId", c.agent_id AS "agentId", l.seq, l.type, l.message
+  FROM logged l JOIN changed c ON c.id = l.run_id`;
 
 /** JSON values go to jsonb as text; `undefined` (not sent) is stored as SQL null. */
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
@@ -151,7 +161,7 @@ export class RunsRepository {
    * that disagree) is skipped by the unique key on (agent, tick). Counts them on their agents. Returns
    * the runs actually created; the caller wakes the claimants of their orgs.
    */
-  async insertScheduled(db: EntityManager, runs: Omit<NewRun, 'trigger' | 'input' | 'createdBy'>[]): Promise<{ id: string; orgId: string }[]> {
+  async insertScheduled(db: EntityManager, runs: Omit<NewRun, 'trigger' | 'input' | 'createdBy'>[]): Promise<ScheduledRun[]> {
     if (runs.length === 0) return [];
     return queryRows(
       db,
@@ -161,11 +171,12 @@ export class RunsRepository {
          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::int[], $6::timestamptz[])
            AS t(id, org_id, agent_id, variation_id, variation_version, scheduled_for)
          ON CONFLICT (agent_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
-         RETURNING id, org_id, agent_id),
+         RETURNING id, org_id, agent_id, variation_version, scheduled_for),
        counted AS (
          UPDATE agents a SET runs_count = a.runs_count + c.n
          FROM (SELECT agent_id, count(*) AS n FROM r GROUP BY agent_id) c WHERE a.id = c.agent_id)
-       SELECT id, org_id AS "orgId" FROM r`,
+       SELECT id, org_id AS "orgId", agent_id AS "agentId", 'schedule' AS trigger, variation_version AS "variationVersion",
+         scheduled_for AS "scheduledFor" FROM r`,
       [
         runs.map((run) => run.id),
         runs.map((run) => run.orgId),
@@ -219,7 +230,7 @@ export class RunsRepository {
     );
     if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
     const { eventSeq, ...run } = row;
-    return { run, event: { runId: id, seq: eventSeq, type: event.type, message: event.message ?? null } };
+    return { run, event: { runId: id, orgId: run.orgId, agentId: run.agentId, seq: eventSeq, type: event.type, message: event.message ?? null } };
   }
 
   /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */
@@ -274,48 +285,56 @@ export class RunsRepository {
    * claimant could never report `started`, so the claim was no try), each with a `claim_revoked`
    * event. Started runs are left alone: they are never handed out twice.
    */
-  async releaseClaimsOf(db: EntityManager, claimant: string): Promise<void> {
-    await db.query(
-      `WITH released AS (
+  async releaseClaimsOf(db: EntityManager, claimant: string): Promise<WrittenRunEvent[]> {
+    return queryRows<WrittenRunEvent>(
+      db,
+      `WITH changed AS (
          UPDATE runs SET claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
          WHERE status = 'queued' AND lease_expires_at IS NOT NULL AND claimed_by = $1
-         RETURNING id, last_event_seq)
-       INSERT INTO run_events (run_id, seq, type, message)
-       SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.' FROM released`,
+         RETURNING id, org_id, agent_id, last_event_seq),
+       logged AS (
+         INSERT INTO run_events (run_id, seq, type, message)
+         SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.' FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
       [claimant],
     );
   }
 
   /**
    * Claims not started within their lease go back to the queue (attempt + 1) or, after
-   * `maxAttempts` claims, fail with `lease_expired`; each gets an event. Returns the orgs whose queue
-   * got runs back, to wake their claimants, and the `error` events of the runs that failed.
+   * `maxAttempts` claims, fail with `lease_expired`; each gets an event. Returns the `error` events of
+   * the runs that failed and the `lease_expired` events of those back in the queue (whose orgs'
+   * claimants the caller wakes).
    */
-  async expireLeases(db: EntityManager, maxAttempts: number): Promise<{ orgs: string[]; failures: WrittenRunEvent[] }> {
+  async expireLeases(db: EntityManager, maxAttempts: number): Promise<{ failures: WrittenRunEvent[]; requeued: WrittenRunEvent[] }> {
     const failures = await queryRows<WrittenRunEvent>(
       db,
-      `WITH failed AS (
+      `WITH changed AS (
          UPDATE runs SET status = 'failed', finished_at = now(), lease_expires_at = NULL, last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'lease_expired', 'message', 'Claimed ' || attempt || ' times and never started.')
          WHERE status = 'queued' AND lease_expires_at < now() AND attempt >= $1
-         RETURNING id, last_event_seq, attempt)
-       INSERT INTO run_events (run_id, seq, type, message, data)
-       SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM failed
-       RETURNING run_id AS "runId", seq, type, message`,
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
+       logged AS (
+         INSERT INTO run_events (run_id, seq, type, message, data)
+         SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
       [maxAttempts],
     );
-    const requeued = await queryRows<{ orgId: string }>(
+    const requeued = await queryRows<WrittenRunEvent>(
       db,
-      `WITH requeued AS (
+      `WITH changed AS (
          UPDATE runs SET attempt = attempt + 1, claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
          WHERE status = 'queued' AND lease_expires_at < now()
-         RETURNING id, org_id, last_event_seq, attempt),
-       events AS (
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
+       logged AS (
          INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM requeued)
-       SELECT DISTINCT org_id AS "orgId" FROM requeued`,
+         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
     );
-    return { orgs: requeued.map((row) => row.orgId), failures };
+    return { failures, requeued };
   }
 
   /**
@@ -327,14 +346,16 @@ export class RunsRepository {
     const message = 'No event or heartbeat in time; the runtime is presumed gone. The run is not handed out again.';
     return queryRows<WrittenRunEvent>(
       db,
-      `WITH timed_out AS (
+      `WITH changed AS (
          UPDATE runs SET status = 'failed', finished_at = now(), last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'timed_out', 'message', $1::text)
          WHERE status = 'running' AND timeout_at < now()
-         RETURNING id, last_event_seq)
-       INSERT INTO run_events (run_id, seq, type, message, data)
-       SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM timed_out
-       RETURNING run_id AS "runId", seq, type, message`,
+         RETURNING id, org_id, agent_id, last_event_seq),
+       logged AS (
+         INSERT INTO run_events (run_id, seq, type, message, data)
+         SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
       [message],
     );
   }

@@ -4,15 +4,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
 import { exclusiveBound } from '../../common/validation/date-time';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { accessErrors } from '../access/access.errors';
-import { evaluateAccess } from '../access/domain/access.policy';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { AccessRights } from '../access/domain/access.policy';
 import { AccessLevel } from '../access/domain/access-config';
-import { accessConfigOf, AgentGate } from '../agents/agent-gate';
-import { AgentsRepository } from '../agents/agents.repository';
+import { AgentGate } from '../agents/agent-gate';
 import { AgentRef } from '../agents/domain/agent-ref';
-import { Principal } from '../auth/domain/principal';
-import { NotificationOutbox } from '../notifications/notification-outbox';
-import { VariationsRepository } from '../variations/variations.repository';
+import { actorOf, Principal } from '../auth/domain/principal';
+import { VariationsRepository } from '../variation-store/variations.repository';
+import { runEventChange, runQueuedChange } from './domain/run-events';
 import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -25,12 +24,11 @@ import { RunsRepository } from './runs.repository';
 export class RunsService {
   constructor(
     private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly config: AppConfig,
     private readonly gate: AgentGate,
-    private readonly agents: AgentsRepository,
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
-    private readonly outbox: NotificationOutbox,
   ) {}
 
   /**
@@ -38,7 +36,8 @@ export class RunsService {
    * row is locked, so a pause or delete committed at the same moment is seen, and the count stays exact.
    */
   async start(principal: Principal, ref: AgentRef, request: StartRunDto): Promise<RunResponseDto> {
-    return this.db.transaction(async (db) => {
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { db } = work;
       const { agent } = await this.gate.lock(db, principal, ref, { level: 'use', allowDeleted: true });
       if (agent.status === 'deleted') throw runErrors.agentDeleted();
       if (!agent.activeVariationId) throw runErrors.neverDeployed();
@@ -60,6 +59,7 @@ export class RunsService {
         input: request.input ?? null,
         createdBy: principal.subject,
       });
+      work.record(runQueuedChange(run));
       return toRunResponse(run);
     });
   }
@@ -146,7 +146,8 @@ export class RunsService {
 
   /** Keeps a claim (its lease) or a running run (its timeout) alive; a 409 tells the runtime to stop. */
   async heartbeat(principal: Principal, runId: string): Promise<RunResponseDto> {
-    return this.db.transaction(async (db) => {
+    // Not a change of state (SPEC §13 has no event for it): it records nothing.
+    return this.tx.run(actorOf(principal), async ({ db }) => {
       const run = await this.runs.findForUpdate(db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
       await this.authorizeReporter(db, principal, run);
@@ -160,7 +161,7 @@ export class RunsService {
   /**
    * Every change of status goes through here: the run row is locked, the move checked against the
    * status found under the lock (so of two conflicting moves exactly one wins), then applied with its
-   * event, and the event's notification (the outbox) in the same transaction.
+   * event, which is recorded (and so read by the Slack outbox) in the same transaction.
    */
   private move(
     principal: Principal,
@@ -168,25 +169,21 @@ export class RunsService {
     move: RunMove,
     plan: (db: EntityManager, run: RunRow) => Promise<{ changes: RunChanges; event: { type: string; message?: string | null; data?: unknown } }>,
   ): Promise<RunResponseDto> {
-    return this.db.transaction(async (db) => {
-      const run = await this.runs.findForUpdate(db, principal.orgId, runId);
+    return this.tx.run(actorOf(principal), async (work) => {
+      const run = await this.runs.findForUpdate(work.db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
-      const { changes, event } = await plan(db, run);
+      const { changes, event } = await plan(work.db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      const { run: updated, event: written } = await this.runs.updateWithEvent(db, run.id, { ...changes, status: next }, event);
-      await this.outbox.record(db, [written]);
+      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { ...changes, status: next }, event);
+      work.record(runEventChange(written));
       return toRunResponse(updated);
     });
   }
 
-  /** A run is visible to whoever can use its agent; to anyone else it does not exist. */
-  private async authorize(db: EntityManager, principal: Principal, run: RunRow, level: AccessLevel): Promise<{ canManage: boolean }> {
-    const agent = await this.agents.find(db, principal.orgId, { id: run.agentId });
-    const rights = agent ? evaluateAccess(principal, { orgId: agent.orgId, accessConfig: accessConfigOf(agent) }) : { canUse: false, canManage: false };
-    if (!rights.canUse) throw runErrors.notFound();
-    if (level === 'manage' && !rights.canManage) throw accessErrors.cannotManage();
-    return rights;
+  /** A run is visible to whoever can use its agent, through the agents' gate; to anyone else it does not exist. */
+  private async authorize(db: EntityManager, principal: Principal, run: RunRow, level: AccessLevel): Promise<AccessRights> {
+    return (await this.gate.read(db, principal, { id: run.agentId }, level, runErrors.notFound)).rights;
   }
 
   /** Runtime keys report on the runs they hold (any agent of their org); people need use of the agent. */

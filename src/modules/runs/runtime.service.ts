@@ -1,9 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { Work } from '../../infrastructure/database/unit-of-work';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
 import { apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
-import { toVariationDetail } from '../variations/variation-response.mapper';
+import { toVariationDetail } from '../variation-store/variation-response.mapper';
+import { runEventChange } from './domain/run-events';
 import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
 import { RunQueueSignal } from './run-queue.signal';
 import { toRunResponse } from './run-response.mapper';
@@ -25,7 +27,7 @@ export class RuntimeService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.revocations.register((db, key) => this.releaseClaimsOf(db, key));
+    this.revocations.register((work, key) => this.releaseClaimsOf(work, key));
   }
 
   /**
@@ -72,8 +74,9 @@ export class RuntimeService implements OnModuleInit {
    * attempt). The NOTIFY wakes the org's waiting claims on every instance: other runtimes take the
    * runs, and the revoked key's own waiting claims try again, find the key revoked and end.
    */
-  private async releaseClaimsOf(db: EntityManager, key: { id: string; orgId: string }): Promise<void> {
-    await this.runs.releaseClaimsOf(db, apiKeySubject(key.id));
-    await this.runs.wakeClaimants(db, key.orgId);
+  private async releaseClaimsOf(work: Work, key: { id: string; orgId: string }): Promise<void> {
+    const released = await this.runs.releaseClaimsOf(work.db, apiKeySubject(key.id));
+    await this.runs.wakeClaimants(work.db, key.orgId);
+    work.record(released.map((event) => runEventChange(event)));
   }
 }

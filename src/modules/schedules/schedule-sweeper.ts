@@ -1,11 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { Change, SYSTEM_ACTOR } from '../../infrastructure/database/change';
+import { UnitOfWork, Work } from '../../infrastructure/database/unit-of-work';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { runQueuedChange } from '../runs/domain/run-events';
 import { RunsRepository } from '../runs/runs.repository';
-import { dueTicks, nextTick } from '../variations/domain/schedule-ticks';
-import { isScheduleTrigger } from '../variations/domain/schedule-trigger';
+import { dueTicks, nextTick } from '../variation-store/domain/schedule-ticks';
+import { isScheduleTrigger } from '../variation-store/domain/schedule-trigger';
 import { DueAgent, SchedulesRepository, TickOutcome } from './schedules.repository';
 
 const BATCH = 500;
@@ -21,7 +23,7 @@ export class ScheduleSweeper implements OnModuleInit {
   private readonly logger = new Logger(ScheduleSweeper.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly config: AppConfig,
     private readonly schedules: SchedulesRepository,
     private readonly runs: RunsRepository,
@@ -39,13 +41,15 @@ export class ScheduleSweeper implements OnModuleInit {
   async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const handled = await this.db.transaction((db) => this.sweepBatch(db));
+      const handled = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
       total += handled;
       if (handled < BATCH) return total;
     }
   }
 
-  private async sweepBatch(db: EntityManager): Promise<number> {
+  /** A tick's run is recorded as queued; skipped and missed ticks as what they are (SPEC §13). */
+  private async sweepBatch(work: Work): Promise<number> {
+    const { db } = work;
     const due = await this.schedules.claimDue(db, BATCH);
     const outcomes = due.map((agent) => this.decide(agent));
     const wanted = outcomes.flatMap((outcome, index) =>
@@ -58,6 +62,8 @@ export class ScheduleSweeper implements OnModuleInit {
     for (const outcome of outcomes) if (outcome.runId && !createdIds.has(outcome.runId)) outcome.runId = null;
     await this.schedules.advance(db, outcomes);
     for (const orgId of new Set(created.map((run) => run.orgId))) await this.runs.wakeClaimants(db, orgId);
+    work.record(created.map(runQueuedChange));
+    work.record(outcomes.flatMap((outcome, index) => tickChanges(due[index], outcome)));
     return due.length;
   }
 
@@ -77,4 +83,10 @@ export class ScheduleSweeper implements OnModuleInit {
     else outcome.runId = randomUUID();
     return outcome;
   }
+}
+
+/** A sweep's skipped and missed ticks of one agent, as changes. */
+function tickChanges(agent: DueAgent, { skipped, missed, tickAt }: TickOutcome): Change[] {
+  const tick = (type: string, count: number): Change => ({ type, orgId: agent.orgId, agentId: agent.id, data: { count, latestTick: tickAt?.toISOString() ?? null } });
+  return [...(skipped > 0 ? [tick('schedule.tick_skipped', skipped)] : []), ...(missed > 0 ? [tick('schedule.tick_missed', missed)] : [])];
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { RunsModule } from '../runs/runs.module';
-import { VariationStoreModule } from '../variations/variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
 import { ScheduleSweeper } from './schedule-sweeper';
 import { SchedulesController } from './schedules.controller';
 import { SchedulesRepository } from './schedules.repository';

@@ -4,9 +4,9 @@ import { isoOrNull } from '../../common/http/iso-date';
 import { AgentGate } from '../agents/agent-gate';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { Principal } from '../auth/domain/principal';
-import { nextTicks } from '../variations/domain/schedule-ticks';
-import { isScheduleTrigger } from '../variations/domain/schedule-trigger';
-import { VariationsRepository } from '../variations/variations.repository';
+import { nextTicks } from '../variation-store/domain/schedule-ticks';
+import { isScheduleTrigger } from '../variation-store/domain/schedule-trigger';
+import { VariationsRepository } from '../variation-store/variations.repository';
 import { ScheduleDto } from './dto/schedule.dto';
 import { SchedulesRepository } from './schedules.repository';
 

@@ -12,7 +12,7 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
-import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from './dto/variation-response.dto';
+import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
 import { VariationsService } from './variations.service';
 import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from '../agents/agent-route-problems';
 

@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
-import { VariationStoreModule } from './variation-store.module';
+import { VariationStoreModule } from '../variation-store/variation-store.module';
+import { AgentPublisher } from './agent-publisher';
 import { VariationsController } from './variations.controller';
 import { VariationsService } from './variations.service';
 
-/** Deploy, diff, history, one variation and restore: on top of agents (row lock, write pipeline, presentation). */
+/**
+ * Deploy, diff, history, one variation and restore, on top of agents (row lock, write pipeline,
+ * presentation); exports publishing to the compatibility routes, whose writes go live.
+ */
 @Module({
   imports: [AgentsModule, VariationStoreModule],
   controllers: [VariationsController],
-  providers: [VariationsService],
-  exports: [VariationsService],
+  providers: [VariationsService, AgentPublisher],
+  exports: [AgentPublisher],
 })
 export class VariationsModule {}

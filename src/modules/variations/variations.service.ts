@@ -1,86 +1,64 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { IfMatchCondition } from '../../common/http/if-match';
 import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
-import { Principal } from '../auth/domain/principal';
-import { AgentChanges, AgentRow } from '../agents/agent.row';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { actorOf, Principal } from '../auth/domain/principal';
 import { AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
 import { toAgentResponse } from '../agents/agent-response.mapper';
-import { AgentWriter, WrittenAgent } from '../agents/agent-writer';
-import { agentErrors } from '../agents/agents.errors';
+import { AgentWriter } from '../agents/agent-writer';
 import { AgentsRepository } from '../agents/agents.repository';
+import { agentChange } from '../agents/domain/agent-events';
+import { moveAgent } from '../agents/domain/agent-lifecycle';
 import { NO_NOTIFICATION_CHANGE, restoreWrite } from '../agents/domain/agent-write';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { runnabilityProblems } from './domain/runnability';
-import { isScheduleTrigger, nextRunAt } from './domain/schedule-trigger';
-import { diffContent } from './domain/variation-diff';
-import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from './dto/variation-response.dto';
-import { toVariationDetail, toVariationSummary } from './variation-response.mapper';
+import { diffContent } from '../variation-store/domain/variation-diff';
+import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
+import { toVariationDetail, toVariationSummary } from '../variation-store/variation-response.mapper';
+import { AgentPublisher } from './agent-publisher';
 import { variationErrors } from './variations.errors';
-import { VariationsRepository } from './variations.repository';
+import { VariationsRepository } from '../variation-store/variations.repository';
 
 /** An agent's versions: publish the draft, compare it with what is live, browse history, restore. */
 @Injectable()
 export class VariationsService {
   constructor(
     private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly gate: AgentGate,
     private readonly agents: AgentsRepository,
     private readonly variations: VariationsRepository,
     private readonly presenter: AgentPresenter,
     private readonly writer: AgentWriter,
+    private readonly publisher: AgentPublisher,
   ) {}
 
   async deploy(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      const published = await this.publishDraft(db, agent);
-      return published ? toAgentResponse(published.agent, rights, published.viewed) : this.presenter.present(db, agent, rights);
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, rights } = await this.gate.lock(work.db, principal, ref, { level: 'manage', ifMatch });
+      const published = await this.publisher.publishDraft(work, agent);
+      return published ? toAgentResponse(published.agent, rights, published.viewed) : this.presenter.present(work.db, agent, rights);
     });
-  }
-
-  /**
-   * Publishes the locked agent's draft as its next version; undefined when there is nothing to
-   * publish (no draft, or one equal to the active variation). The compatibility routes' live writes
-   * publish through here too.
-   */
-  async publishDraft(db: EntityManager, agent: AgentRow): Promise<WrittenAgent | undefined> {
-    const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
-    if (!draft || (active && active.contentHash === draft.contentHash)) return undefined;
-
-    const problems = runnabilityProblems(draft.content);
-    if (problems.length > 0) throw variationErrors.notRunnable(problems);
-
-    const version = agent.latestVersion + 1;
-    await this.variations.publish(db, draft.id, version, active?.id ?? null);
-    const updated = await this.agents.update(db, agent.id, {
-      ...activationChanges(agent, active?.content.trigger ?? null, draft.content.trigger),
-      activeVariationId: draft.id,
-      draftVariationId: null,
-      latestVersion: version,
-      hasUnpublishedChanges: false,
-    });
-    return { agent: updated, viewed: { id: draft.id, version, state: 'published', content: draft.content } };
   }
 
   /** Throws the pending draft away; the agent shows its active content again. */
   async discardDraft(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'manage', ifMatch });
-      if (!agent.activeVariationId) throw agentErrors.notDeployed('The agent was never deployed: its draft is all it has.');
-      if (!agent.draftVariationId) return this.presenter.present(db, agent, rights);
-      const { active } = await this.variations.findPair(db, agent.activeVariationId, null);
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch });
+      const discarded = moveAgent(agent, { name: 'discard_draft' }, new Date());
+      if (!discarded || !agent.draftVariationId) return this.presenter.show(agent, rights, variations);
+      const { active } = variations;
       if (!active) throw new Error(`agent ${agent.id} lost its active variation`);
-      const updated = await this.agents.update(db, agent.id, {
-        draftVariationId: null,
-        hasUnpublishedChanges: false,
+      const updated = await this.agents.update(work.db, agent.id, {
+        ...discarded.changes,
         name: active.content.name,
         type: active.content.type,
         description: active.content.description,
       });
-      await this.variations.deleteDraft(db, agent.draftVariationId);
+      await this.variations.deleteDraft(work.db, agent.draftVariationId);
+      work.record(agentChange(agent, discarded.event));
       return toAgentResponse(updated, rights, active);
     });
   }
@@ -114,28 +92,12 @@ export class VariationsService {
 
   /** Copies a variation's content into the draft, through the same write pipeline as a PATCH. */
   async restore(principal: Principal, ref: AgentRef, variationId: string, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
-      const { agent, rights, variations } = await this.gate.lockShowing(db, principal, ref, { level: 'manage', ifMatch });
-      const source = await this.variations.find(db, agent.id, variationId);
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch });
+      const source = await this.variations.find(work.db, agent.id, variationId);
       if (!source) throw variationErrors.notFound();
-      const written = await this.writer.update(db, principal, agent, variations, restoreWrite(source.content), NO_NOTIFICATION_CHANGE);
+      const written = await this.writer.update(work, principal, agent, variations, restoreWrite(source.content), NO_NOTIFICATION_CHANGE);
       return toAgentResponse(written.agent, rights, written.viewed);
     });
   }
-}
-
-/**
- * The agent columns a newly published version sets: status `active`, unless paused (the new version is
- * what runs on resume); the first deploy of a schedule turns it on, later deploys keep the user's choice.
- */
-export function activationChanges(agent: AgentRow, previousTrigger: unknown, trigger: unknown): AgentChanges {
-  const scheduled = isScheduleTrigger(trigger);
-  const wasScheduled = agent.activeVariationId !== null && isScheduleTrigger(previousTrigger);
-  const scheduleOn = scheduled && (agent.isScheduleActive || !wasScheduled);
-  const paused = agent.status === 'paused';
-  return {
-    status: paused ? 'paused' : 'active',
-    isScheduleActive: scheduleOn,
-    nextRunAt: scheduleOn && scheduled && !paused ? nextRunAt(trigger, new Date()) : null,
-  };
 }

@@ -1,4 +1,5 @@
 import { FieldError } from '../../../common/errors/field-error';
+import { MAX_PRINCIPAL_LENGTH } from '../../auth/domain/principal';
 
 export type AccessLevel = 'use' | 'manage';
 export type OrgAccess = 'none' | 'use' | 'manage';
@@ -18,8 +19,6 @@ export interface AccessConfig {
 }
 
 export const MAX_GRANTS = 200;
-/** A grant's principal; a token's sub and groups are limited so that their principals fit it. */
-export const MAX_PRINCIPAL_LENGTH = 200;
 const GRANT_PRINCIPAL = /^(user|group|apikey):\S+$/;
 
 /** Checks the rules a grant list must satisfy beyond its shape; reports every offending grant. */

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { principalFor } from '../../../../test/support/principals';
 import { Principal } from '../../auth/domain/principal';
 import { AccessConfig, AccessLevel, Grant, OrgAccess } from './access-config';
 import { accessPrincipalsFor, checkLockout, evaluateAccess } from './access.policy';
@@ -26,7 +27,7 @@ const principal: fc.Arbitrary<Principal> = fc.record({
 const agent = fc.record({ orgId: fc.constantFrom(...ORGS), accessConfig });
 
 const ORG = 'org-1';
-const member = (subject: string, groups: string[] = []): Principal => ({ orgId: ORG, subject, groups, isOrgAdmin: false });
+const member = (subject: string, groups: string[] = []) => principalFor(ORG, subject, { groups });
 
 describe('evaluateAccess', () => {
   it('gives a principal from another org nothing', () => {

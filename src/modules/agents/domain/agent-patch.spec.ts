@@ -1,9 +1,8 @@
-import { defaultContent } from '../../variations/domain/variation-content';
+import { content } from '../../../../test/support/content';
 import { applyAgentPatch, nextNotificationConfig, Patchable } from './agent-patch';
 
 const current: Patchable = {
-  ...defaultContent('Report', 'task'),
-  instructions: 'Summarise',
+  ...content({ instructions: 'Summarise' }),
   accessConfig: { owner: 'user:alice', orgAccess: 'use', grants: [{ principal: 'group:sales', access: 'manage' }] },
   notificationConfig: null,
 };

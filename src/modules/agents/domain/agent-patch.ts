@@ -1,7 +1,7 @@
 import { FieldError } from '../../../common/errors/field-error';
 import { AccessConfig, validateGrants } from '../../access/domain/access-config';
-import { NotificationConfig, normalizeNotificationConfig } from '../../notifications/domain/notification-config';
-import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variations/domain/variation-content';
+import { NotificationConfig, normalizeNotificationConfig } from './notification-config';
+import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variation-store/domain/variation-content';
 import { applyUpdateMask, UpdateMask } from './update-mask';
 
 /** Everything a PATCH can write: the draft's content plus the agent's own, unversioned settings. */

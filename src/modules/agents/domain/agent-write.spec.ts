@@ -1,15 +1,15 @@
-import { defaultContent } from '../../variations/domain/variation-content';
+import { content } from '../../../../test/support/content';
+import { errorFields as fieldsOf } from '../../../../test/support/errors';
+import { defaultContent } from '../../variation-store/domain/variation-content';
 import { Patchable } from './agent-patch';
 import { newAgentBase, planAgentWrite, planNotificationWrite, restoreWrite } from './agent-write';
 
 const current: Patchable = {
-  ...defaultContent('Report', 'task'),
-  instructions: 'Summarise',
+  ...content({ instructions: 'Summarise' }),
   accessConfig: { owner: 'user:alice', orgAccess: 'use', grants: [] },
   notificationConfig: null,
 };
 const present = { kind: 'present' as const };
-const fieldsOf = (result: { errors: { field: string }[] } | object) => ('errors' in result ? result.errors.map((e) => e.field) : []);
 
 describe('planAgentWrite', () => {
   it('applies the body to what the agent holds and lists what it wrote', () => {

@@ -1,6 +1,6 @@
 import { FieldError } from '../../../common/errors/field-error';
-import { NotificationConfig } from '../../notifications/domain/notification-config';
-import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variations/domain/variation-content';
+import { NotificationConfig } from './notification-config';
+import { CONTENT_FIELDS, defaultContent, VariationContent } from '../../variation-store/domain/variation-content';
 import { applyAgentPatch, contentOf, nextNotificationConfig, Patchable } from './agent-patch';
 import { contentErrors } from './content-rules';
 import { UpdateMask } from './update-mask';

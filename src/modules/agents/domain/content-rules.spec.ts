@@ -1,4 +1,4 @@
-import { defaultContent } from '../../variations/domain/variation-content';
+import { defaultContent } from '../../variation-store/domain/variation-content';
 import { contentErrors } from './content-rules';
 
 const TOOL = '8f0e0000-0000-4000-8000-000000000001';

@@ -1,7 +1,7 @@
 import { FieldError } from '../../../common/errors/field-error';
-import { validateTrigger } from '../../variations/domain/schedule-trigger';
-import { VariationContent } from '../../variations/domain/variation-content';
-import { validateWorkflowGraph } from '../../variations/domain/workflow-graph';
+import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
+import { VariationContent } from '../../variation-store/domain/variation-content';
+import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
 
 /**
  * The content checks that need nothing but the content itself (the DTO already checked types and sizes).

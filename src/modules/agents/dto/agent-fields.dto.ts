@@ -6,12 +6,12 @@ import { CheckedBy, RequiredField } from '../../../common/validation/field-rules
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
 import { MAX_GRANTS, validateGrants } from '../../access/domain/access-config';
-import { notificationConfigErrors } from '../../notifications/domain/notification-config';
-import { validateTrigger } from '../../variations/domain/schedule-trigger';
-import { WorkflowStructure } from '../../variations/domain/variation-content';
-import { validateWorkflowGraph } from '../../variations/domain/workflow-graph';
+import { notificationConfigErrors } from '../domain/notification-config';
+import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
+import { WorkflowStructure } from '../../variation-store/domain/variation-content';
+import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
 import { duplicateToolIds } from '../domain/content-rules';
-import { JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variations/dto/variation-content.dto';
+import { JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
 
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 

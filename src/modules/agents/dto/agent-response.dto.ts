@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { schemaRef } from '../../../common/swagger/schema-ref';
-import { VariationPayloadDto } from '../../variations/dto/variation-response.dto';
+import { VariationPayloadDto } from '../../variation-store/dto/variation-response.dto';
 import { GrantDto } from './agent-fields.dto';
 import { AGENT_STATUSES, AgentStatus } from '../domain/agent-status';
 

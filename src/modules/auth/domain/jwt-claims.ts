@@ -1,6 +1,5 @@
 import { isStorableText } from '../../../common/validation/input-limits';
-import { MAX_PRINCIPAL_LENGTH } from '../../access/domain/access-config';
-import { Principal } from './principal';
+import { MAX_PRINCIPAL_LENGTH, Principal } from './principal';
 
 /**
  * A sub or group name must fit the principal it becomes (`user:<sub>`, `group:<name>`), so that it can

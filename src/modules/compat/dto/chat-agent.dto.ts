@@ -5,7 +5,7 @@ import { CheckedBy, RequiredField } from '../../../common/validation/field-rules
 import { OptionalButNotNull, OptionalNullable } from '../../../common/validation/presence.decorators';
 import { duplicateToolIds } from '../../agents/domain/content-rules';
 import { LANGUAGE_TAG } from '../../agents/dto/agent-fields.dto';
-import { ToolRefDto } from '../../variations/dto/variation-content.dto';
+import { ToolRefDto } from '../../variation-store/dto/variation-content.dto';
 
 const PIPELINE_MODES = ['pipeline', 'sts', 'hybrid'] as const;
 const DATE_TIME = { type: String, format: 'date-time', example: '2026-04-28T11:42:11.000Z' } as const;

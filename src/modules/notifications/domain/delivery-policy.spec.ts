@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { CronExpressionParser } from 'cron-parser';
-import { DeliveryFailure, nextDigestAt, nextStep, PERMANENT_SLACK_ERRORS } from './delivery-policy';
+import { DeliveryFailure, PERMANENT_SLACK_ERRORS } from '../../notification-transport/domain/slack-delivery';
+import { nextDigestAt, nextStep } from './delivery-policy';
 
 const transient: DeliveryFailure = { kind: 'transient', error: 'http_500' };
 

@@ -1,25 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-
-/**
- * Slack's answers that no retry can change: the message fails at once. `channel_not_found` and
- * `not_in_channel` also mean the bot was removed after the channel was configured.
- */
-export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
-  'not_in_channel',
-  'channel_not_found',
-  'is_archived',
-  'invalid_auth',
-  'account_inactive',
-  'token_revoked',
-  'missing_scope',
-  'msg_too_long',
-]);
-
-/** Why a try failed, as far as what happens next is concerned. */
-export type DeliveryFailure =
-  | { kind: 'permanent'; error: string }
-  | { kind: 'rate_limited'; error: string; retryAfterMs: number }
-  | { kind: 'transient'; error: string };
+import { DeliveryFailure } from '../../notification-transport/domain/slack-delivery';
 
 export type NextStep = { kind: 'fail' } | { kind: 'retry'; delayMs: number };
 

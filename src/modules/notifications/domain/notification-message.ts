@@ -1,4 +1,5 @@
-import { NotificationEvent } from './notification-config';
+import { NotificationEvent } from '../../agents/domain/notification-config';
+import { SlackMessage } from '../../notification-transport/domain/slack-delivery';
 
 /** The run events that can notify, each with the toggle of `notificationConfig.events` that governs it. */
 export const NOTIFYING_EVENTS = {
@@ -40,12 +41,6 @@ export interface DigestSnapshot {
 }
 
 export type NotificationSnapshot = RunEventSnapshot | DigestSnapshot;
-
-export interface SlackMessage {
-  /** What phones and screen readers show. */
-  text: string;
-  blocks: object[];
-}
 
 const EVENT_TITLES: Record<NotifyingEvent, string> = {
   action_taken: 'took an action',

@@ -7,7 +7,7 @@ import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull, RequiredWhen } from '../../../common/validation/presence.decorators';
-import { VariationDetailDto } from '../../variations/dto/variation-response.dto';
+import { VariationDetailDto } from '../../variation-store/dto/variation-response.dto';
 import { RUN_EVENT_TYPES, RUN_STATUSES, RunEventType, RunStatus } from '../domain/run-status';
 
 /** SPEC §8: a run's input, output and each event's data are JSON of at most 256 KiB. */

@@ -1,9 +1,8 @@
+import { content as reportContent } from '../../../../test/support/content';
 import { runnabilityProblems } from './runnability';
 import { defaultContent, type VariationContent } from './variation-content';
 
-function task(instructions: string | null): VariationContent {
-  return { ...defaultContent('Report', 'task'), instructions };
-}
+const task = (instructions: string | null) => reportContent({ instructions });
 
 function workflow(nodeCount: number): VariationContent {
   const content = defaultContent('Pipeline', 'workflow');

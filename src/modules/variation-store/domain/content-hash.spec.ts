@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { canonicalJson, contentHash } from './content-hash';
+import { content } from '../../../../test/support/content';
 import { defaultContent, type VariationContent } from './variation-content';
 
 /** The same value with every object's keys inserted in reverse order. */
@@ -13,10 +14,6 @@ function reverseKeys(value: unknown): unknown {
     );
   }
   return value;
-}
-
-function content(overrides: Partial<VariationContent>): VariationContent {
-  return { ...defaultContent('Report', 'task'), ...overrides };
 }
 
 describe('canonicalJson', () => {

@@ -3,9 +3,13 @@ import { ErrorCode as SlackErrorCode, LogLevel, Logger as SlackLogger, WebClient
 import { DomainError, retryAfter } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { DeliveryFailure, PERMANENT_SLACK_ERRORS } from './domain/delivery-policy';
-import { SlackMessage } from './domain/notification-message';
-import { DeliveryFailed, NotificationTransport } from './notification-transport';
+import { DeliveryFailure, PERMANENT_SLACK_ERRORS, SlackMessage } from './domain/slack-delivery';
+import { DeliveryFailed, NOTIFICATION_METADATA_TYPE, NotificationTransport } from './notification-transport';
+
+/** How far before an unconfirmed try findPosted looks: Slack's clock and the database's may differ. */
+const CLOCK_MARGIN_SECONDS = 60;
+/** findPosted reads at most this many pages of history (Slack may cap a page at 15 messages). */
+const HISTORY_PAGES = 10;
 
 /** Slack's answers that mean "the bot cannot see this channel": a private channel it is not in looks unknown. */
 const NOT_JOINED_ERRORS = new Set(['channel_not_found']);
@@ -45,14 +49,49 @@ export class SlackTransport implements NotificationTransport {
     if (!isMember) throw new DomainError(ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED, await this.notJoinedDetail(channelId));
   }
 
-  async postMessage(channelId: string, message: SlackMessage): Promise<{ ts: string | null }> {
+  async postMessage(channelId: string, message: SlackMessage, notificationId?: string): Promise<{ ts: string | null }> {
     try {
-      const answer = await this.client.chat.postMessage({ channel: channelId, text: message.text, blocks: message.blocks as never, unfurl_links: false });
+      const answer = await this.client.chat.postMessage({
+        channel: channelId,
+        text: message.text,
+        blocks: message.blocks as never,
+        unfurl_links: false,
+        ...(notificationId ? { metadata: { event_type: NOTIFICATION_METADATA_TYPE, event_payload: { notification_id: notificationId } } } : {}),
+      });
       return { ts: answer.ts ?? null };
     } catch (error) {
-      const failure = deliveryFailure(error);
-      if (!failure) throw error; // not from the Slack client: a bug, not a delivery failure
-      throw new DeliveryFailed(failure);
+      throw asDeliveryFailed(error);
+    }
+  }
+
+  /**
+   * Reads the channel's history (conversations.history, which needs the `channels:history` scope, or
+   * `groups:history` / `im:history` for private channels and DMs) from `since`, less a margin for
+   * Slack's clock, page by page, for a message carrying the notification's metadata. Only a try whose
+   * outcome is unknown asks, which is rare: Slack allows apps outside its Marketplace about one
+   * history call a minute, and a 429 here delays the retry like any other.
+   */
+  async findPosted(channelId: string, notificationId: string, since: Date): Promise<{ ts: string | null } | undefined> {
+    const oldest = (Math.floor(since.getTime() / 1000) - CLOCK_MARGIN_SECONDS).toString();
+    let cursor: string | undefined;
+    try {
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const answer = await this.client.conversations.history({ channel: channelId, oldest, inclusive: true, include_all_metadata: true, limit: 100, cursor });
+        const found = answer.messages?.find(
+          (m) => m.metadata?.event_type === NOTIFICATION_METADATA_TYPE && (m.metadata.event_payload as { notification_id?: unknown } | undefined)?.notification_id === notificationId,
+        );
+        if (found) return { ts: found.ts ?? null };
+        cursor = answer.response_metadata?.next_cursor || undefined;
+        if (!answer.has_more || !cursor) return undefined;
+      }
+      this.logger.warn({ channelId, notificationId }, `Notification not found in the last ${HISTORY_PAGES} pages of the channel's history; posting it again`);
+      return undefined;
+    } catch (error) {
+      const failed = asDeliveryFailed(error);
+      if (!(failed instanceof DeliveryFailed) || failed.failure.kind !== 'permanent') throw failed;
+      // Without the history scopes (or access to the channel) nothing can be checked: re-posting is all that is left (SPEC §7 allows it).
+      this.logger.warn({ channelId, notificationId, slackError: failed.failure.error }, 'Cannot read the channel to check an unconfirmed notification; posting it again');
+      return undefined;
     }
   }
 
@@ -111,6 +150,12 @@ function slackErrorCode(error: unknown): SlackErrorCode | undefined {
   return typeof code === 'string' && (Object.values(SlackErrorCode) as string[]).includes(code) ? (code as SlackErrorCode) : undefined;
 }
 
+/** A Slack client error as a DeliveryFailed; anything else (a bug, not a delivery failure) as it is. */
+function asDeliveryFailed(error: unknown): unknown {
+  const failure = deliveryFailure(error);
+  return failure ? new DeliveryFailed(failure) : error;
+}
+
 /** How a failed chat.postMessage ends, or undefined when the error did not come from the Slack client. */
 function deliveryFailure(error: unknown): DeliveryFailure | undefined {
   switch (slackErrorCode(error)) {
@@ -125,8 +170,8 @@ function deliveryFailure(error: unknown): DeliveryFailure | undefined {
     case SlackErrorCode.HTTPError:
       return { kind: 'transient', error: `http_${(error as { statusCode?: number }).statusCode ?? 'error'}` };
     default:
-      // Timeouts and connection failures: the message may or may not have arrived; only a retry can tell.
-      return { kind: 'transient', error: 'slack_unreachable' };
+      // Timeouts and connection failures: the message may or may not have arrived; the retry looks first (findPosted).
+      return { kind: 'transient', error: 'slack_unreachable', maybePosted: true };
   }
 }
 

@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 describe('isDatabaseUnavailable', () => {
@@ -13,6 +14,10 @@ describe('isDatabaseUnavailable', () => {
   it('recognises a statement the database did not finish in time, on either side of the wire', () => {
     expect(isDatabaseUnavailable({ message: 'canceling statement due to statement timeout', driverError: { code: '57014' } })).toBe(true);
     expect(isDatabaseUnavailable({ message: 'Query read timeout', driverError: new Error('Query read timeout') })).toBe(true);
+  });
+
+  it("recognises a transaction whose connection the server ended between its statements (TypeORM released it)", () => {
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
   });
 
   it('does not treat query errors as unavailability', () => {

@@ -1,7 +1,8 @@
+import { principalFor } from '../../../../test/support/principals';
 import { accessAfterTransfer, isRecipient, mayCancelTransfer, mayRequestTransfer, TRANSFER_RECIPIENT } from './ownership-transfer';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
-const who = (subject: string, isOrgAdmin = false) => ({ orgId: ORG, subject, groups: [], isOrgAdmin });
+const who = (subject: string, isOrgAdmin = false) => principalFor(ORG, subject, { admin: isOrgAdmin });
 
 describe('ownership transfer rules', () => {
   it('lets the owner or an org admin request, nobody else', () => {

@@ -1,5 +1,5 @@
 import { Principal } from '../../auth/domain/principal';
-import { AccessConfig, Grant } from './access-config';
+import { AccessConfig, Grant } from '../../access/domain/access-config';
 
 export const TRANSFER_RECIPIENT = /^user:[^\s]{1,200}$/;
 

@@ -1,4 +1,7 @@
-import { QUERY_READ_TIMEOUT } from './timeout-safe-client';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+
+/** pg's client-side query_timeout message; the database's TimeoutSafeClient closes the connection on it. */
+export const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
 // SQLSTATE class 08 (connection exception), 57P0x (server shutting down or starting) and 57014 (a
@@ -27,6 +30,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof candidate.message === 'string' && DRIVER_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
       return true;
     }
+    // TypeORM releases a transaction's connection when the server ends it between two statements (a
+    // restart's shutdown); the next statement or the COMMIT then fails with this, not with the cause.
+    // Nothing in the service uses a connection it released itself, so here it means the server went away.
+    if (current instanceof QueryRunnerAlreadyReleasedError) return true;
     current = candidate.driverError ?? candidate.cause;
   }
   return false;

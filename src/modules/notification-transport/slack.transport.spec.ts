@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import { DeliveryFailure } from './domain/delivery-policy';
+import { DeliveryFailure } from './domain/slack-delivery';
 import { DeliveryFailed } from './notification-transport';
 import { SlackTransport } from './slack.transport';
 
@@ -19,10 +19,11 @@ jest.mock('@nestjs/common', () => ({
 
 type Reply = { status?: number; body: unknown; headers?: Record<string, string>; delayMs?: number };
 
-/** A tiny Slack stand-in whose answers each test sets; it counts calls per method. */
+/** A tiny Slack stand-in whose answers each test sets (or computes from the call's parameters); it counts calls per method and keeps their parameters. */
 class StubSlack {
   readonly calls: Record<string, number> = {};
-  replies: Record<string, Reply> = {};
+  readonly params: Record<string, URLSearchParams[]> = {};
+  replies: Record<string, Reply | ((params: URLSearchParams) => Reply)> = {};
   private server!: Server;
   url = '';
 
@@ -38,10 +39,14 @@ class StubSlack {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    for await (const _chunk of request); // drain
+    let body = '';
+    for await (const chunk of request) body += String(chunk);
     const method = (request.url ?? '').replace('/api/', '');
     this.calls[method] = (this.calls[method] ?? 0) + 1;
-    const reply = this.replies[method] ?? { body: { ok: false, error: 'unknown_method' } };
+    const params = new URLSearchParams(body);
+    (this.params[method] ??= []).push(params);
+    const replyOf = this.replies[method] ?? { body: { ok: false, error: 'unknown_method' } };
+    const reply = typeof replyOf === 'function' ? replyOf(params) : replyOf;
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (response.destroyed) return;
     response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
@@ -68,6 +73,7 @@ describe('SlackTransport', () => {
   afterAll(() => slack.stop());
   beforeEach(() => {
     for (const key of Object.keys(slack.calls)) delete slack.calls[key];
+    for (const key of Object.keys(slack.params)) delete slack.params[key];
     slack.replies = { 'auth.test': { body: { ok: true, user: 'agentry-bot' } } };
     transport = new SlackTransport({ SLACK_BOT_TOKEN: 'xoxb-unit', SLACK_API_URL: slack.url, SLACK_TIMEOUT_MS: 300 });
   });
@@ -171,7 +177,51 @@ describe('SlackTransport', () => {
 
     it('calls a server error or a timeout transient', async () => {
       expect(await deliveryFailure({ status: 503, body: { ok: false } })).toEqual({ kind: 'transient', error: 'http_503' });
-      expect(await deliveryFailure({ delayMs: 2000, body: { ok: true, ts: '1' } })).toEqual({ kind: 'transient', error: 'slack_unreachable' });
+      // No answer: Slack may have posted it, so the retry looks first.
+      expect(await deliveryFailure({ delayMs: 2000, body: { ok: true, ts: '1' } })).toEqual({ kind: 'transient', error: 'slack_unreachable', maybePosted: true });
+    });
+
+    it("carries the notification's id as message metadata, and nothing without one", async () => {
+      slack.replies['chat.postMessage'] = { body: { ok: true, ts: '1716998400.000100' } };
+      await transport.postMessage('C0123456789', message, '42');
+      await transport.postMessage('C0123456789', message);
+      const [withId, without] = slack.params['chat.postMessage']!;
+      expect(JSON.parse(withId!.get('metadata')!)).toEqual({ event_type: 'agentry_notification', event_payload: { notification_id: '42' } });
+      expect(without!.has('metadata')).toBe(false);
+    });
+  });
+
+  describe('findPosted', () => {
+    const since = new Date('2026-01-05T10:00:30Z');
+    const message = (ts: string, notificationId?: string) => ({
+      ts,
+      text: 'x',
+      ...(notificationId ? { metadata: { event_type: 'agentry_notification', event_payload: { notification_id: notificationId } } } : {}),
+    });
+
+    it("pages through the channel's history from a minute before the try, with metadata, until it finds the message", async () => {
+      slack.replies['conversations.history'] = (params) =>
+        params.get('cursor')
+          ? { body: { ok: true, messages: [message('1767607200.000009', '7')], has_more: false } }
+          : { body: { ok: true, messages: [message('1767607300.000001'), message('1767607250.000002', '8')], has_more: true, response_metadata: { next_cursor: 'page2' } } };
+      await expect(transport.findPosted('C0123456789', '7', since)).resolves.toEqual({ ts: '1767607200.000009' });
+      const [first, second] = slack.params['conversations.history']!;
+      expect(Object.fromEntries(first!)).toMatchObject({ channel: 'C0123456789', oldest: String(since.getTime() / 1000 - 60), inclusive: 'true', include_all_metadata: 'true' });
+      expect(second!.get('cursor')).toBe('page2');
+    });
+
+    it('finds nothing when no message carries the id', async () => {
+      slack.replies['conversations.history'] = { body: { ok: true, messages: [message('1767607250.000002', '8')], has_more: false } };
+      await expect(transport.findPosted('C0123456789', '7', since)).resolves.toBeUndefined();
+    });
+
+    it("cannot tell without the history scope, so it says not found; a 429 or a timeout is a failed try", async () => {
+      slack.replies['conversations.history'] = { body: { ok: false, error: 'missing_scope' } };
+      await expect(transport.findPosted('C0123456789', '7', since)).resolves.toBeUndefined();
+      slack.replies['conversations.history'] = { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '60' } };
+      await expect(transport.findPosted('C0123456789', '7', since)).rejects.toMatchObject({ failure: { kind: 'rate_limited', retryAfterMs: 60_000 } });
+      slack.replies['conversations.history'] = { delayMs: 2000, body: { ok: true, messages: [] } };
+      await expect(transport.findPosted('C0123456789', '7', since)).rejects.toBeInstanceOf(DeliveryFailed);
     });
   });
 });

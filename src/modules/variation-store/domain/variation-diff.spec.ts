@@ -1,9 +1,8 @@
 import { diffContent } from './variation-diff';
-import { CONTENT_FIELDS, defaultContent, type VariationContent } from './variation-content';
+import { content as reportContent } from '../../../../test/support/content';
+import { CONTENT_FIELDS, type VariationContent } from './variation-content';
 
-function content(overrides: Partial<VariationContent> = {}): VariationContent {
-  return { ...defaultContent('Report', 'task'), instructions: 'Summarise sales.', ...overrides };
-}
+const content = (overrides: Partial<VariationContent> = {}) => reportContent({ instructions: 'Summarise sales.', ...overrides });
 
 describe('diffContent', () => {
   it('finds nothing when the draft equals the active variation', () => {

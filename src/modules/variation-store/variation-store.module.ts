@@ -3,7 +3,9 @@ import { VariationsRepository } from './variations.repository';
 
 /**
  * The variations table, as a building block under agents: an agent's create, read and PATCH store and
- * show its variations. The variation routes and use cases (VariationsModule) sit above agents.
+ * show its variations. Its folder also holds what a variation's content must satisfy (domain/: trigger,
+ * schedule ticks, workflow graph, sub-agent cycles, runnability, hashing), which agents, schedules and
+ * compat check too. The variation routes and use cases (VariationsModule) sit above agents.
  */
 @Module({ providers: [VariationsRepository], exports: [VariationsRepository] })
 export class VariationStoreModule {}

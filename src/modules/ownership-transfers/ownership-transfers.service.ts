@@ -2,19 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
-import { Principal } from '../auth/domain/principal';
-import { AgentRow } from '../agents/agent.row';
-import { accessConfigOf, AgentGate } from '../agents/agent-gate';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { actorOf, Principal } from '../auth/domain/principal';
+import { accessOf, AgentRow } from '../agents/agent.row';
+import { AgentGate } from '../agents/agent-gate';
 import { AgentPresenter } from '../agents/agent-presenter';
 import { agentErrors } from '../agents/agents.errors';
 import { AgentsRepository } from '../agents/agents.repository';
+import { agentChange } from '../agents/domain/agent-events';
 import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { accessErrors } from './access.errors';
-import { AccessRepository } from './access.repository';
-import { evaluateAccess } from './domain/access.policy';
+import { AccessRepository } from '../access/access.repository';
+import { evaluateAccess } from '../access/domain/access.policy';
 import { accessAfterTransfer, isRecipient, mayCancelTransfer, mayRequestTransfer } from './domain/ownership-transfer';
 import { OwnershipTransferListDto, toOwnershipTransfer } from './dto/ownership-transfer.dto';
+import { transferErrors } from './ownership-transfers.errors';
 import { OwnershipTransfersRepository, TransferRow } from './ownership-transfers.repository';
 
 /** Giving an agent to another user: requested by the owner or an admin, answered by the recipient. */
@@ -22,6 +24,7 @@ import { OwnershipTransfersRepository, TransferRow } from './ownership-transfers
 export class OwnershipTransfersService {
   constructor(
     private readonly db: DataSource,
+    private readonly tx: UnitOfWork,
     private readonly config: AppConfig,
     private readonly gate: AgentGate,
     private readonly agents: AgentsRepository,
@@ -31,54 +34,47 @@ export class OwnershipTransfersService {
   ) {}
 
   async request(principal: Principal, ref: AgentRef, to: string): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { db } = work;
       const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       if (!mayRequestTransfer(principal, agent.owner)) {
-        throw accessErrors.transferForbidden();
+        throw transferErrors.transferForbidden();
       }
-      if (to === agent.owner) throw accessErrors.alreadyOwner(to);
+      if (to === agent.owner) throw transferErrors.alreadyOwner(to);
       await this.transfers.expireLapsed(db, agent.id);
       if (await this.transfers.findPending(db, agent.id)) {
-        throw accessErrors.transferPending();
+        throw transferErrors.transferPending();
       }
-      await this.transfers.insert(db, {
-        id: randomUUID(),
-        agentId: agent.id,
-        orgId: agent.orgId,
-        from: agent.owner,
-        to,
-        requestedBy: principal.subject,
-        ttlHours: this.config.OWNERSHIP_TRANSFER_TTL_HOURS,
-      });
+      const transfer = { id: randomUUID(), from: agent.owner, to };
+      await this.transfers.insert(db, { ...transfer, agentId: agent.id, orgId: agent.orgId, requestedBy: principal.subject, ttlHours: this.config.OWNERSHIP_TRANSFER_TTL_HOURS });
+      work.record(agentChange(agent, 'agent.ownership_transfer.requested', { transferId: transfer.id, from: transfer.from, to }));
       return this.presenter.present(db, await this.agents.update(db, agent.id, {}), rights);
     });
   }
 
   async accept(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
-    return this.answer(principal, ref, async (db, agent, transfer) => {
-      const next = accessAfterTransfer(accessConfigOf(agent), transfer.to);
+    return this.answer(principal, ref, 'accepted', async (db, agent, transfer) => {
+      const next = accessAfterTransfer(accessOf(agent).accessConfig, transfer.to);
       await this.access.replaceGrants(db, agent.id, next.grants);
-      await this.transfers.resolve(db, transfer.id, 'accepted');
       return this.agents.update(db, agent.id, { owner: next.owner });
     });
   }
 
   async decline(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
-    return this.answer(principal, ref, async (db, agent, transfer) => {
-      await this.transfers.resolve(db, transfer.id, 'declined');
-      return this.agents.update(db, agent.id, {});
-    });
+    return this.answer(principal, ref, 'declined', (db, agent) => this.agents.update(db, agent.id, {}));
   }
 
   async cancel(principal: Principal, ref: AgentRef): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { db } = work;
       const { agent, rights } = await this.gate.lock(db, principal, ref, { level: 'use' });
       const transfer = await this.transfers.findPending(db, agent.id);
-      if (!transfer) throw accessErrors.noPendingTransfer();
+      if (!transfer) throw transferErrors.noPendingTransfer();
       if (!mayCancelTransfer(principal, agent.owner, transfer)) {
-        throw accessErrors.cancelForbidden();
+        throw transferErrors.cancelForbidden();
       }
       await this.transfers.resolve(db, transfer.id, 'cancelled');
+      work.record(agentChange(agent, 'agent.ownership_transfer.cancelled', { transferId: transfer.id, from: transfer.from, to: transfer.to }));
       return this.presenter.present(db, await this.agents.update(db, agent.id, {}), rights);
     });
   }
@@ -92,18 +88,17 @@ export class OwnershipTransfersService {
    * The recipient answers without needing any other access to the agent; to everyone else a
    * transfer they are not party to does not exist (404), like an agent they cannot see.
    */
-  private answer(
-    principal: Principal,
-    ref: AgentRef,
-    apply: (db: EntityManager, agent: AgentRow, transfer: TransferRow) => Promise<AgentRow>,
-  ): Promise<AgentResponseDto> {
-    return this.db.transaction(async (db) => {
+  private answer(principal: Principal, ref: AgentRef, answer: 'accepted' | 'declined', apply: (db: EntityManager, agent: AgentRow, transfer: TransferRow) => Promise<AgentRow>): Promise<AgentResponseDto> {
+    return this.tx.run(actorOf(principal), async (work) => {
+      const { db } = work;
       const agent = await this.agents.findForUpdate(db, principal.orgId, ref);
       const transfer = agent ? await this.transfers.findPending(db, agent.id) : undefined;
-      if (!agent || !transfer || !isRecipient(principal, transfer)) throw accessErrors.noTransferForYou();
+      if (!agent || !transfer || !isRecipient(principal, transfer)) throw transferErrors.noTransferForYou();
       if (agent.status === 'deleted') throw agentErrors.deleted('The agent is deleted.');
+      await this.transfers.resolve(db, transfer.id, answer);
       const fresh = await apply(db, agent, transfer);
-      return this.presenter.present(db, fresh, evaluateAccess(principal, { orgId: fresh.orgId, accessConfig: accessConfigOf(fresh) }));
+      work.record(agentChange(agent, `agent.ownership_transfer.${answer}`, { transferId: transfer.id, from: transfer.from, to: transfer.to }));
+      return this.presenter.present(db, fresh, evaluateAccess(principal, accessOf(fresh)));
     });
   }
 }

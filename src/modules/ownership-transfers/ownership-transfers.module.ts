@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
-import { AccessModule } from './access.module';
+import { AccessModule } from '../access/access.module';
 import { OwnershipTransfersController } from './ownership-transfers.controller';
 import { OwnershipTransfersRepository } from './ownership-transfers.repository';
 import { OwnershipTransfersService } from './ownership-transfers.service';
