@@ -3,6 +3,7 @@ import { evaluateAccess } from '../src/modules/access/domain/access.policy';
 import type { Principal } from '../src/modules/auth/domain/principal';
 import type { NewEvent } from '../src/modules/events/domain/event';
 import { canSeeEvent } from '../src/modules/events/domain/event-visibility';
+import type { EventType } from '../src/modules/events/domain/event-types';
 import { createAgent, freshOrg, getAgent, patched } from './support/agents';
 import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { append, auditAll, newEvent } from './support/events';
@@ -234,7 +235,7 @@ describe('event streams', () => {
       const configs = new Map([[agentX.id, await accessOf(agentX.id)], [agentY.id, await accessOf(agentY.id)]]);
       callers.forEach(([name, who, principal], i) => {
         const expected = written.filter((event) =>
-          canSeeEvent(principal, { ...event, agentId: event.agentId ?? null }, event.agentId ? evaluateAccess(principal, { orgId: org, accessConfig: configs.get(event.agentId) }) : undefined),
+          canSeeEvent(principal, { ...event, type: event.type as EventType, agentId: event.agentId ?? null }, event.agentId ? evaluateAccess(principal, { orgId: org, accessConfig: configs.get(event.agentId) }) : undefined),
         );
         expect({ name, got: streams[i].messages.map((m) => `${m.event} ${m.data.agentId}`) }).toEqual({ name, got: expected.map((e) => `${e.type} ${e.agentId ?? null}`) });
         if (onX[i].status === 200) expect({ name, got: onX[i].messages.map((m) => m.data.agentId) }).toEqual({ name, got: expected.filter((e) => e.agentId === agentX.id).map(() => agentX.id) });

@@ -3,8 +3,9 @@ import { evaluateAccess } from '../src/modules/access/domain/access.policy';
 import type { Principal } from '../src/modules/auth/domain/principal';
 import type { NewEvent } from '../src/modules/events/domain/event';
 import { canSeeEvent } from '../src/modules/events/domain/event-visibility';
-import { EVENT_TYPE_NAMES } from '../src/modules/events/domain/event-types';
-import { createAgent, errorFields, freshOrg, getAgent } from './support/agents';
+import { EVENT_TYPE_NAMES, EventType } from '../src/modules/events/domain/event-types';
+import { createAgent, freshOrg, getAgent } from './support/agents';
+import { errorFields } from './support/errors';
 import { withDatabase } from './support/database';
 import { append, auditAll, EVENTS, newEvent } from './support/events';
 import { api, expectProblem } from './support/http';
@@ -68,7 +69,7 @@ describe('events: the audit route', () => {
       newEvent(org, 'run.queued', { agentId: agentX.id, runId: runOfX, actor: { subject: 'user:user-use', kind: 'user' } }),
       newEvent(org, 'run.started', { agentId: agentX.id, runId: runOfX, actor: runtime }),
       newEvent(org, 'run.succeeded', { agentId: agentX.id, runId: runOfX, actor: runtime, data: { output: 42 } }),
-      newEvent(org, 'schedule.tick_skipped', { agentId: agentX.id, actor: { subject: 'system:schedule-sweep', kind: 'system' }, requestId: null }),
+      newEvent(org, 'schedule.tick_skipped', { agentId: agentX.id, actor: { subject: 'system', kind: 'system' }, requestId: null }),
       newEvent(org, 'agent.access_changed', { agentId: agentX.id, actor: { subject: 'user:owner', kind: 'user' } }),
       newEvent(org, 'agent.updated', { agentId: agentY.id, actor: { subject: 'user:outsider', kind: 'user' } }),
       newEvent(org, 'run.queued', { agentId: agentY.id, runId: randomUUID() }),
@@ -88,7 +89,7 @@ describe('events: the audit route', () => {
     return written.filter((event) => {
       const agent = event.agentId ? agents.get(event.agentId) : undefined;
       const rights = agent ? evaluateAccess(principal, { orgId: org, accessConfig: agent.accessConfig }) : undefined;
-      return canSeeEvent(principal, { orgId: event.orgId, type: event.type, agentId: event.agentId ?? null, actor: event.actor }, rights);
+      return canSeeEvent(principal, { orgId: event.orgId, type: event.type as EventType, agentId: event.agentId ?? null, actor: event.actor }, rights);
     });
   }
 
@@ -124,7 +125,7 @@ describe('events: the audit route', () => {
       agentId: null,
       runId: null,
       actor: { subject: 'user:admin', kind: 'user' },
-      requestId: written[11].requestId,
+      requestId: written[11].actor.requestId,
       data: { id: memberKey.id, name: 'e2e member', role: 'member' },
     });
     const ids = (await auditAll(admin)).map((event) => event.id);
@@ -178,8 +179,8 @@ describe('events: the audit route', () => {
     expect(problem.errors.find((e: { field: string }) => e.field === 'type').message).toMatch(/"nope\.\*" matches no event type/);
   });
 
-  it('knows every type of SPEC §13', () => {
-    expect(EVENT_TYPE_NAMES).toHaveLength(37);
+  it('knows every type of SPEC §13, and the two run events the service records when a claim lapses or its key is revoked', () => {
+    expect(EVENT_TYPE_NAMES).toHaveLength(39);
   });
 });
 

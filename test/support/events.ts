@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import type { Actor } from '../../src/infrastructure/database/change';
 import type { NewEvent } from '../../src/modules/events/domain/event';
 import type { EventType } from '../../src/modules/events/domain/event-types';
 import { APPEND_EVENTS_SQL, appendParameters } from '../../src/modules/events/event-log.sql';
@@ -9,9 +10,12 @@ import { auth, Caller } from './principals';
 
 export const EVENTS = '/api/v1/events';
 
-/** An event as a use case would record it; the test names what matters and the rest is filled in. */
-export function newEvent(orgId: string, type: EventType, extra: Partial<NewEvent> = {}): NewEvent {
-  return { type, orgId, actor: { subject: 'user:writer', kind: 'user' }, requestId: randomUUID(), data: {}, ...extra };
+/** What the write seam adds to a change: who made it (a user by default) and the request (a fresh id unless given). */
+type ActorOption = { actor?: Pick<Actor, 'subject' | 'kind'>; requestId?: string | null };
+
+/** An event as a use case would record it through the write seam; the test names what matters and the rest is filled in. */
+export function newEvent(orgId: string, type: EventType, { actor, requestId, ...extra }: Partial<Omit<NewEvent, 'actor'>> & ActorOption = {}): NewEvent {
+  return { type, orgId, data: {}, ...extra, actor: { subject: 'user:writer', kind: 'user', ...actor, requestId: requestId === undefined ? randomUUID() : requestId } };
 }
 
 /**

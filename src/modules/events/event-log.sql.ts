@@ -30,7 +30,7 @@ export function appendParameters(events: readonly NewEvent[]): unknown[] {
     events.map((e) => e.runId ?? null),
     events.map((e) => e.actor.subject),
     events.map((e) => e.actor.kind),
-    events.map((e) => e.requestId ?? null),
+    events.map((e) => e.actor.requestId),
     events.map((e) => JSON.stringify(e.data ?? {})),
   ];
 }

@@ -6,9 +6,9 @@ import { isEventType } from './domain/event-types';
 import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
 
 /**
- * The writer's side of the event log (SPEC §13): what a use case calls, inside the transaction of
- * the change it records, so a rolled-back change leaves no event and a committed one always has its
- * events. Readers (audit, streams) are EventsModule's.
+ * The writer's side of the event log (SPEC §13). `append` has the shape of a reader of the write
+ * seam (UnitOfWork.addReader): it runs in the transaction of the changes it records, before COMMIT,
+ * so a rolled-back change leaves no event and a committed one always has its events.
  */
 @Injectable()
 export class EventLog {

@@ -28,6 +28,8 @@ export const EVENT_TYPES = {
   'run.approved': 'The run was approved and goes back to the queue.',
   'run.rejected': 'The run was rejected and goes back to the queue.',
   'run.retrying': 'The run goes back to the queue for another attempt (§15).',
+  'run.lease_expired': 'A claim lapsed before the runtime started the run: it goes back to the queue (after three claims the run fails).',
+  'run.claim_revoked': 'The key that claimed the run was revoked before it started: the run goes back to the queue.',
   'run.succeeded': 'The run finished with an output.',
   'run.failed': 'The run failed.',
   'run.cancelled': 'The run was cancelled.',

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { evaluateAccess } from '../../access/domain/access.policy';
 import { AccessConfig } from '../../access/domain/access-config';
 import { Principal } from '../../auth/domain/principal';
-import { actorOf, systemActor } from './event';
 import { EVENT_TYPE_NAMES, EventType } from './event-types';
 import { accessNeededFor, canSeeEvent, TYPES_SEEN_WITH_USE } from './event-visibility';
 
@@ -78,14 +77,5 @@ describe('canSeeEvent', () => {
         expect(seen).toBe(accessNeededFor(type) === 'use' ? rights.canUse : rights.canManage);
       }),
     );
-  });
-});
-
-describe('actors', () => {
-  it('tell people, API keys, runtimes and background work apart', () => {
-    expect(actorOf({ ...member('user:ann'), expiresAt: 1 })).toEqual({ subject: 'user:ann', kind: 'user' });
-    expect(actorOf({ ...member('apikey:k1'), apiKeyId: 'k1' })).toEqual({ subject: 'apikey:k1', kind: 'api_key' });
-    expect(actorOf({ ...member('apikey:k2'), apiKeyId: 'k2', isRuntime: true })).toEqual({ subject: 'apikey:k2', kind: 'runtime' });
-    expect(systemActor('runs-time-out')).toEqual({ subject: 'system:runs-time-out', kind: 'system' });
   });
 });

@@ -49,7 +49,7 @@ export class ListEventsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: TYPES_DESCRIPTION }) @IsOptional() @IsString() @MaxLength(2000) @IsTypeGlobs() type?: string;
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: "Only this agent's events (its numeric id)." }) @IsOptional() @Type(() => Number) @IsInt32(1) agentId?: number;
   @ApiPropertyOptional({ format: 'uuid', description: "Only this run's events." }) @IsOptional() @IsUUID() runId?: string;
-  @ApiPropertyOptional({ description: 'Only events caused by this subject (`user:alice`, `apikey:<id>`, `system:<job>`).' }) @IsOptional() @IsString() @MaxLength(300) actor?: string;
+  @ApiPropertyOptional({ description: 'Only events caused by this subject (`user:alice`, `apikey:<id>`, `system`).' }) @IsOptional() @IsString() @MaxLength(300) actor?: string;
   @ApiPropertyOptional({ description: AFTER_DESCRIPTION }) @IsOptional() @IsString() @IsEventId() after?: string;
   @ApiPropertyOptional({ description: 'Only events before this event `id` (exclusive).' }) @IsOptional() @IsString() @IsEventId() before?: string;
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc', description: '`desc`: newest first; `asc`: oldest first (to follow the log with `after`).' })
@@ -86,7 +86,7 @@ export class RunStreamQueryDto {
 
 @ApiSchema({ name: 'EventActor', description: 'Who caused the event.' })
 export class EventActorDto {
-  @ApiProperty({ example: 'user:alice', description: '`user:<sub>`, `apikey:<id>`, or `system:<job>` for background work.' }) subject!: string;
+  @ApiProperty({ example: 'user:alice', description: '`user:<sub>`, `apikey:<id>`, or `system` for background work (sweeps, timeouts, schedules).' }) subject!: string;
   @ApiProperty({ enum: ACTOR_KINDS, example: 'user' }) kind!: ActorKind;
 }
 
