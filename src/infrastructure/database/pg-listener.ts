@@ -13,7 +13,7 @@ export interface PgListenerOptions {
    * Called each time LISTEN is established: notifications sent while it was not are lost, so whoever
    * relies on them looks again for what they might have missed.
    */
-  onListening: () => void;
+  onListening?: () => void;
 }
 
 /**
@@ -44,7 +44,7 @@ export class PgListener {
       await client.connect();
       await client.query(`LISTEN ${this.options.channel}`);
       this.client = client;
-      this.options.onListening();
+      this.options.onListening?.();
     } catch (error) {
       this.logger.warn({ err: error }, 'listener could not connect; retrying');
       this.reconnect(client);
