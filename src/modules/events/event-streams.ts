@@ -113,6 +113,8 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     const feed = plan.follows ? this.feedOf(plan.scope.principal.orgId) : undefined;
     const subscription = new Subscription(plan.scope, sink, plan.after === 'now' ? undefined : plan.after, feed ?? NO_LIVE_ACCESS);
     this.subscriptions.add(subscription);
+    // On the feed at once (it hands out nothing before it started): a feed without streams is dropped.
+    feed?.subscribers.add(subscription);
     sink.onClose(() => {
       this.subscriptions.delete(subscription);
       release();
@@ -134,7 +136,6 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     // The feed's start must precede the catch-up's last read, so that nothing falls between them.
     await feed.ready;
     if (subscription.closed) return;
-    feed.subscribers.add(subscription);
     subscription.startAt(feed.position);
     if (plan.after !== 'now') await this.catchUp(subscription, plan.filter, true);
     subscription.goLive();
