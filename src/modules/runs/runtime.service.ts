@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '../../common/errors/database-unavailable';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Work } from '../../infrastructure/database/unit-of-work';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
@@ -10,7 +11,7 @@ import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
 import { RunQueueSignal } from './run-queue.signal';
 import { toRunResponse } from './run-response.mapper';
 import { runErrors } from './runs.errors';
-import { RunsRepository } from './runs.repository';
+import { ClaimAttempt, Claimant, ClaimFilter, RunsRepository } from './runs.repository';
 
 /** A waiting claim retries at least this often even without a wake-up (a lost notification costs at most this). */
 const RETRY_MS = 1000;
@@ -48,7 +49,11 @@ export class RuntimeService implements OnModuleInit {
       // A caller that hung up must not get a run: nobody would start it until its lease lapsed.
       if (gone?.aborted) return null;
       if (hasLapsed(principal, Date.now())) throw runErrors.claimantLapsed('The token expired (or passed the maximum token age) while the claim waited.');
-      const attempt = await this.runs.claimNext(this.db.manager, filter, claimant, this.config.RUN_LEASE_SECONDS);
+      const attempt = await this.tryClaim(filter, claimant, deadline);
+      if (attempt === 'unavailable') {
+        await this.signal.wait(principal.orgId, RETRY_MS);
+        continue;
+      }
       if (attempt.revoked) throw runErrors.claimantLapsed('The API key was revoked while the claim waited.');
       if (attempt.claimed) {
         const { run, agent, variation } = attempt.claimed;
@@ -65,6 +70,20 @@ export class RuntimeService implements OnModuleInit {
       // Woken when the token lapses too, so the claim ends then rather than at its next try.
       const untilLapse = (principal.expiresAt ?? Infinity) - Date.now();
       await this.signal.wait(principal.orgId, Math.max(0, Math.min(remaining, RETRY_MS, untilLapse)));
+    }
+  }
+
+  /**
+   * One try. While the database is away (a restart, a failover) a waiting claim keeps waiting rather
+   * than failing: it resumes when the database is back, as long as its deadline has not passed; a try
+   * that fails at or after the deadline answers 503 with Retry-After, as any request would.
+   */
+  private async tryClaim(filter: ClaimFilter, claimant: Claimant, deadline: number): Promise<ClaimAttempt | 'unavailable'> {
+    try {
+      return await this.runs.claimNext(this.db.manager, filter, claimant, this.config.RUN_LEASE_SECONDS);
+    } catch (error) {
+      if (isDatabaseUnavailable(error) && Date.now() + RETRY_MS < deadline && !this.signal.stopping) return 'unavailable';
+      throw error;
     }
   }
 

@@ -10,7 +10,7 @@ export class NotificationsUnconfirmed1732300008000 implements MigrationInterface
   name = 'NotificationsUnconfirmed1732300008000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE notifications ADD COLUMN unconfirmed_since timestamptz`);
+    await q.query(`ALTER TABLE notifications ADD COLUMN unconfirmed_since timestamptz(3)`);
     await q.query(`UPDATE notifications SET unconfirmed_since = created_at WHERE status = 'pending' AND sending_until IS NOT NULL`);
   }
 
