@@ -6,6 +6,7 @@ import { canSeeEvent } from '../src/modules/events/domain/event-visibility';
 import type { EventType } from '../src/modules/events/domain/event-types';
 import { createAgent, freshOrg, getAgent, patched } from './support/agents';
 import { AppProcess, startApp, suiteEnv } from './support/app-process';
+import { withDatabase } from './support/database';
 import { append, auditAll, newEvent } from './support/events';
 import { api, expectProblem } from './support/http';
 import { Auth, createApiKey, user } from './support/principals';
@@ -128,6 +129,15 @@ describe('event streams', () => {
       const big = 'x'.repeat(200_000);
       for (let batch = 0; batch < 8; batch++) await append(...Array.from({ length: 10 }, () => newEvent(org, 'run.retrying', { data: { big } })));
       await eventually(async () => ((await open(STREAM, silent, { baseUrl: b.url })).status === 200 ? true : undefined), 8000, "the silent client's stream released");
+    });
+
+    it('delivers what was appended while its LISTEN connection was down, once it is back', async () => {
+      const stream = await open(`${STREAM}?types=agent.paused`, admin, { baseUrl: b.url });
+      await pause(300);
+      const cut = await withDatabase(async (db) => (await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'agentry-events'`)).rowCount);
+      expect(cut).toBeGreaterThanOrEqual(2);
+      await append(newEvent(org, 'agent.paused'));
+      await stream.until((s) => s.messages.length === 1, 5000, 'the event appended while nobody listened');
     });
 
     it('ends every stream when its instance shuts down, without holding up the drain', async () => {
