@@ -129,7 +129,7 @@ describe('network defaults', () => {
       expect(allowed.status).toBe(204);
       expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
       expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, PATCH, DELETE');
-      expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, If-Match, X-Api-Key, X-Request-Id');
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, If-Match, Last-Event-ID, X-Api-Key, X-Request-Id');
 
       const second = await api('GET', '/health/live', { baseUrl: deployed.url, headers: { origin: 'http://localhost:5173' } });
       expect(second.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');

@@ -49,6 +49,7 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED]: 'The Slack bot is not in channel C0123456789: type /invite @agentry-bot in that channel, then retry.',
   [ErrorCode.NOTIFICATION_REJECTED]: 'Slack refused the message to channel C0123456789: is_archived. Retrying will not help until that is fixed.',
   [ErrorCode.NOTIFICATIONS_NOT_CONFIGURED]: 'The agent has no notificationConfig; set a Slack channel with PATCH before sending a test message.',
+  [ErrorCode.TOO_MANY_STREAMS]: 'You have 20 event streams open on this server, the most allowed; close one first.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',
@@ -63,6 +64,7 @@ const STATUS_DESCRIPTION: Record<number, string> = {
   412: 'If-Match does not match the current ETag; nothing was changed.',
   413: 'Body over 1 MiB.',
   422: 'Well-formed but rejected by a rule (see `code`).',
+  429: 'Too many at once for this caller; close some first.',
   503: 'A dependency (database, Slack) is unavailable; retry after `Retry-After` seconds.',
 };
 

@@ -131,6 +131,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   RUN_RETENTION_DAYS = 90;
 
+  /** Events are removed from the log after this many days. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  EVENT_RETENTION_DAYS = 400;
+
+  /** Open event streams one caller may hold on one instance; one more is 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  STREAM_MAX_PER_PRINCIPAL = 20;
+
+  /** How often an open event stream gets a comment line, so proxies do not close it while it is idle. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  STREAM_HEARTBEAT_MS = 15_000;
+
+  /** How far (in bytes written but not yet taken) a stream's client may fall behind before it is closed with `event: overflow`. */
+  @Transform(toInt) @IsInt() @Min(16_384) @Max(67_108_864)
+  STREAM_MAX_BUFFERED_BYTES = 1_048_576;
+
   /** After downtime, the latest missed tick still runs when it is younger than this; older ones are counted as missed. */
   @Transform(toInt) @IsInt() @Min(0) @Max(604_800)
   SCHEDULE_CATCHUP_SECONDS = 3600;

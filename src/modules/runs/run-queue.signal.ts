@@ -1,12 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { PgListener } from '../../infrastructure/database/pg-listener';
 import { RUN_QUEUE_CHANNEL } from './runs.repository';
-
-const RECONNECT_DELAY_MS = 1000;
 
 /**
  * Wakes long-polling claims when a run becomes claimable in their org, on any instance: one
@@ -16,16 +14,22 @@ const RECONNECT_DELAY_MS = 1000;
  */
 @Injectable()
 export class RunQueueSignal implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(RunQueueSignal.name);
   private readonly wakeups = new EventEmitter().setMaxListeners(0);
-  private client: Client | undefined;
+  private readonly listener: PgListener;
   private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly http: HttpAdapterHost,
-  ) {}
+  ) {
+    // Waiting claims retry on their own at least once a second, so nothing needs waking after a reconnect.
+    this.listener = new PgListener({
+      url: config.DATABASE_URL ?? '',
+      channel: RUN_QUEUE_CHANNEL,
+      applicationName: 'agentry-run-queue',
+      onNotification: (orgId) => this.wakeups.emit(orgId),
+    });
+  }
 
   /** True once the service is shutting down: waiting claims answer 204 at once instead of holding the drain. */
   get stopping(): boolean {
@@ -39,17 +43,16 @@ export class RunQueueSignal implements OnModuleInit, OnModuleDestroy {
       this.stop();
       done();
     });
-    await this.listen();
+    await this.listener.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stop();
-    await this.client?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   private stop(): void {
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
     this.wakeups.emit('stop');
   }
 
@@ -67,35 +70,5 @@ export class RunQueueSignal implements OnModuleInit, OnModuleDestroy {
       this.wakeups.on(orgId, done);
       this.wakeups.on('stop', done);
     });
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'agentry-run-queue' });
-    client.on('notification', (message) => {
-      if (message.payload) this.wakeups.emit(message.payload);
-    });
-    client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'run-queue listener lost its connection; reconnecting');
-      this.reconnect(client);
-    });
-    client.on('end', () => this.reconnect(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${RUN_QUEUE_CHANNEL}`);
-      this.client = client;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'run-queue listener could not connect; claims poll until it does');
-      this.reconnect(client);
-    }
-  }
-
-  private reconnect(failed: Client): void {
-    if (this.stopped || this.reconnectTimer || (this.client && this.client !== failed)) return;
-    this.client = undefined;
-    void failed.end().catch(() => undefined);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.listen();
-    }, RECONNECT_DELAY_MS);
   }
 }

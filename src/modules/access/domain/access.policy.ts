@@ -14,7 +14,8 @@ export interface AccessControlled {
 
 const NO_ACCESS: AccessRights = { canUse: false, canManage: false };
 const FULL_ACCESS: AccessRights = { canUse: true, canManage: true };
-const RANK: Record<OrgAccess, number> = { none: 0, use: 1, manage: 2 };
+/** Access levels in order: a higher rank includes the lower ones (`manage` implies `use`). */
+export const ACCESS_RANK: Readonly<Record<OrgAccess, number>> = { none: 0, use: 1, manage: 2 };
 
 /**
  * The grant principals that apply to the caller. evaluateAccess matches grants through this list
@@ -31,8 +32,8 @@ export function evaluateAccess(principal: Principal, agent: AccessControlled): A
   const mine = new Set(accessPrincipalsFor(principal));
   const rank = grants
     .filter((grant) => mine.has(grant.principal))
-    .reduce((best, grant) => Math.max(best, RANK[grant.access]), RANK[orgAccess]);
-  return { canUse: rank >= RANK.use, canManage: rank >= RANK.manage };
+    .reduce((best, grant) => Math.max(best, ACCESS_RANK[grant.access]), ACCESS_RANK[orgAccess]);
+  return { canUse: rank >= ACCESS_RANK.use, canManage: rank >= ACCESS_RANK.manage };
 }
 
 /**
