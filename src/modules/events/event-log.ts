@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { NewEvent } from './domain/event';
 import { isEventType } from './domain/event-types';
 import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
@@ -11,7 +12,14 @@ import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
  * so a rolled-back change leaves no event and a committed one always has its events.
  */
 @Injectable()
-export class EventLog {
+export class EventLog implements OnModuleInit {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  /** Every change any use case records becomes an event, in its transaction. */
+  onModuleInit(): void {
+    this.unitOfWork.addReader((db, changes) => this.append(db, changes));
+  }
+
   /** Appends `events` in the caller's transaction, in one statement; open streams hear of them at COMMIT. */
   async append(db: EntityManager, events: readonly NewEvent[]): Promise<void> {
     if (events.length === 0) return;
