@@ -88,6 +88,8 @@ export class NotificationsRepository {
    * another try holds comes back as `heldUntil`, when that hold lapses; a settled one as nothing.
    */
   async takeForTry(db: EntityManager, id: string, holdSeconds: number): Promise<TakenForTry | { heldUntil: Date; channel: string } | undefined> {
+    // RETURNING sees the new stamp, rounded to the column's milliseconds: compared with now() at that
+    // precision, this try's own stamp is not "earlier" (against the raw now() it could be, by < 1 ms).
     const [row] = await queryRows<NotificationToSend & { checkSince: Date | null; heldUntil: Date | null }>(
       db,
       `WITH taken AS (
@@ -95,7 +97,7 @@ export class NotificationsRepository {
            unconfirmed_since = COALESCE(unconfirmed_since, now())
          WHERE id = $1 AND status = 'pending' AND (sending_until IS NULL OR sending_until < now())
          RETURNING id::text AS id, channel, message, attempts,
-           CASE WHEN unconfirmed_since < now() THEN unconfirmed_since END AS "checkSince", NULL::timestamptz AS "heldUntil")
+           CASE WHEN unconfirmed_since < now()::timestamptz(3) THEN unconfirmed_since END AS "checkSince", NULL::timestamptz AS "heldUntil")
        SELECT * FROM taken
        UNION ALL
        SELECT id::text, channel, NULL, attempts, NULL, sending_until FROM notifications
