@@ -141,12 +141,16 @@ async function handle(request: IncomingMessage, response: ServerResponse, { post
   return json(200, { ok: true, channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_member: isMember } });
 }
 
+const POSTED_ANSWERS = new Set(['ok', 'held', 'slow']);
+
 /** conversations.history: messages in (oldest, latest), newest first, `limit` a page, cursor = how many to skip. */
 function history(posted: FakePost[], params: URLSearchParams): unknown {
   const oldest = Number(params.get('oldest') ?? 0);
   const latest = Number(params.get('latest') ?? Infinity);
   const inclusive = params.get('inclusive') === 'true';
+  // A message Slack refused (a 429, a 500, an error) was never in the channel; one whose answer was held or slow was.
   const inRange = posted
+    .filter((post) => POSTED_ANSWERS.has(post.answer))
     .filter((post) => (inclusive ? Number(post.ts) >= oldest && Number(post.ts) <= latest : Number(post.ts) > oldest && Number(post.ts) < latest))
     .sort((x, y) => Number(y.ts) - Number(x.ts));
   const skip = Number(params.get('cursor') || 0);
