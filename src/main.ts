@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
@@ -26,10 +26,12 @@ function loadConfig(): AppConfig {
  * pool before the HTTP server; and keep-alive sockets that turn idle after their last response must be
  * closed as they do, or the server waits for the client's keep-alive timeout.
  */
-async function drainHttp(app: NestFastifyApplication): Promise<void> {
+async function drainHttp(app: NestFastifyApplication, inFlight: () => number): Promise<void> {
   const server = app.getHttpServer() as Server;
   const closing = app.getHttpAdapter().getInstance().close();
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  // A connection that never sent a request (an aborted fetch leaves one) is not idle to Node, which
+  // would wait for its headers timeout (a minute); once nothing is in flight, every connection goes.
+  const sweeper = setInterval(() => (inFlight() === 0 ? server.closeAllConnections() : server.closeIdleConnections()), 50);
   try {
     await closing;
   } finally {
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
     throw error;
   });
   const logger = app.get(Logger);
+  let requestsInFlight = 0;
+  (app.getHttpServer() as Server).on('request', (_request, response: ServerResponse) => {
+    requestsInFlight += 1;
+    response.once('close', () => (requestsInFlight -= 1));
+  });
   await app.listen({ port: config.PORT, host: config.listenHost });
   const url = boundUrl(app);
   logger.log(`Agentry listening on ${url}${config.SWAGGER_ENABLED ? `; Swagger UI at ${url}/docs` : ''}`);
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: draining in-flight requests, then stopping`);
-    await drainHttp(app);
+    await drainHttp(app, () => requestsInFlight);
     await app.close();
     await embedded?.stop();
     process.exit(0);

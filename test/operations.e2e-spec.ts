@@ -127,4 +127,20 @@ describe('graceful shutdown', () => {
       await proxy.close();
     }
   });
+
+  it('does not wait for a connection that never sent a request (an aborted fetch leaves one)', async () => {
+    const app = await startApp(suiteEnv());
+    const { port } = new URL(app.url);
+    const silent = connect(Number(port), '127.0.0.1');
+    try {
+      await new Promise<void>((resolve, reject) => silent.once('connect', resolve).once('error', reject));
+      const began = Date.now();
+      expect(await app.stop()).toBe(0);
+      // Node would keep it open until its headers timeout (a minute); the drain closes it once nothing is in flight.
+      expect(Date.now() - began).toBeLessThan(5000);
+    } finally {
+      silent.destroy();
+      await app.stop();
+    }
+  });
 });
