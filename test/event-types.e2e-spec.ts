@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { AGENTS, createAgent, deployed, freshOrg, getAgent } from './support/agents';
+import { withDatabase } from './support/database';
+import { auditAll } from './support/events';
+import { api } from './support/http';
+import { auth, Caller, createApiKey, user } from './support/principals';
+import { claim, eventually, queuedRun, RUNS } from './support/runs';
+
+/**
+ * Issue #22: the operations write their events through the write seam (or, for the claim, in their
+ * own statement), with who did it, the request it came with, and what changed; a write that rolls
+ * back leaves none. Read back through the audit route, as an org admin of a fresh org.
+ */
+describe('the events each operation writes', () => {
+  const org = freshOrg();
+  const admin = user(org, 'auditor', { admin: true });
+  const alice = user(org, 'alice');
+
+  /** Sends with a fresh X-Request-Id and returns the response with it. */
+  async function send(method: string, path: string, who: Caller, body?: unknown) {
+    const requestId = randomUUID();
+    const response = await api(method, path, { ...auth(who), body, headers: { 'x-request-id': requestId } });
+    return { ...response, requestId };
+  }
+
+  /** The org's events that pass `filter`, oldest first (the audit route lists the newest first). */
+  const eventsOf = async (filter: (event: any) => boolean) => (await auditAll(admin)).filter(filter).reverse();
+  const ofType = (type: string) => eventsOf((event) => event.type === type);
+
+  it('records a claim as run.claimed, with the claimant as its actor and its request, in the claim statement', async () => {
+    const agent = await deployed(alice, (await createAgent(alice)).id);
+    const key = await createApiKey(org, 'runtime');
+    const run = await queuedRun(alice, agent.id);
+    const claimed = await send('POST', '/api/v1/runtime/claim', { apiKey: key.apiKey }, { agentIds: [agent.id] });
+    expect(claimed.status).toBe(200);
+    const [event] = await ofType('run.claimed');
+    expect(event).toMatchObject({
+      agentId: agent.id,
+      runId: run.id,
+      actor: { kind: 'runtime', subject: `apikey:${key.id}` },
+      requestId: claimed.requestId,
+      data: { attempt: claimed.body.run.attempt },
+    });
+    expect(new Date(event.data.leaseExpiresAt).toISOString()).toBe(claimed.body.lease.expiresAt);
+    // A claim that finds nothing writes nothing.
+    expect((await claim({ apiKey: key.apiKey }, { agentIds: [agent.id] })).status).toBe(204);
+    expect(await ofType('run.claimed')).toHaveLength(1);
+  });
+
+  it('records the actor kind of each principal: a JWT is a user, an admin or member key an api_key', async () => {
+    const adminKey = await createApiKey(org, 'admin');
+    const byUser = await send('POST', AGENTS, alice, { name: 'by user', type: 'task' });
+    const byKey = await send('POST', AGENTS, { apiKey: adminKey.apiKey }, { name: 'by key', type: 'task' });
+    expect([byUser.status, byKey.status]).toEqual([201, 201]);
+    const created = await ofType('agent.created');
+    expect(created.find((event) => event.agentId === byUser.body.id)).toMatchObject({ actor: { kind: 'user', subject: 'user:alice' }, requestId: byUser.requestId });
+    expect(created.find((event) => event.agentId === byKey.body.id)).toMatchObject({ actor: { kind: 'api_key', subject: `apikey:${adminKey.id}` }, requestId: byKey.requestId });
+  });
+
+  it('never shows a key secret: api_key.created and api_key.revoked name the key only', async () => {
+    const created = await send('POST', '/api/v1/api-keys', admin, { name: 'secretive', role: 'member' });
+    expect(created.status).toBe(201);
+    const revoked = await send('DELETE', `/api/v1/api-keys/${created.body.id}`, admin);
+    expect(revoked.status).toBeLessThan(300);
+    const [made] = (await ofType('api_key.created')).filter((event) => event.requestId === created.requestId);
+    const [gone] = (await ofType('api_key.revoked')).filter((event) => event.requestId === revoked.requestId);
+    expect(made).toMatchObject({ actor: { kind: 'user', subject: 'user:auditor' }, data: { name: 'secretive', role: 'member' } });
+    expect(gone).toMatchObject({ actor: { kind: 'user', subject: 'user:auditor' } });
+    for (const event of [made, gone]) {
+      const text = JSON.stringify(event);
+      expect(text).not.toContain(created.body.key);
+      expect(Object.keys(event.data)).not.toEqual(expect.arrayContaining(['key', 'secret', 'hash', 'keyHash']));
+    }
+  });
+
+  it("records agent.updated with the diff route's changes, once per committed write and none for a rolled-back one", async () => {
+    const agent = await deployed(alice, (await createAgent(alice)).id);
+    const etag = (await getAgent(alice, agent.id)).headers.get('etag')!;
+    const updated = await send('PATCH', `${AGENTS}/${agent.id}`, alice, { description: 'a new description' });
+    expect(updated.status).toBe(200);
+    const stale = await api('PATCH', `${AGENTS}/${agent.id}`, { ...alice, body: { description: 'never' }, headers: { 'if-match': etag } });
+    expect(stale.status).toBe(412);
+    const invalid = await api('PATCH', `${AGENTS}/${agent.id}`, { ...alice, body: { description: 'never', subAgents: [{ agentId: agent.id }] } });
+    expect(invalid.status).toBe(422);
+    const events = await eventsOf((event) => event.type === 'agent.updated' && event.agentId === agent.id);
+    expect(events).toHaveLength(1);
+    const diff = await api('GET', `${AGENTS}/${agent.id}/diff`, alice);
+    expect(diff.status).toBe(200);
+    expect(events[0]).toMatchObject({ actor: { kind: 'user' }, requestId: updated.requestId });
+    expect(events[0].data.changes).toContainEqual(expect.objectContaining({ field: 'description', after: 'a new description' }));
+    expect(JSON.stringify(events[0].data.changes)).not.toContain('never');
+  });
+
+  it('records an ownership transfer that lapses unanswered as expired, by the sweep, as the system', async () => {
+    const agent = await createAgent(alice);
+    const requested = await send('POST', `${AGENTS}/${agent.id}/ownership-transfer`, alice, { to: 'user:bob' });
+    expect(requested.status).toBe(201);
+    await withDatabase((db) => db.query(`UPDATE ownership_transfers SET expires_at = now() - interval '1 second' WHERE agent_id = $1 AND state = 'pending'`, [agent.id]));
+    const [expired] = await eventually(async () => {
+      const found = await eventsOf((event) => event.type === 'agent.ownership_transfer.expired' && event.agentId === agent.id);
+      return found.length > 0 ? found : undefined;
+    }, 10_000, 'the expiry event');
+    const [request] = await eventsOf((event) => event.type === 'agent.ownership_transfer.requested' && event.agentId === agent.id);
+    expect(expired).toMatchObject({ actor: { kind: 'system', subject: 'system' }, requestId: null, data: { transferId: request.data.transferId, to: 'user:bob' } });
+    // A new request after the sweep finds nothing lapsed: the expiry is recorded once.
+    expect((await send('POST', `${AGENTS}/${agent.id}/ownership-transfer`, alice, { to: 'user:carol' })).status).toBe(201);
+    expect(await eventsOf((event) => event.type === 'agent.ownership_transfer.expired' && event.agentId === agent.id)).toHaveLength(1);
+  });
+
+  it('records the run lifecycle with the run and its actors', async () => {
+    const agent = await deployed(alice, (await createAgent(alice)).id);
+    const key = await createApiKey(org, 'runtime');
+    const runtime = { apiKey: key.apiKey };
+    const run = await queuedRun(alice, agent.id);
+    expect((await claim(runtime, { agentIds: [agent.id] })).status).toBe(200);
+    const reports = [{ type: 'started' }, { type: 'action_taken', message: 'step' }, { type: 'approval_required', message: 'OK?' }];
+    for (const body of reports) expect((await send('POST', `${RUNS}/${run.id}/events`, runtime, body)).status).toBeLessThan(300);
+    const approved = await send('POST', `${RUNS}/${run.id}/approve`, alice, {});
+    expect(approved.status).toBe(200);
+    const cancelled = await send('POST', `${RUNS}/${run.id}/cancel`, alice, {});
+    expect(cancelled.status).toBe(200);
+    const types = (await eventsOf((event) => event.runId === run.id)).map((event) => [event.type, event.actor.kind]);
+    expect(types).toEqual([
+      ['run.queued', 'user'],
+      ['run.claimed', 'runtime'],
+      ['run.started', 'runtime'],
+      ['run.action_taken', 'runtime'],
+      ['run.approval_required', 'runtime'],
+      ['run.approved', 'user'],
+      ['run.cancelled', 'user'],
+    ]);
+  });
+});
