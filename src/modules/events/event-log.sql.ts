@@ -1,8 +1,6 @@
 import { EVENT_INSERT_COLUMNS, notifyOrgsOf } from '../../infrastructure/database/event-append.sql';
 import { NewEvent } from './domain/event';
 
-export { EVENTS_CHANNEL, ORG_PAYLOAD, REVOKED_KEY_PAYLOAD } from '../../infrastructure/database/event-append.sql';
-
 /**
  * One statement for a whole batch: the rows in the order given (so their `seq` follows it), and one
  * NOTIFY per org, which PostgreSQL delivers at COMMIT and drops on ROLLBACK, as the rows. `txid`, `at`
