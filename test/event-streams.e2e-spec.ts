@@ -18,12 +18,14 @@ import { tokenFor } from './support/tokens';
  * Issue #22: the event streams, with a real SSE client, against two instances on one database:
  * the suite's (A) and B, which has a short heartbeat, a low stream limit, a small send buffer and no
  * clock skew so that its edges show within seconds. Events are appended with the service's own
- * statement from the test (the use cases that will write them are not wired to the log yet): they
- * reach both instances only through the database's notifications.
+ * statement from the test, so that each test controls what a stream should show: they reach both
+ * instances only through the database's notifications.
  */
 const STREAM = '/api/v1/events/stream';
 const runStream = (runId: string) => `/api/v1/runs/${runId}/stream`;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Removes the events a run's real operations wrote (queued), so its stream shows what the test appends alone. */
+const forgetEventsOf = (runId: string) => withDatabase((db) => db.query('DELETE FROM events WHERE run_id = $1', [runId]));
 
 describe('event streams', () => {
   let b: AppProcess;
@@ -49,16 +51,18 @@ describe('event streams', () => {
     const admin = user(org, 'admin', { admin: true });
 
     it('delivers events appended elsewhere to streams on both instances, as id, event and data lines', async () => {
+      // Before the streams start: creating the agent writes its own event.
+      const agent = await createAgent(admin);
       const onA = await open(STREAM, admin);
       const onB = await open(STREAM, admin, { baseUrl: b.url });
       expect([onA.status, onB.status]).toEqual([200, 200]);
       expect(onA.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       expect(onA.headers['x-request-id']).toEqual(expect.any(String));
       await pause(300);
-      const agent = await createAgent(admin);
       await append(newEvent(org, 'agent.created', { agentId: agent.id }), newEvent(org, 'agent.deployed', { agentId: agent.id, data: { version: 1 } }));
       for (const stream of [onA, onB]) await stream.until((s) => s.messages.length === 2, 5000, 'both events');
-      const audit = (await auditAll(admin)).reverse();
+      // The agent's own agent.created came before the streams started.
+      const audit = (await auditAll(admin)).reverse().slice(1);
       for (const stream of [onA, onB]) {
         expect(stream.messages).toEqual(audit.map((event) => ({ id: event.id, event: event.type, data: event })));
       }
@@ -158,6 +162,7 @@ describe('event streams', () => {
     it('replays the run so far, follows it live, and ends after its terminal event', async () => {
       const agent = await deployedAgent(alice);
       const run = await queuedRun(alice, agent.id);
+      await forgetEventsOf(run.id);
       const at = (type: any, data = {}) => newEvent(org, type, { agentId: agent.id, runId: run.id, data });
       await append(at('run.queued'), at('run.claimed'));
       await append(newEvent(org, 'run.queued', { agentId: agent.id, runId: randomUUID() }));
@@ -177,15 +182,14 @@ describe('event streams', () => {
       expect((await claim(runtime, { agentIds: [agent.id] })).status).toBe(200);
       expect((await report(runtime, run.id, { type: 'started' })).status).toBe(200);
       expect((await report(runtime, run.id, { type: 'outcome', output: { ok: true } })).status).toBe(200);
-      const at = (type: any) => newEvent(org, type, { agentId: agent.id, runId: run.id });
-      await append(at('run.queued'), at('run.started'), at('run.succeeded'));
+      // The run's own operations wrote its events, the claim included.
       const replay = await open(runStream(run.id), alice);
       await replay.untilEnded();
-      expect(replay.messages.map((m) => m.event)).toEqual(['run.queued', 'run.started', 'run.succeeded']);
+      expect(replay.messages.map((m) => m.event)).toEqual(['run.queued', 'run.claimed', 'run.started', 'run.succeeded']);
       const fromMiddle = await open(`${runStream(run.id)}?after=${replay.ids[0]}`, alice, { baseUrl: b.url });
       await fromMiddle.untilEnded();
       expect(fromMiddle.ids).toEqual(replay.ids.slice(1));
-      const afterEnd = await open(runStream(run.id), alice, { lastEventId: replay.ids[2] });
+      const afterEnd = await open(runStream(run.id), alice, { lastEventId: replay.ids[3] });
       expect(afterEnd.status).toBe(204);
     });
 
@@ -215,6 +219,7 @@ describe('event streams', () => {
       });
       const agentY = await createAgent(admin);
       const run = await queuedRun(owner, agentX.id);
+      await forgetEventsOf(run.id);
       const callers: [string, Auth, Principal][] = [
         ['admin', admin, { orgId: org, subject: 'user:admin', groups: [], isOrgAdmin: true }],
         ['owner', owner, { orgId: org, subject: 'user:owner', groups: [], isOrgAdmin: false }],
@@ -282,6 +287,7 @@ describe('event streams', () => {
     it("ends a member's agent and run streams when an access change takes away their use of the agent", async () => {
       const agent = await deployedAgent(owner, { accessConfig: { grants: [{ principal: 'user:fickle', access: 'use' }] } });
       const run = await queuedRun(owner, agent.id);
+      await forgetEventsOf(run.id);
       const fickle = user(org, 'fickle');
       const onAgent = await open(`${STREAM}?agentId=${agent.id}`, fickle, { baseUrl: b.url });
       const onRun = await open(runStream(run.id), fickle);

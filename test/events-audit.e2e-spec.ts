@@ -15,8 +15,8 @@ import { eventually } from './support/runs';
 /**
  * Issue #22: the audit route. Who sees what is checked against the pure rule (canSeeEvent on the
  * access policy's verdict) for every kind of caller, so the SQL filter and the rule the live streams
- * apply cannot drift apart. Events are appended with the service's own statement: the use cases
- * that will write them are not wired to the log yet.
+ * apply cannot drift apart. Events are appended with the service's own statement, so that the
+ * fixture holds every kind of event for every kind of caller, whatever operations made.
  */
 describe('events: the audit route', () => {
   const org = freshOrg();
@@ -78,6 +78,9 @@ describe('events: the audit route', () => {
       newEvent(org, 'api_key.created', { actor: { subject: 'user:admin', kind: 'user' }, data: { id: memberKey.id, name: 'e2e member', role: 'member' } }),
       newEvent(otherOrg, 'agent.created', { agentId: agentY.id, actor: { subject: 'user:admin', kind: 'user' } }),
     );
+    // The setup's own writes (keys, agents) wrote their events through the write seam; the fixture is
+    // the events above alone, so the expectations can be computed from them.
+    await withDatabase((db) => db.query('DELETE FROM events WHERE org_id = ANY($1::uuid[])', [[org, otherOrg]]));
     // One transaction per event, as separate use cases would write them.
     for (const event of written) await append(event);
   });
@@ -111,7 +114,8 @@ describe('events: the audit route', () => {
   });
 
   it('answers a runtime key 403, as every route but the runtime contract', async () => {
-    const runtime = await createApiKey(org, 'runtime');
+    // In an org of its own: creating the key writes an event, and `org` holds the fixture alone.
+    const runtime = await createApiKey(freshOrg(), 'runtime');
     expectProblem(await api('GET', EVENTS, { apiKey: runtime.apiKey }), 403, 'FORBIDDEN');
   });
 

@@ -1,11 +1,5 @@
+import { EVENT_INSERT_COLUMNS, notifyOrgsOf } from '../../infrastructure/database/event-append.sql';
 import { NewEvent } from './domain/event';
-
-/** The channel event appends and key revocations are announced on; one LISTEN per instance hears it (EventStreams). */
-export const EVENTS_CHANNEL = 'agentry_events';
-
-/** Payloads on EVENTS_CHANNEL: `org:<orgId>` when events of the org committed, `revoked-key:<keyId>` when an API key was revoked. */
-export const ORG_PAYLOAD = 'org:';
-export const REVOKED_KEY_PAYLOAD = 'revoked-key:';
 
 /**
  * One statement for a whole batch: the rows in the order given (so their `seq` follows it), and one
@@ -13,13 +7,13 @@ export const REVOKED_KEY_PAYLOAD = 'revoked-key:';
  * and `seq` are the database's (column defaults).
  */
 export const APPEND_EVENTS_SQL = `WITH appended AS (
-    INSERT INTO events (type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data)
+    INSERT INTO events (${EVENT_INSERT_COLUMNS})
     SELECT e.type, e.org_id, e.agent_id, e.run_id, e.actor_subject, e.actor_kind, e.request_id, e.data
     FROM unnest($1::text[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
       WITH ORDINALITY AS e(type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data, n)
     ORDER BY e.n
     RETURNING org_id)
-  SELECT pg_notify('${EVENTS_CHANNEL}', '${ORG_PAYLOAD}' || o.org_id) FROM (SELECT DISTINCT org_id FROM appended) o`;
+  ${notifyOrgsOf('appended')}`;
 
 /** The parameters of APPEND_EVENTS_SQL for `events`, column by column. */
 export function appendParameters(events: readonly NewEvent[]): unknown[] {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { EVENTS_CHANNEL, REVOKED_KEY_PAYLOAD } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { accessSql } from '../access/access-sql';
 import { ACCESS_RANK } from '../access/domain/access.policy';
@@ -7,7 +8,6 @@ import { ActorKind, LoggedEvent } from './domain/event';
 import { EventPosition, positionFromDatabase } from './domain/event-position';
 import { EventType } from './domain/event-types';
 import { TYPES_SEEN_WITH_USE } from './domain/event-visibility';
-import { EVENTS_CHANNEL, REVOKED_KEY_PAYLOAD } from './event-log.sql';
 
 /** Which events a read returns; every bound is exclusive. */
 export interface EventFilter {

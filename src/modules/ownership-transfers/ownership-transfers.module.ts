@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AccessModule } from '../access/access.module';
 import { OwnershipTransfersController } from './ownership-transfers.controller';
+import { OwnershipTransfersMaintenance } from './ownership-transfers.maintenance';
 import { OwnershipTransfersRepository } from './ownership-transfers.repository';
 import { OwnershipTransfersService } from './ownership-transfers.service';
 
@@ -9,6 +10,6 @@ import { OwnershipTransfersService } from './ownership-transfers.service';
 @Module({
   imports: [AgentsModule, AccessModule],
   controllers: [OwnershipTransfersController],
-  providers: [OwnershipTransfersRepository, OwnershipTransfersService],
+  providers: [OwnershipTransfersRepository, OwnershipTransfersService, OwnershipTransfersMaintenance],
 })
 export class OwnershipTransfersModule {}

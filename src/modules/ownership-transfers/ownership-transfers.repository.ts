@@ -17,6 +17,14 @@ export interface TransferRow {
 const COLUMNS = `t.id, t.agent_id AS "agentId", a.slug AS "agentSlug", a.name AS "agentName", t.from_principal AS "from",
   t.to_principal AS "to", t.requested_by AS "requestedBy", t.requested_at AS "requestedAt", t.expires_at AS "expiresAt"`;
 
+export interface ExpiredTransfer {
+  id: string;
+  agentId: number;
+  orgId: string;
+  from: string;
+  to: string;
+}
+
 export type TransferResolution = 'accepted' | 'declined' | 'cancelled';
 
 @Injectable()
@@ -31,11 +39,17 @@ export class OwnershipTransfersRepository {
     return rows[0];
   }
 
-  /** Closes a lapsed pending transfer so the one-pending-per-agent index admits a new one. */
-  async expireLapsed(db: EntityManager, agentId: number): Promise<void> {
-    await db.query(
+  /**
+   * Closes lapsed pending transfers (of one agent, or all of them), so the one-pending-per-agent index
+   * admits a new one; returns those it closed, each once however many sweeps and requests race (the
+   * UPDATE re-checks `pending` on the row it locks).
+   */
+  expireLapsed(db: EntityManager, agentId: number | null): Promise<ExpiredTransfer[]> {
+    return queryRows<ExpiredTransfer>(
+      db,
       `UPDATE ownership_transfers SET state = 'expired', resolved_at = expires_at
-       WHERE agent_id = $1 AND state = 'pending' AND expires_at <= now()`,
+       WHERE ($1::int IS NULL OR agent_id = $1) AND state = 'pending' AND expires_at <= now()
+       RETURNING id, agent_id AS "agentId", org_id AS "orgId", from_principal AS "from", to_principal AS "to"`,
       [agentId],
     );
   }

@@ -17,6 +17,7 @@ import { evaluateAccess } from '../access/domain/access.policy';
 import { accessAfterTransfer, isRecipient, mayCancelTransfer, mayRequestTransfer } from './domain/ownership-transfer';
 import { OwnershipTransferListDto, toOwnershipTransfer } from './dto/ownership-transfer.dto';
 import { transferErrors } from './ownership-transfers.errors';
+import { expiredChange } from './ownership-transfers.maintenance';
 import { OwnershipTransfersRepository, TransferRow } from './ownership-transfers.repository';
 
 /** Giving an agent to another user: requested by the owner or an admin, answered by the recipient. */
@@ -41,7 +42,7 @@ export class OwnershipTransfersService {
         throw transferErrors.transferForbidden();
       }
       if (to === agent.owner) throw transferErrors.alreadyOwner(to);
-      await this.transfers.expireLapsed(db, agent.id);
+      work.record((await this.transfers.expireLapsed(db, agent.id)).map(expiredChange));
       if (await this.transfers.findPending(db, agent.id)) {
         throw transferErrors.transferPending();
       }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Actor } from '../../infrastructure/database/change';
+import { EVENT_INSERT_COLUMNS, notifyOrgsOf } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { AgentRow } from '../agents/agent.row';
 import { VariationJson, variationFrom, variationsSql } from '../variation-store/variations.repository';
@@ -62,7 +64,8 @@ export interface ClaimedRun {
 
 /** Who claims: the subject recorded on the run, and the API key to re-check (null for a JWT). */
 export interface Claimant {
-  subject: string;
+  /** Who claims: the run's `claimed_by` is its subject, and the `run.claimed` event names it. */
+  actor: Actor;
   apiKeyId: string | null;
 }
 
@@ -105,8 +108,13 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
 
 /**
  * The claim: $1 org, $2 agent ids or NULL, $3 agent types or NULL, $4 claimant, $5 lease seconds, $6 the
- * claimant's API key id or NULL (a JWT). One row always: `claimantValid`, and the run's columns (NULL
- * when none was claimed).
+ * claimant's API key id or NULL (a JWT), $7 and $8 the claimant's actor kind and request id. One row
+ * always: `claimantValid`, and the run's columns (NULL when none was claimed).
+ *
+ * The claim is no unit of work (one statement, so a waiting claim holds no connection between tries),
+ * so it appends its `run.claimed` event itself, in the same statement, with the columns EventLog sets
+ * and its NOTIFY: the event commits with the claim or not at all, and costs no round trip. `notified`
+ * is a plain SELECT, which runs only when read, hence the count the main query joins.
  *
  * The key row is read FOR SHARE in the same statement, before the run is picked (a one-time filter): a
  * revocation (an UPDATE of that row, which conflicts) either committed first, and the claim takes
@@ -131,10 +139,15 @@ export const CLAIM_NEXT_SQL = `WITH claimant AS (
      ORDER BY q.seq
      LIMIT 1
      FOR UPDATE OF q SKIP LOCKED)
-   RETURNING r.*)
+   RETURNING r.*),
+ logged AS (
+   INSERT INTO events (${EVENT_INSERT_COLUMNS})
+   SELECT 'run.claimed', r.org_id, r.agent_id, r.id, $4, $7, $8, jsonb_build_object('attempt', r.attempt, 'leaseExpiresAt', r.lease_expires_at) FROM r
+   RETURNING org_id),
+ notified AS (${notifyOrgsOf('logged')})
    SELECT c.valid AS "claimantValid", ${COLUMNS},
      json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent", ${variationsSql.rowOf('v')} AS "claimedVariation"
-   FROM claimant c LEFT JOIN (r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id) ON true`;
+   FROM claimant c CROSS JOIN (SELECT count(*) FROM notified) n LEFT JOIN (r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id) ON true`;
 
 @Injectable()
 export class RunsRepository {
@@ -271,7 +284,7 @@ export class RunsRepository {
     const [row] = await queryRows<(RunRow | NoRun) & { claimantValid: boolean; claimedAgent: ClaimedRun['agent']; claimedVariation: VariationJson }>(
       db,
       CLAIM_NEXT_SQL,
-      [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant.subject, leaseSeconds, claimant.apiKeyId],
+      [filter.orgId, filter.agentIds ?? null, filter.types ?? null, claimant.actor.subject, leaseSeconds, claimant.apiKeyId, claimant.actor.kind, claimant.actor.requestId],
     );
     if (!row) throw new Error('the claim statement returned no row');
     const { claimantValid, claimedAgent, claimedVariation, ...run } = row;

@@ -4,7 +4,7 @@ import { isDatabaseUnavailable } from '../../common/errors/database-unavailable'
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Work } from '../../infrastructure/database/unit-of-work';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
-import { apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
+import { actorOf, apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
 import { toVariationDetail } from '../variation-store/variation-response.mapper';
 import { runEventChange } from './domain/run-events';
 import { ClaimedRunDto, ClaimRunDto } from './dto/run.dto';
@@ -44,7 +44,7 @@ export class RuntimeService implements OnModuleInit {
     if (!principal.isRuntime && !principal.isOrgAdmin) throw runErrors.claimForbidden();
     const deadline = Date.now() + (request.waitSeconds ?? 0) * 1000;
     const filter = { orgId: principal.orgId, agentIds: request.agentIds, types: request.types };
-    const claimant = { subject: principal.subject, apiKeyId: principal.apiKeyId ?? null };
+    const claimant = { actor: actorOf(principal), apiKeyId: principal.apiKeyId ?? null };
     for (;;) {
       // A caller that hung up must not get a run: nobody would start it until its lease lapsed.
       if (gone?.aborted) return null;
