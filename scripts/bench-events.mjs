@@ -59,13 +59,15 @@ async function logCost({ sql, load, median, servicePid, serviceBase, writes, rou
  * latency of a receipt is its time minus the event's `at`: the transaction, COMMIT, NOTIFY, the
  * instance's read of the log and the write to the socket.
  */
-async function streamsUnder({ sql, rssOf, servicePid, serviceBase, owner, targets, streams, eventsPerSecond, streamSeconds }) {
+async function streamsUnder({ rssOf, cpuOf, servicePid, serviceBase, owner, targets, streams, eventsPerSecond, streamSeconds }) {
   const url = new URL(`${serviceBase}/api/v1/events/stream?types=agent.updated`);
   const idIndex = new Map(); // event id -> its column in `received`
   const atOf = new Map(); // event id -> its `at` in ms
   const capacity = eventsPerSecond * (streamSeconds + 10);
   const received = new Float64Array(streams * capacity); // [stream * capacity + event] = receipt time
   const counts = new Uint32Array(streams);
+  let overflows = 0;
+  let ended = 0;
   const sockets = [];
   const indexOf = (id) => {
     let i = idIndex.get(id);
@@ -76,12 +78,14 @@ async function streamsUnder({ sql, rssOf, servicePid, serviceBase, owner, target
     const req = request(url, { agent: false, headers: { authorization: `Bearer ${owner}`, accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`stream ${n}: ${res.statusCode}`));
       res.setEncoding('utf8');
+      res.on('end', () => ended++);
       let rest = '';
       res.on('data', (chunk) => {
         const now = Date.now();
         const text = rest + chunk;
         const last = text.lastIndexOf('\n');
         rest = text.slice(last + 1);
+        if (text.includes('event: overflow')) overflows++;
         let at = text.indexOf('id: ');
         while (at !== -1 && at < last) {
           const end = text.indexOf('\n', at);
@@ -115,21 +119,34 @@ async function streamsUnder({ sql, rssOf, servicePid, serviceBase, owner, target
   const sampler = setInterval(() => { try { peakRss = Math.max(peakRss, rssOf(servicePid)); } catch { /* exited */ } }, 250);
   let written = 0;
   let failed = 0;
+  const failures = {}; // status (or error) -> count
+  const fail = (why) => { failed++; failures[why] = (failures[why] ?? 0) + 1; };
   const tick = 50; // ms: eventsPerSecond / 20 PATCHes per tick, each one agent.updated event
   const perTick = Math.max(1, Math.round((eventsPerSecond * tick) / 1000));
   const began = Date.now();
+  const cpuBefore = { service: cpuOf(servicePid), client: process.cpuUsage() };
   const inflight = [];
   for (let t = 0; Date.now() - began < streamSeconds * 1000; t++) {
     for (let k = 0; k < perTick; k++) {
       const id = targets[(t * perTick + k) % targets.length];
       inflight.push(fetch(`${serviceBase}/api/v1/agents/${id}?updateMask=description`, { method: 'PATCH', headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' }, body: JSON.stringify({ description: `stream ${t}.${k}` }) })
-        .then(async (r) => { await r.arrayBuffer(); if (r.ok) written++; else failed++; }, () => failed++));
+        .then(async (r) => { await r.arrayBuffer(); if (r.ok) written++; else fail(r.status); }, (e) => fail(e.cause?.code ?? e.message)));
     }
     await sleep(Math.max(0, began + (t + 1) * tick - Date.now()));
   }
   await Promise.all(inflight);
   const writeSeconds = (Date.now() - began) / 1000;
-  for (let i = 0; i < 100 && Math.min(...counts) < written; i++) await sleep(100); // the tail
+  // The tail: until every stream has all, or nothing arrived for 3 s (a stream that missed events never gets them).
+  const total = () => counts.reduce((a, b) => a + b, 0);
+  for (let seen = -1, quiet = 0; quiet < 30 && Math.min(...counts) < written; await sleep(100)) {
+    const now = total();
+    quiet = now === seen ? quiet + 1 : 0;
+    seen = now;
+  }
+  const tailSeconds = (Date.now() - began) / 1000 - writeSeconds;
+  const elapsed = writeSeconds + tailSeconds;
+  const clientCpu = process.cpuUsage(cpuBefore.client);
+  const cpuPercentOfCore = { service: Math.round((100 * (cpuOf(servicePid) - cpuBefore.service)) / elapsed), benchClient: Math.round((clientCpu.user + clientCpu.system) / 1e4 / elapsed) };
   clearInterval(sampler);
   for (const req of sockets) req.destroy();
 
@@ -145,15 +162,16 @@ async function streamsUnder({ sql, rssOf, servicePid, serviceBase, owner, target
   latencies.sort((a, b) => a - b);
   const missed = Array.from(counts, (c) => written - c);
   const result = {
-    streams, eventsPerSecondTarget: eventsPerSecond, eventsWritten: written, writesFailed: failed,
+    streams, eventsPerSecondTarget: eventsPerSecond, eventsWritten: written, writesFailed: failed, failures,
+    streamsEnded: ended, overflows, tailSeconds: Number(tailSeconds.toFixed(1)),
     eventsPerSecondWritten: Math.round(written / writeSeconds), seconds: Number(writeSeconds.toFixed(1)),
-    deliveries: latencies.length,
+    deliveries: latencies.length, deliveriesPerSecond: Math.round(latencies.length / elapsed), cpuPercentOfCore,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1], targetP99: 250 },
     missedPerStream: { max: Math.max(...missed), streamsMissingAny: missed.filter((m) => m > 0).length },
     rssMiB: { idle: rssIdle, streamsOpen: rssOpen, peak: peakRss, target: 300 },
     openSeconds: Number(openSeconds.toFixed(1)),
   };
-  console.log(`streams: ${written} events written (${result.eventsPerSecondWritten}/s, ${failed} failed) to ${streams} streams; event-to-client latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms; missed at most ${result.missedPerStream.max} per stream; service RSS peak ${peakRss} MiB`);
+  console.log(`streams: ${written} events written (${result.eventsPerSecondWritten}/s, ${failed} failed) to ${streams} streams; event-to-client latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms; missed at most ${result.missedPerStream.max} per stream (${result.missedPerStream.streamsMissingAny} streams missed some; ${ended} ended, ${overflows} overflowed; tail ${result.tailSeconds} s); failures ${JSON.stringify(failures)}; ${result.deliveriesPerSecond} deliveries/s; CPU % of a core ${JSON.stringify(cpuPercentOfCore)}; service RSS peak ${peakRss} MiB`);
   return result;
 }
 
@@ -202,12 +220,13 @@ async function auditPlans({ sql, org, total }) {
 }
 
 export async function benchEvents(context) {
+  const { parts } = context;
   console.log('\nthe event log: its cost to the writes (rows stored vs dropped by a trigger, same service and database)');
-  const logCostResults = await logCost(context);
+  const logCostResults = parts.includes('cost') ? await logCost(context) : [];
   for (const r of logCostResults) console.log(`${r.operation}: ${r.withLog.reqPerSec} req/s with the log, ${r.withoutLog.reqPerSec} without: ${r.ratio}× (target ≥ 0.9×)`);
   console.log(`\nevent streams: ${context.streams} on one instance, ${context.eventsPerSecond} events/s for ${context.streamSeconds} s`);
-  const streams = await streamsUnder(context);
+  const streams = parts.includes('streams') ? await streamsUnder(context) : null;
   console.log(`\nthe audit route's plans on ${context.logEvents} events`);
-  const audit = context.logEvents > 0 ? await auditPlans({ ...context, total: context.logEvents }) : null;
+  const audit = parts.includes('audit') && context.logEvents > 0 ? await auditPlans({ ...context, total: context.logEvents }) : null;
   return { logCost: logCostResults, streams, audit };
 }

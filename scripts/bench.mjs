@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'events-per-second': { type: 'string', default: '200' },
     'stream-seconds': { type: 'string', default: '20' },
     'log-events': { type: 'string', default: '1000000' },
+    'events-parts': { type: 'string', default: 'cost,streams,audit' },
   },
 });
 const AGENTS = Number(values.agents);
@@ -306,10 +307,10 @@ try {
   let events = null;
   if (!values.only || EVENTS_ONLY) {
     events = await benchEvents({
-      sql, load, median, rssOf, servicePid: app.pid, serviceBase, org: ORG, owner, targets,
+      sql, load, median, rssOf, cpuOf, servicePid: app.pid, serviceBase, org: ORG, owner, targets,
       writes: allOperations.filter((op) => op.name.startsWith('PATCH') || op.name.startsWith('claim')),
       rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, streams: Number(values.streams), eventsPerSecond: Number(values['events-per-second']),
-      streamSeconds: Number(values['stream-seconds']), logEvents: Number(values['log-events']),
+      streamSeconds: Number(values['stream-seconds']), logEvents: Number(values['log-events']), parts: values['events-parts'].split(','),
     });
   }
 
