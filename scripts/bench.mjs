@@ -3,6 +3,7 @@
 // autocannon, alternating service/floor operation by operation over several rounds, so a noisy shared
 // machine slows both alike; the medians and their ratio are what count. Writes bench/results.json.
 // Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 32 --agents 1000 --large 100000 --scheduled 10000]
+// `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -16,6 +17,7 @@ import { serviceArgs } from './service-command.mjs';
 import databaseModule from '../dist/infrastructure/database/embedded-database.js';
 import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
 import agentsModule from '../dist/modules/agents/agents.repository.js';
+import { benchEvents } from './bench-events.mjs';
 
 const { EmbeddedDatabase } = databaseModule;
 const { values } = parseArgs({
@@ -29,6 +31,11 @@ const { values } = parseArgs({
     scheduled: { type: 'string', default: '10000' },
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/results.json' },
+    streams: { type: 'string', default: '1000' },
+    'events-per-second': { type: 'string', default: '200' },
+    'stream-seconds': { type: 'string', default: '20' },
+    'log-events': { type: 'string', default: '1000000' },
+    'events-parts': { type: 'string', default: 'cost,streams,audit' },
   },
 });
 const AGENTS = Number(values.agents);
@@ -45,6 +52,7 @@ const OWNER = 'bench-owner';
 const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
 // The service runs as deployed: request logging at its default level, its JSON lines discarded.
 const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
+const EVENTS_ONLY = values.only === 'events';
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -84,7 +92,9 @@ const floorPort = await freePort();
 // The service starts as `npm run start:prod` starts it (its heap budget included), BENCH_NODE_ARGS first.
 const extraArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
 const app = spawn(process.execPath, [...extraArgs, ...serviceArgs()], {
-  env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: SERVICE_LOG_LEVEL, DB_POOL_SIZE: String(POOL_SIZE), RUN_LEASE_SECONDS: '3600', JOBS_SWEEP_INTERVAL_MS: '1000', SWAGGER_ENABLED: 'false' },
+  env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: SERVICE_LOG_LEVEL, DB_POOL_SIZE: String(POOL_SIZE), RUN_LEASE_SECONDS: '3600', JOBS_SWEEP_INTERVAL_MS: '1000', SWAGGER_ENABLED: 'false',
+    // The streams part opens all its streams (and one observer) as one caller on one instance: the limit is per caller per instance.
+    STREAM_MAX_PER_PRINCIPAL: String(Number(values.streams) + 1) },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 let floor;
@@ -218,7 +228,7 @@ try {
 
   const bearer = { authorization: `Bearer ${owner}` };
   const runsPerLoad = 60_000;
-  const operations = [
+  const allOperations = [
     {
       name: 'GET /health/live (framework only)',
       service: () => ({ requests: [{ method: 'GET', path: '/health/live' }] }),
@@ -260,12 +270,15 @@ try {
         ],
       }),
     },
-  ].filter((op) => !values.only || op.name.includes(values.only));
+  ];
+  const operations = EVENTS_ONLY ? [] : allOperations.filter((op) => !values.only || op.name.includes(values.only));
 
   const results = await compare(operations, ROUNDS);
   const rssAfter = rssOf(app.pid);
-  console.log(`\n${fmtTable(results)}\n`);
-  console.log(`service RSS: peak ${peakRss} MiB under load, ${rssAfter} MiB after`);
+  if (results.length > 0) {
+    console.log(`\n${fmtTable(results)}\n`);
+    console.log(`service RSS: peak ${peakRss} MiB under load, ${rssAfter} MiB after`);
+  }
 
   // The list again with the org grown to LARGE agents: keyset pages must stay index scans.
   let listScaling = null;
@@ -289,9 +302,19 @@ try {
   }
 
   let schedules = null;
-  if (SCHEDULED > 0) schedules = await scheduleSweep();
+  if (SCHEDULED > 0 && !EVENTS_ONLY) schedules = await scheduleSweep();
 
-  const output = {
+  let events = null;
+  if (!values.only || EVENTS_ONLY) {
+    events = await benchEvents({
+      sql, load, median, rssOf, cpuOf, servicePid: app.pid, serviceBase, org: ORG, owner, targets,
+      writes: allOperations.filter((op) => op.name.startsWith('PATCH') || op.name.startsWith('claim')),
+      rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, streams: Number(values.streams), eventsPerSecond: Number(values['events-per-second']),
+      streamSeconds: Number(values['stream-seconds']), logEvents: Number(values['log-events']), parts: values['events-parts'].split(','),
+    });
+  }
+
+  const output = EVENTS_ONLY ? { ...JSON.parse(readFileSync(values.out, 'utf8')), events } : {
     ranAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { connections: CONNECTIONS, secondsPerLoad: SECONDS, rounds: ROUNDS, agents: AGENTS, dbPoolSize: POOL_SIZE, serviceLogLevel: SERVICE_LOG_LEVEL },
@@ -299,6 +322,7 @@ try {
     rss: { peakUnderLoadMiB: peakRss, afterMiB: rssAfter, targetMiB: 250 },
     listScaling,
     schedules,
+    events,
   };
   writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`wrote ${values.out}`);
