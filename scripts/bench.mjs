@@ -7,7 +7,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -314,7 +314,8 @@ try {
     });
   }
 
-  const output = EVENTS_ONLY ? { ...JSON.parse(readFileSync(values.out, 'utf8')), events } : {
+  // An events-only run adds its section to the results already there (none yet: a file of its own).
+  const output = EVENTS_ONLY ? { ...(existsSync(values.out) ? JSON.parse(readFileSync(values.out, 'utf8')) : {}), events } : {
     ranAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { connections: CONNECTIONS, secondsPerLoad: SECONDS, rounds: ROUNDS, agents: AGENTS, dbPoolSize: POOL_SIZE, serviceLogLevel: SERVICE_LOG_LEVEL },
