@@ -124,7 +124,7 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
     for (const worker of this.workers) {
       await boss.createQueue(worker.name);
       await boss.work<object>(worker.name, { ...worker.options, batchSize: 1 }, async ([job]) => {
-        if (job) await tracing.inSpan(`job ${worker.name}`, () => worker.handler(job.data));
+        if (job) await tracing.inJob(worker.name, () => worker.handler(job.data));
       });
     }
     for (const job of this.periodic) {
@@ -168,7 +168,7 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** A failing handler is logged and its job completes: the next tick tries again, and the worker keeps going. */
   private async runHandler(job: PeriodicJob): Promise<void> {
     try {
-      await tracing.inSpan(`job ${job.name}`, job.handler);
+      await tracing.inJob(job.name, job.handler);
     } catch (error) {
       this.logger.error({ err: error }, `periodic job ${job.name} failed`);
     }

@@ -4,8 +4,8 @@
  * ones before the application starts. So with tracing off no OpenTelemetry module is even required.
  */
 export interface TraceHooks {
-  /** Runs background work (a job, a sweep) in a span of its own, the root of a trace; its queries are children. */
-  inSpan<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** Runs a job of pg-boss queue `queue` (a sweep, a delivery) in a span of its own, the root of a trace; its queries are children. */
+  inJob<T>(queue: string, work: () => Promise<T>): Promise<T>;
   /** Names the current request's server span by its route template (`POST /api/v1/agents/:id/runs`). */
   nameRoute(method: string, route: string): void;
   /** The W3C `traceparent` of the current span (a request's server span), or null outside a sampled trace. */
@@ -13,7 +13,7 @@ export interface TraceHooks {
 }
 
 const untraced: TraceHooks = {
-  inSpan: (_name, work) => work(),
+  inJob: (_queue, work) => work(),
   nameRoute: () => undefined,
   traceparent: () => null,
 };
@@ -22,7 +22,7 @@ let installed: TraceHooks = untraced;
 
 /** The hooks in force; read on every call, since tracing installs its hooks once, before the app starts. */
 export const tracing: TraceHooks = {
-  inSpan: (name, work) => installed.inSpan(name, work),
+  inJob: (queue, work) => installed.inJob(queue, work),
   nameRoute: (method, route) => installed.nameRoute(method, route),
   traceparent: () => installed.traceparent(),
 };

@@ -25,6 +25,10 @@ export function startTracing(config: { OTEL_SERVICE_NAME: string }): () => Promi
 
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME,
+    // Traces only: the service's metrics are GET /metrics (Prometheus), and its logs stdout. Without
+    // these the SDK would also export OTLP metrics and logs to the same endpoint.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
@@ -39,8 +43,8 @@ export function startTracing(config: { OTEL_SERVICE_NAME: string }): () => Promi
   const tracer = trace.getTracer('agentry');
 
   installTraceHooks({
-    inSpan: (name, work) =>
-      tracer.startActiveSpan(name, { root: true, attributes: { 'agentry.job': name } }, async (span) => {
+    inJob: (queue, work) =>
+      tracer.startActiveSpan(`job ${queue}`, { root: true, attributes: { 'agentry.job.queue': queue } }, async (span) => {
         try {
           return await work();
         } catch (error) {
