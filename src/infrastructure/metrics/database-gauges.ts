@@ -47,7 +47,7 @@ export class DatabaseGauges {
   private readonly jobs: Gauge<'queue' | 'state'>;
 
   constructor(
-    registry: Registry,
+    private readonly registry: Registry,
     private readonly read: () => Promise<Snapshot>,
     private readonly now: () => number = Date.now,
   ) {
@@ -70,8 +70,15 @@ export class DatabaseGauges {
       this.cached = { at: now, snapshot: this.read().catch(() => null) };
     }
     const snapshot = await this.cached.snapshot;
-    for (const gauge of [this.runs, this.queueDepth, this.oldestQueued, this.jobs]) gauge.reset();
+    const fromDatabase = [this.runs, this.queueDepth, this.oldestQueued, this.jobs];
     this.up.set(snapshot ? 1 : 0);
+    // Unregistered while unknown: a label-less gauge cannot be empty, and 0 would read as an empty queue.
+    for (const gauge of fromDatabase) {
+      const name = (gauge as unknown as { name: string }).name;
+      if (!snapshot) this.registry.removeSingleMetric(name);
+      else if (!this.registry.getSingleMetric(name)) this.registry.registerMetric(gauge);
+      gauge.reset();
+    }
     if (!snapshot) return;
     for (const status of LIVE_STATUSES) this.runs.set({ status }, snapshot.runs[status] ?? 0);
     this.queueDepth.set(snapshot.queueDepth);
