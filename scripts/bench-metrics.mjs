@@ -21,6 +21,7 @@ async function explain(sql, text) {
   const scans = nodes.filter((n) => n['Relation Name']).map((n) => `${n['Node Type']} on ${n['Relation Name']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`);
   return {
     executionMs: Number(tree['Execution Time'].toFixed(3)),
+    planningMs: Number(tree['Planning Time'].toFixed(3)),
     sharedBuffers: (tree.Plan['Shared Hit Blocks'] ?? 0) + (tree.Plan['Shared Read Blocks'] ?? 0),
     scans: [...new Set(scans)],
     seqScanOfRuns: nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'runs'),
@@ -69,7 +70,7 @@ export async function benchMetrics({ sql, serviceBase, servicePid, cpuOf, median
     await sql.query(DATABASE_GAUGES_SQL);
     direct.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  console.log(`metrics: the scrape's query: ${gauges.executionMs} ms in the plan (median ${median(direct).toFixed(2)} ms from a client), ${gauges.sharedBuffers} buffers, ${gauges.scans.join('; ')}; a count of all runs by status: ${naive.executionMs} ms, ${naive.sharedBuffers} buffers (${naive.scans.join('; ')})`);
+  console.log(`metrics: the scrape's query: ${gauges.executionMs} ms to run, ${gauges.planningMs} ms to plan (median ${median(direct).toFixed(2)} ms from a client), ${gauges.sharedBuffers} buffers, ${gauges.scans.join('; ')}; a count of all runs by status: ${naive.executionMs} ms, ${naive.sharedBuffers} buffers (${naive.scans.join('; ')})`);
 
   // Scrapes that read the database: each after the cache lapsed.
   const uncached = [];
