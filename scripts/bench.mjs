@@ -3,7 +3,8 @@
 // autocannon, alternating service/floor operation by operation over several rounds, so a noisy shared
 // machine slows both alike; the medians and their ratio are what count. Writes bench/results.json.
 // Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 32 --agents 1000 --large 100000 --scheduled 10000]
-// `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results.
+// `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results;
+// `--only metrics` likewise the scrape cost of GET /metrics with --metrics-runs runs (scripts/bench-metrics.mjs).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -18,6 +19,7 @@ import databaseModule from '../dist/infrastructure/database/embedded-database.js
 import schedulesModule from '../dist/modules/schedules/schedules.repository.js';
 import agentsModule from '../dist/modules/agents/agents.repository.js';
 import { benchEvents } from './bench-events.mjs';
+import { benchMetrics } from './bench-metrics.mjs';
 
 const { EmbeddedDatabase } = databaseModule;
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'stream-seconds': { type: 'string', default: '20' },
     'log-events': { type: 'string', default: '1000000' },
     'events-parts': { type: 'string', default: 'cost,streams,audit' },
+    'metrics-runs': { type: 'string', default: '100000' },
   },
 });
 const AGENTS = Number(values.agents);
@@ -53,6 +56,9 @@ const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
 // The service runs as deployed: request logging at its default level, its JSON lines discarded.
 const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const EVENTS_ONLY = values.only === 'events';
+const METRICS_ONLY = values.only === 'metrics';
+/** A part that adds its own section to the results already there. */
+const PART_ONLY = EVENTS_ONLY || METRICS_ONLY;
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -271,7 +277,7 @@ try {
       }),
     },
   ];
-  const operations = EVENTS_ONLY ? [] : allOperations.filter((op) => !values.only || op.name.includes(values.only));
+  const operations = PART_ONLY ? [] : allOperations.filter((op) => !values.only || op.name.includes(values.only));
 
   const results = await compare(operations, ROUNDS);
   const rssAfter = rssOf(app.pid);
@@ -302,7 +308,7 @@ try {
   }
 
   let schedules = null;
-  if (SCHEDULED > 0 && !EVENTS_ONLY) schedules = await scheduleSweep();
+  if (SCHEDULED > 0 && !PART_ONLY) schedules = await scheduleSweep();
 
   let events = null;
   if (!values.only || EVENTS_ONLY) {
@@ -314,8 +320,15 @@ try {
     });
   }
 
-  // An events-only run adds its section to the results already there (none yet: a file of its own).
-  const output = EVENTS_ONLY ? { ...(existsSync(values.out) ? JSON.parse(readFileSync(values.out, 'utf8')) : {}), events } : {
+  // Last: it fills the runs table, which the parts above must not see.
+  let metrics = null;
+  if (!values.only || METRICS_ONLY) {
+    metrics = await benchMetrics({ sql, serviceBase, servicePid: app.pid, cpuOf, median, agentId: runner, runs: Number(values['metrics-runs']) });
+  }
+
+  // A part-only run adds its section to the results already there (none yet: a file of its own).
+  const previous = PART_ONLY && existsSync(values.out) ? JSON.parse(readFileSync(values.out, 'utf8')) : {};
+  const output = EVENTS_ONLY ? { ...previous, events } : METRICS_ONLY ? { ...previous, metrics } : {
     ranAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { connections: CONNECTIONS, secondsPerLoad: SECONDS, rounds: ROUNDS, agents: AGENTS, dbPoolSize: POOL_SIZE, serviceLogLevel: SERVICE_LOG_LEVEL },
@@ -324,6 +337,7 @@ try {
     listScaling,
     schedules,
     events,
+    metrics,
   };
   writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`wrote ${values.out}`);

@@ -17,10 +17,11 @@ if (!values.key) {
   process.exit(2);
 }
 
-const api = async (method, path, body) => {
+// `traceparent`: a run's reports continue the trace of the request that created it (the claim's `traceparent`).
+const api = async (method, path, body, traceparent) => {
   const response = await fetch(`${values.url}/api/v1${path}`, {
     method,
-    headers: { 'x-api-key': values.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { 'x-api-key': values.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(traceparent ? { traceparent } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -51,7 +52,7 @@ while (!stopping) {
     { type: 'outcome', output: { echo: run.input } },
   ];
   for (const step of steps) {
-    const reported = await api('POST', `/runs/${run.id}/events`, step);
+    const reported = await api('POST', `/runs/${run.id}/events`, step, claim.body.traceparent);
     if (reported.status !== 200) {
       log(`  ${step.type}: ${reported.status} ${reported.body?.detail ?? ''}; dropping the run`);
       break;

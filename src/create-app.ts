@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
@@ -13,6 +13,8 @@ import { InputLimitsPipe } from './common/validation/input-limits.pipe';
 import { createValidationPipe } from './common/validation/validation.pipe';
 import { AppConfig } from './infrastructure/config/app-config';
 import { REQUEST_ID_HEADER, requestIdFor } from './infrastructure/logging/request-id';
+import { Metrics } from './infrastructure/metrics/metrics';
+import { tracing } from './infrastructure/tracing/trace-hooks';
 import { setupSwagger } from './infrastructure/swagger/swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -86,6 +88,22 @@ function enableCors(app: NestFastifyApplication, origins: string[]): void {
   });
 }
 
+/**
+ * Each request's duration by route template (a path that matched no route is one label, so an id never
+ * becomes a series), and its trace span named by the same template; the router has matched by onRequest.
+ */
+function observeRequests(fastify: FastifyInstance, metrics: Metrics): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url;
+    if (route !== undefined) tracing.nameRoute(request.method, route);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpRequest(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -108,6 +126,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header(REQUEST_ID_HEADER, request.id).headers(securityHeaders);
     done();
   });
+  observeRequests(fastify, app.get(Metrics));
   // Nest's own body parser is off so this one is the only JSON parser: action routes (deploy,
   // toggle, undelete) take no body, and clients that send Content-Type: application/json with
   // nothing after it should not get a 400.

@@ -4,9 +4,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
-import { EmbeddedDatabase } from './infrastructure/database/embedded-database';
-import { Logger } from 'nestjs-pino';
-import { createApp } from './create-app';
+import type { EmbeddedDatabase } from './infrastructure/database/embedded-database';
 
 function loadConfig(): AppConfig {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -54,6 +52,12 @@ function developmentSecretNotice(config: AppConfig): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Tracing patches `http` and `pg` as they are loaded, so it starts before anything requires them:
+  // the application's modules are required below, after it. Without an endpoint nothing of it loads.
+  const stopTracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? (require('./infrastructure/tracing/tracing') as typeof import('./infrastructure/tracing/tracing')).startTracing(config) : undefined;
+  const { EmbeddedDatabase } = require('./infrastructure/database/embedded-database') as typeof import('./infrastructure/database/embedded-database');
+  const { createApp } = require('./create-app') as typeof import('./create-app');
+  const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
   let embedded: EmbeddedDatabase | undefined;
   if (!config.DATABASE_URL) {
     process.stdout.write(`No DATABASE_URL: starting embedded PostgreSQL in ${config.EMBEDDED_PG_DATA_DIR} on port ${config.EMBEDDED_PG_PORT}\n`);
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
     logger.log(`${signal}: draining in-flight requests, then stopping`);
     await drainHttp(app, () => requestsInFlight);
     await app.close();
+    // The spans of the last requests and jobs are still in the exporter's batch.
+    await stopTracing?.().catch(() => undefined);
     await embedded?.stop();
     process.exit(0);
   };

@@ -160,6 +160,8 @@ describe('runs: the runtime contract', () => {
       agent: { id: agent.id, uid: agent.uid, name: 'Claimable', type: 'task' },
       variation: expect.objectContaining({ id: agent.activeVariationId, version: 1, name: 'Claimable', instructions: 'Do the thing.' }),
       lease: { expiresAt: expect.any(String) },
+      // The suite's service does not trace (tracing.e2e-spec.ts: the run's trace when it does).
+      traceparent: null,
     });
     expect((await claim(runtime, { agentIds: [agent.id] })).status).toBe(204);
     const task = await deployedAgent(alice);

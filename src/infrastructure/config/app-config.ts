@@ -166,6 +166,21 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
+  /** When set, GET /metrics answers only `Authorization: Bearer <this>`; unset, anyone who reaches it may scrape. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * Where OpenTelemetry sends traces (OTLP); unset = no tracing, and no OpenTelemetry code is loaded.
+   * The SDK reads the other OTEL_* variables (protocol, headers, sampler) itself.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** The service name traces carry. */
+  @IsString() @MinLength(1)
+  OTEL_SERVICE_NAME = 'agentry';
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }

@@ -4,6 +4,8 @@ import { PgBoss, type SendOptions, type WorkOptions } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { AppConfig } from '../config/app-config';
+import { Metrics, PoolCounts } from '../metrics/metrics';
+import { tracing } from '../tracing/trace-hooks';
 
 /** What a caller may set on a job it sends; the rest of pg-boss's options stay this module's business. */
 export type JobSendOptions = Pick<
@@ -70,7 +72,10 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private started = false;
   private boss: PgBoss | undefined;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Registers periodic work; call it from a provider's onModuleInit, before the service starts. */
   every(name: string, intervalMs: number, handler: () => Promise<void>): void {
@@ -113,10 +118,13 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
     boss.on('warning', (warning) => this.logger.warn({ pgBoss: warning.data }, `pg-boss: ${warning.message}`));
     await boss.start();
     this.boss = boss;
+    // pg-boss's own Db keeps its pool's counts (undocumented, hence the guard); null once it stopped.
+    const db = boss.getDb() as unknown as { poolCounts?: () => PoolCounts | null };
+    this.metrics.addPool('jobs', () => (this.boss ? (db.poolCounts?.() ?? null) : null));
     for (const worker of this.workers) {
       await boss.createQueue(worker.name);
       await boss.work<object>(worker.name, { ...worker.options, batchSize: 1 }, async ([job]) => {
-        if (job) await worker.handler(job.data);
+        if (job) await tracing.inJob(worker.name, () => worker.handler(job.data));
       });
     }
     for (const job of this.periodic) {
@@ -160,7 +168,7 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** A failing handler is logged and its job completes: the next tick tries again, and the worker keeps going. */
   private async runHandler(job: PeriodicJob): Promise<void> {
     try {
-      await job.handler();
+      await tracing.inJob(job.name, job.handler);
     } catch (error) {
       this.logger.error({ err: error }, `periodic job ${job.name} failed`);
     }

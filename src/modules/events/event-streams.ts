@@ -8,6 +8,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { EVENTS_CHANNEL, ORG_PAYLOAD, REVOKED_KEY_PAYLOAD } from '../../infrastructure/database/event-append.sql';
 import { PgListener } from '../../infrastructure/database/pg-listener';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { accessOf } from '../agents/agent.row';
 import { AgentsRepository } from '../agents/agents.repository';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
@@ -59,6 +60,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     private readonly agents: AgentsRepository,
     private readonly revocations: ApiKeyRevocations,
     private readonly http: HttpAdapterHost,
+    private readonly metrics: Metrics,
   ) {
     this.listener = new PgListener({
       url: config.DATABASE_URL ?? '',
@@ -76,6 +78,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
       done();
     });
     this.revocations.register((work, key) => this.events.announceKeyRevoked(work.db, key.id));
+    this.metrics.countOpenStreams(() => this.subscriptions.size);
     this.heartbeat = setInterval(() => this.beat(), this.config.STREAM_HEARTBEAT_MS).unref();
     await this.listener.start();
   }
@@ -162,6 +165,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
         db: this.db,
         events: this.events,
         loadAccess: async (org, ids) => new Map((await this.agents.findMany(this.db.manager, org, ids)).map((agent) => [agent.id, accessOf(agent)])),
+        handedOut: (at) => this.metrics.eventHandedOut(at),
       });
       // A feed that could not start is dropped, so the next stream of the org starts a new one.
       created.ready.catch(() => this.drop(created));

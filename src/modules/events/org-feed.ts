@@ -24,6 +24,8 @@ export interface OrgFeedDeps {
   events: EventsRepository;
   /** The access configuration of the org's agents among `ids` (missing ones: not in the org). */
   loadAccess(orgId: string, ids: number[]): Promise<Map<number, AccessControlled>>;
+  /** An event written at `at` has just been handed to the org's streams here (the event-log lag). */
+  handedOut(at: Date): void;
 }
 
 /**
@@ -92,6 +94,7 @@ export class OrgFeed implements AccessSource {
           await this.loadAccess(events);
           for (const event of events) {
             for (const subscriber of this.subscribers) subscriber.offer(event);
+            this.deps.handedOut(event.at);
             this.position = event.position;
           }
           full = events.length === BATCH;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { DeliveryFailure } from '../notification-transport/domain/slack-delivery';
 import { nextStep } from './domain/delivery-policy';
 import { messageFor } from './domain/notification-message';
@@ -52,6 +53,7 @@ export class NotificationDelivery implements OnModuleInit {
     private readonly jobs: Jobs,
     private readonly notifications: NotificationsRepository,
     @Inject(NOTIFICATION_TRANSPORT) private readonly transport: NotificationTransport,
+    private readonly metrics: Metrics,
   ) {
     this.holdSeconds = Math.ceil((config.SLACK_TIMEOUT_MS + 2 * config.NOTIFY_CHANNEL_INTERVAL_MS) / 1000) + HOLD_MARGIN_SECONDS;
   }
@@ -128,6 +130,7 @@ export class NotificationDelivery implements OnModuleInit {
     }
     const settled = await this.notifications.markDelivered(this.db.manager, notification.id, notification.attempts, ts);
     if (!settled) this.logger.warn({ notificationId: id }, 'Notification was delivered after its try lapsed; the log keeps the first settlement');
+    else this.metrics.delivery('slack', 'delivered');
   }
 
   /**
@@ -159,6 +162,7 @@ export class NotificationDelivery implements OnModuleInit {
     const context = { notificationId: id, channel, attempts, slackError: failure.error };
     if (step.kind === 'fail') {
       await this.notifications.markFailed(this.db.manager, id, attempts, failure.error, unconfirmed);
+      this.metrics.delivery('slack', 'failed');
       this.logger.warn(context, `Notification failed for good after ${attempts} attempt(s): ${failure.error}`);
       return;
     }
@@ -166,6 +170,7 @@ export class NotificationDelivery implements OnModuleInit {
       const due = await this.notifications.markRetrying(db, id, attempts, failure.error, step.delayMs, unconfirmed);
       if (due) await this.enqueue(db, notification, due);
     });
+    this.metrics.delivery('slack', 'retrying');
     this.logger.log(context, `Notification try ${attempts} failed (${failure.error}); retrying in ${step.delayMs} ms`);
   }
 }

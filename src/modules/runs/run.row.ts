@@ -40,6 +40,8 @@ export interface RunRow {
   finishedAt: Date | null;
   createdBy: string;
   createdAt: Date;
+  /** The W3C traceparent of the request that created the run, when tracing was on. */
+  traceparent: string | null;
 }
 
 export interface RunEventRow {

@@ -4,6 +4,7 @@ import { AppConfig } from '../../infrastructure/config/app-config';
 import { SYSTEM_ACTOR } from '../../infrastructure/database/change';
 import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { runEventChange } from './domain/run-events';
 import { RunsRepository } from './runs.repository';
 
@@ -26,6 +27,7 @@ export class RunsMaintenance implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly runs: RunsRepository,
     private readonly jobs: Jobs,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -36,11 +38,13 @@ export class RunsMaintenance implements OnModuleInit {
   }
 
   async expireLeases(): Promise<void> {
-    await this.tx.run(SYSTEM_ACTOR, async (work) => {
+    const failed = await this.tx.run(SYSTEM_ACTOR, async (work) => {
       const { failures, requeued } = await this.runs.expireLeases(work.db, MAX_CLAIMS);
       for (const orgId of new Set(requeued.map((event) => event.orgId))) await this.runs.wakeClaimants(work.db, orgId);
       work.record([...failures, ...requeued].map((event) => runEventChange(event)));
+      return failures.length;
     });
+    this.metrics.runsFinishedByTimeout('failed', failed);
   }
 
   /** The `error` events written here notify like the runtime's own, in the same transaction. */
@@ -51,6 +55,7 @@ export class RunsMaintenance implements OnModuleInit {
       return written;
     });
     if (events.length > 0) this.logger.log(`${events.length} running run(s) timed out`);
+    this.metrics.runsFinishedByTimeout('failed', events.length);
   }
 
   /**

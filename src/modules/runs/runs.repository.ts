@@ -17,7 +17,8 @@ const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "a
   r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
   r.error, r.approval, r.attempt, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
-  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt"`;
+  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt",
+  r.traceparent`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
   status: 'status',
@@ -199,6 +200,11 @@ export class RunsRepository {
         runs.map((run) => run.scheduledFor),
       ],
     );
+  }
+
+  /** The trace of the request that created the run, handed to its runtime with the claim (tracing on only). */
+  async attachTrace(db: EntityManager, id: string, traceparent: string): Promise<void> {
+    await db.query(`UPDATE runs SET traceparent = $2 WHERE id = $1`, [id, traceparent]);
   }
 
   /** pg_notify is delivered when the transaction commits, so a woken claimant finds the run. */

@@ -5,6 +5,8 @@ import { keysetPage, pageCursor } from '../../common/pagination/keyset-page';
 import { exclusiveBound } from '../../common/validation/date-time';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { FinishedRunStatus, Metrics } from '../../infrastructure/metrics/metrics';
+import { tracing } from '../../infrastructure/tracing/trace-hooks';
 import { AccessRights } from '../access/domain/access.policy';
 import { AccessLevel } from '../access/domain/access-config';
 import { AgentGate } from '../agents/agent-gate';
@@ -12,7 +14,7 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { actorOf, Principal } from '../auth/domain/principal';
 import { VariationsRepository } from '../variation-store/variations.repository';
 import { runEventChange, runQueuedChange } from './domain/run-events';
-import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
+import { acceptsHeartbeat, isFinal, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
 import { toRunResponse } from './run-response.mapper';
@@ -29,6 +31,7 @@ export class RunsService {
     private readonly gate: AgentGate,
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -59,6 +62,9 @@ export class RunsService {
         input: request.input ?? null,
         createdBy: principal.subject,
       });
+      // The runtime continues this request's trace: the claim hands it the traceparent (tracing on only).
+      const traceparent = tracing.traceparent();
+      if (traceparent) await this.runs.attachTrace(db, run.id, traceparent);
       work.record(runQueuedChange(run));
       return toRunResponse(run);
     });
@@ -163,13 +169,14 @@ export class RunsService {
    * status found under the lock (so of two conflicting moves exactly one wins), then applied with its
    * event, which is recorded (and so read by the Slack outbox) in the same transaction.
    */
-  private move(
+  private async move(
     principal: Principal,
     runId: string,
     move: RunMove,
     plan: (db: EntityManager, run: RunRow) => Promise<{ changes: RunChanges; event: { type: string; message?: string | null; data?: unknown } }>,
   ): Promise<RunResponseDto> {
-    return this.tx.run(actorOf(principal), async (work) => {
+    let finished: RunRow | undefined;
+    const response = await this.tx.run(actorOf(principal), async (work) => {
       const run = await this.runs.findForUpdate(work.db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
       const { changes, event } = await plan(work.db, run);
@@ -177,8 +184,12 @@ export class RunsService {
       if (next === null) throw runErrors.stateConflict(run.status, move);
       const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { ...changes, status: next }, event);
       work.record(runEventChange(written));
+      if (isFinal(updated.status)) finished = updated;
       return toRunResponse(updated);
     });
+    // Counted once committed: a move that rolled back finished nothing.
+    if (finished) this.metrics.runFinished(finished.status as FinishedRunStatus, finished.startedAt, finished.finishedAt);
+    return response;
   }
 
   /** A run is visible to whoever can use its agent, through the agents' gate; to anyone else it does not exist. */

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../../common/errors/database-unavailable';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { Work } from '../../infrastructure/database/unit-of-work';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
 import { actorOf, apiKeySubject, hasLapsed, Principal } from '../auth/domain/principal';
 import { toVariationDetail } from '../variation-store/variation-response.mapper';
@@ -25,6 +26,7 @@ export class RuntimeService implements OnModuleInit {
     private readonly runs: RunsRepository,
     private readonly signal: RunQueueSignal,
     private readonly revocations: ApiKeyRevocations,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -58,7 +60,10 @@ export class RuntimeService implements OnModuleInit {
       if (attempt.claimed) {
         const { run, agent, variation } = attempt.claimed;
         if (!run.leaseExpiresAt) throw new Error(`claimed run ${run.id} has no lease`);
+        // Queued since it was created only on its first attempt and unless back from an approval (then its wait began later, unrecorded).
+        if (run.attempt === 1 && run.approval === null && run.claimedAt) this.metrics.runClaimed(run.createdAt, run.claimedAt);
         return {
+          traceparent: run.traceparent,
           run: toRunResponse(run),
           agent: { id: agent.id, uid: agent.uid, name: agent.name, type: agent.type },
           variation: toVariationDetail(variation),

@@ -4,6 +4,7 @@ import { AppConfig } from '../../infrastructure/config/app-config';
 import { Change, SYSTEM_ACTOR } from '../../infrastructure/database/change';
 import { UnitOfWork, Work } from '../../infrastructure/database/unit-of-work';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { runQueuedChange } from '../runs/domain/run-events';
 import { RunsRepository } from '../runs/runs.repository';
 import { dueTicks, nextTick } from '../variation-store/domain/schedule-ticks';
@@ -28,6 +29,7 @@ export class ScheduleSweeper implements OnModuleInit {
     private readonly schedules: SchedulesRepository,
     private readonly runs: RunsRepository,
     private readonly jobs: Jobs,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -41,14 +43,15 @@ export class ScheduleSweeper implements OnModuleInit {
   async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const handled = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
+      const { handled, ticks } = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
+      this.metrics.scheduledRunsCreated(ticks);
       total += handled;
       if (handled < BATCH) return total;
     }
   }
 
   /** A tick's run is recorded as queued; skipped and missed ticks as what they are (SPEC §13). */
-  private async sweepBatch(work: Work): Promise<number> {
+  private async sweepBatch(work: Work): Promise<{ handled: number; ticks: (Date | null)[] }> {
     const { db } = work;
     const due = await this.schedules.claimDue(db, BATCH);
     const outcomes = due.map((agent) => this.decide(agent));
@@ -64,7 +67,7 @@ export class ScheduleSweeper implements OnModuleInit {
     for (const orgId of new Set(created.map((run) => run.orgId))) await this.runs.wakeClaimants(db, orgId);
     work.record(created.map(runQueuedChange));
     work.record(outcomes.flatMap((outcome, index) => tickChanges(due[index], outcome)));
-    return due.length;
+    return { handled: due.length, ticks: created.map((run) => run.scheduledFor) };
   }
 
   /**

@@ -170,4 +170,13 @@ export class ClaimedRunDto {
   @ApiProperty({ type: ClaimedAgentDto }) agent!: ClaimedAgentDto;
   @ApiProperty({ type: VariationDetailDto, description: 'The pinned variation, whole.' }) variation!: VariationDetailDto;
   @ApiProperty({ type: RunLeaseDto }) lease!: RunLeaseDto;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The W3C trace context of the request that created the run (null when the service did not trace it). Send it as the `traceparent` header on ' +
+      'your requests for this run (events, heartbeats), and start your own spans under it, so they join the trace that `POST /runs` began.',
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  })
+  traceparent!: string | null;
 }
