@@ -40,6 +40,9 @@ export interface RunRow {
   finishedAt: Date | null;
   createdBy: string;
   createdAt: Date;
+  /** The environment it was started on and the side of its split (SPEC §14); null for an explicit version or a run from before environments. */
+  environment: string | null;
+  routedTo: 'primary' | 'canary' | null;
 }
 
 export interface RunEventRow {
