@@ -179,6 +179,7 @@ describe('the events each operation writes', () => {
     expect(events.map((event) => event.type)).toEqual([
       'agent.created',
       'agent.deployed',
+      'environment.updated',
       'agent.updated',
       'agent.draft_discarded',
       'agent.paused',
@@ -196,6 +197,8 @@ describe('the events each operation writes', () => {
     ]);
     const byType = (type: string) => events.find((event) => event.type === type);
     expect(byType('agent.deployed')).toMatchObject({ requestId: deploy.requestId, data: { version: 1 } });
+    // The first deploy creates production: its release history starts here (issue #24).
+    expect(byType('environment.updated')).toMatchObject({ requestId: deploy.requestId, data: { environment: 'production', cause: 'deploy', before: null, after: { version: 1, canary: null } } });
     expect(byType('agent.access_changed')).toMatchObject({ requestId: access.requestId, data: { before: { orgAccess: 'none' }, after: { orgAccess: 'use' } } });
     expect(byType('agent.ownership_transfer.accepted')).toMatchObject({ actor: { kind: 'user', subject: 'user:bob' }, data: { from: 'user:alice', to: 'user:bob' } });
     expect(byType('agent.undeleted')).toMatchObject({ actor: { subject: 'user:bob' } });

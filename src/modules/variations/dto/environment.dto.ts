@@ -9,7 +9,7 @@ import { ENVIRONMENT_NAME } from '../../variation-store/domain/environments';
 const DATE_TIME = { type: String, format: 'date-time', example: '2026-05-11T10:00:00.000Z' } as const;
 const NAME_RULE = 'a lower-case letter, then up to 30 lower-case letters, digits or hyphens';
 
-@ApiSchema({ name: 'CanarySplitRequest' })
+/** The canary of a PUT, validated as a nested object (documented inline on the request). */
 export class CanarySplitDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 2, description: 'The published version the canary share runs.' })
   @IsInt32(1)
@@ -29,8 +29,15 @@ export class PutEnvironmentDto {
   version!: number;
 
   @ApiPropertyOptional({
-    type: CanarySplitDto,
+    // Inline rather than a $ref: OpenAPI 3.0 cannot make a referenced schema nullable.
+    type: 'object',
     nullable: true,
+    required: ['version', 'percent'],
+    properties: {
+      version: { type: 'integer', minimum: 1, example: 2, description: 'The published version the canary share runs.' },
+      percent: { type: 'integer', minimum: 1, maximum: 99, example: 10, description: 'The share of new runs, in percent, that go to the canary.' },
+    },
+    example: { version: 2, percent: 10 },
     description: 'A split: this share of new runs goes to another version. Absent keeps the current split (dropped when the environment now runs its version); `null` removes it.',
   })
   @OptionalNullable()
@@ -84,11 +91,11 @@ export class VersionNoteDto {
   notes?: string | null;
 }
 
-@ApiSchema({ name: 'CanarySplit' })
-export class CanarySplitResponseDto {
-  @ApiProperty({ type: 'integer', example: 2 }) version!: number;
-  @ApiProperty({ format: 'uuid' }) variationId!: string;
-  @ApiProperty({ type: 'integer', example: 10 }) percent!: number;
+/** A canary split as answered. */
+export interface CanarySplitResponseDto {
+  version: number;
+  variationId: string;
+  percent: number;
 }
 
 @ApiSchema({ name: 'Environment' })
@@ -96,7 +103,15 @@ export class EnvironmentResponseDto {
   @ApiProperty({ example: 'staging', description: NAME_RULE }) name!: string;
   @ApiProperty({ type: 'integer', example: 1, description: 'The published version it runs.' }) version!: number;
   @ApiProperty({ format: 'uuid' }) variationId!: string;
-  @ApiProperty({ type: CanarySplitResponseDto, nullable: true, description: 'The split, if any.' }) canary!: CanarySplitResponseDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['version', 'variationId', 'percent'],
+    properties: { version: { type: 'integer', example: 2 }, variationId: { type: 'string', format: 'uuid' }, percent: { type: 'integer', example: 10 } },
+    example: null,
+    description: 'The canary split, if any: `percent` of new runs go to `version`.',
+  })
+  canary!: CanarySplitResponseDto | null;
   @ApiProperty({ example: '"env-1"', description: "The environment's own strong ETag (also the ETag header); send it as If-Match to move or delete it." }) etag!: string;
   @ApiProperty(DATE_TIME) createdAt!: string;
   @ApiProperty(DATE_TIME) updatedAt!: string;
