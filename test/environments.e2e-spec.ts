@@ -1,4 +1,5 @@
-import { AGENTS, createAgent, deploy, deployed, freshOrg, getAgent, patched } from './support/agents';
+import { AGENTS, createAgent, deploy, deployed, freshOrg, getAgent, patched, scheduleTrigger } from './support/agents';
+import { withDatabase } from './support/database';
 import { auditAll } from './support/events';
 import { api, ApiResponse, expectProblem } from './support/http';
 import { auth, Caller, user } from './support/principals';
@@ -268,6 +269,18 @@ describe('environments: runs and canaries', () => {
 
     ok(await putEnvironment(alice, agent.id, 'production', { version: 1, canary: null }));
     for (let i = 0; i < 5; i++) expect(await queuedRun(alice, agent.id, { routingKey: `customer-${i}` })).toMatchObject({ routedTo: 'primary', variationVersion: 1 });
+  });
+
+  it('fires schedules on production: after a rollback, on the version production runs', async () => {
+    const agent = await createAgent(alice, { instructions: 'one', trigger: scheduleTrigger('0 0 1 1 *', 'UTC') });
+    await deployed(alice, agent.id);
+    await patched(alice, agent.id, { instructions: 'two' });
+    await deployed(alice, agent.id);
+    ok(await putEnvironment(alice, agent.id, 'production', { version: 1 }));
+    expect((await getAgent(alice, agent.id)).body).toMatchObject({ isScheduleActive: true, nextRunAt: expect.any(String) });
+    await withDatabase((db) => db.query(`UPDATE agents SET next_run_at = date_trunc('minute', now()) WHERE id = $1`, [agent.id]));
+    const run = await eventually(async () => ok(await api('GET', `${AGENTS}/${agent.id}/runs?trigger=schedule`, auth(alice))).runs[0]);
+    expect(run).toMatchObject({ trigger: 'schedule', variationVersion: 1, environment: 'production', routedTo: 'primary' });
   });
 
   it('holds queued runs of every environment while the agent is paused', async () => {
