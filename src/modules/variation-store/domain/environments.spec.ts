@@ -1,4 +1,4 @@
-import { canaryAfterMove, ENVIRONMENT_NAME, environmentSnapshot, routesToCanary, routingBucket } from './environments';
+import { canaryAfterMove, ENVIRONMENT_NAME, environmentSnapshot, parseDiffRef, routesToCanary, routingBucket } from './environments';
 
 /** A small deterministic PRNG (mulberry32), so the "random" half of routing is reproducible. */
 function seeded(seed: number): () => number {
@@ -65,5 +65,14 @@ describe('moving an environment', () => {
   it('records versions, not ids', () => {
     expect(environmentSnapshot({ version: 7, canary })).toEqual({ version: 7, canary: { version: 8, percent: 10 } });
     expect(environmentSnapshot(null)).toBeNull();
+  });
+});
+
+describe('diff sides', () => {
+  it('reads draft, a version number and an environment name', () => {
+    expect(parseDiffRef('draft')).toEqual({ kind: 'draft' });
+    expect(parseDiffRef('12')).toEqual({ kind: 'version', version: 12 });
+    expect(parseDiffRef('staging')).toEqual({ kind: 'environment', name: 'staging' });
+    expect(parseDiffRef('v2')).toEqual({ kind: 'environment', name: 'v2' });
   });
 });
