@@ -391,7 +391,7 @@ describe('validate only', () => {
     expect((await auditAll(alice, { agentId: String(dry.body.id) })).length).toBe(0);
   });
 
-  it('on PATCH, with its checks (If-Match, access)', async () => {
+  it('on PATCH, with its checks (If-Match, access, lock-out, Slack membership)', async () => {
     const agent = await createAgent(alice);
     expectProblem(await api('PATCH', `${AGENTS}/${agent.id}?validateOnly=true`, { ...auth(alice), body: { name: 'x' }, headers: { 'if-match': '"999"' } }), 412, 'PRECONDITION_FAILED');
     expectProblem(
@@ -399,7 +399,16 @@ describe('validate only', () => {
       404,
       'NOT_FOUND',
     );
+    const bob = user(org, 'bob');
+    const shared = await createAgent(alice, { accessConfig: { orgAccess: 'none', grants: [{ principal: 'user:bob', access: 'manage' }] } });
+    expectProblem(await api('PATCH', `${AGENTS}/${shared.id}?validateOnly=true`, { ...auth(bob), body: { accessConfig: { grants: [] } } }), 422, 'ACCESS_LOCKOUT');
+    expectProblem(
+      await api('PATCH', `${AGENTS}/${agent.id}?validateOnly=true`, { ...auth(alice), body: { notificationConfig: { slackChannelId: 'CNOTMEMBER01' } } }),
+      422,
+      'NOTIFICATION_CHANNEL_NOT_JOINED',
+    );
     await checkValidateOnly(agent.id, (query) => api('PATCH', `${AGENTS}/${agent.id}${query}`, { ...auth(alice), body: { description: 'Dry' }, headers: { 'if-match': agent.etag } }), sameWrite);
+    await checkValidateOnly(agent.id, (query) => api('PATCH', `${AGENTS}/${agent.id}${query}`, { ...auth(alice), body: { notificationConfig: { slackChannelId: 'CMEMBER0042' } } }), sameWrite);
   });
 
   it('on deploy', async () => {
