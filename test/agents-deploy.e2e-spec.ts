@@ -348,6 +348,10 @@ describe('variation history, one variation, restore', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       publishedAt: expect.any(String),
+      // Environments (issue #24): a version's label and notes, and the version its draft began from.
+      label: null,
+      notes: null,
+      baseVersion: 1,
     });
     expect(response.body).toMatchObject({ version: 2, instructions: 'two', tools: [{ toolId: TOOL_A }] });
     expect((await variation(token, agent.slug, draft.draftVariationId)).body).toMatchObject({ state: 'draft', version: null, instructions: 'four (draft)' });

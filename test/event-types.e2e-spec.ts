@@ -9,7 +9,6 @@ import { claim, eventually, queuedRun, report, RUNS } from './support/runs';
 
 /** Types no operation writes yet, each with the issue that brings it; every other type must show up below. */
 const LATER: Partial<Record<EventType, string>> = {
-  'environment.updated': 'environments arrive with §14',
   'run.retrying': 'retries arrive with §15',
   'webhook_endpoint.created': 'webhook endpoints arrive with their own issue',
   'webhook_endpoint.updated': 'webhook endpoints arrive with their own issue',
@@ -180,6 +179,7 @@ describe('the events each operation writes', () => {
     expect(events.map((event) => event.type)).toEqual([
       'agent.created',
       'agent.deployed',
+      'environment.updated',
       'agent.updated',
       'agent.draft_discarded',
       'agent.paused',
@@ -197,6 +197,8 @@ describe('the events each operation writes', () => {
     ]);
     const byType = (type: string) => events.find((event) => event.type === type);
     expect(byType('agent.deployed')).toMatchObject({ requestId: deploy.requestId, data: { version: 1 } });
+    // The first deploy creates production: its release history starts here (issue #24).
+    expect(byType('environment.updated')).toMatchObject({ requestId: deploy.requestId, data: { environment: 'production', cause: 'deploy', before: null, after: { version: 1, canary: null } } });
     expect(byType('agent.access_changed')).toMatchObject({ requestId: access.requestId, data: { before: { orgAccess: 'none' }, after: { orgAccess: 'use' } } });
     expect(byType('agent.ownership_transfer.accepted')).toMatchObject({ actor: { kind: 'user', subject: 'user:bob' }, data: { from: 'user:alice', to: 'user:bob' } });
     expect(byType('agent.undeleted')).toMatchObject({ actor: { subject: 'user:bob' } });

@@ -46,7 +46,7 @@ describe('the OpenAPI document', () => {
         }
       }
     }
-    const writes = ['updateAgent', 'deployAgent', 'toggleAgentSchedule', 'restoreAgentVariation', 'undeleteAgent', 'deleteAgent'];
+    const writes = ['updateAgent', 'deployAgent', 'toggleAgentSchedule', 'restoreAgentVariation', 'undeleteAgent', 'deleteAgent', 'putEnvironment', 'promoteEnvironment', 'deleteEnvironment'];
     for (const id of writes) expect(byId(id).parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header', required: false });
   });
 
@@ -111,6 +111,30 @@ describe('the OpenAPI document', () => {
     for (const [name, body] of bodyExamples('reportRunEvent')) {
       const reported = await api('POST', `/api/v1/runs/${claimed.body.run.id}/events`, { apiKey: runtime.apiKey, body });
       expect({ name, status: reported.status }).toEqual({ name, status: 200 });
+    }
+  });
+
+  it('has deploy, environment and version examples that succeed as sent', async () => {
+    const token = tokenFor({ org: freshOrg(), sub: 'openapi-environments' });
+    for (const [name, body] of bodyExamples('deployAgent')) {
+      const agent = await createAgent(token);
+      const deployed = await api('POST', `${AGENTS}/${agent.id}/deploy`, { token, body });
+      expect({ name, status: deployed.status, version: deployed.body.variation?.version }).toEqual({ name, status: 200, version: 1 });
+    }
+    const agent = await createAgent(token);
+    const live = await deployed(token, agent.id);
+    for (const [index, [name, body]] of bodyExamples('putEnvironment').entries()) {
+      const put = await api('PUT', `${AGENTS}/${agent.id}/environments/staging`, { token, body });
+      // The first creates staging, the next ones move it.
+      expect({ name, status: put.status }).toEqual({ name, status: index === 0 ? 201 : 200 });
+    }
+    for (const [name, body] of bodyExamples('promoteEnvironment')) {
+      const promoted = await api('POST', `${AGENTS}/${agent.id}/environments/staging/promote`, { token, body });
+      expect({ name, status: promoted.status }).toEqual({ name, status: 200 });
+    }
+    for (const [name, body] of bodyExamples('updateAgentVariation')) {
+      const labelled = await api('PATCH', `${AGENTS}/${agent.id}/variations/${live.activeVariationId}`, { token, body });
+      expect({ name, status: labelled.status }).toEqual({ name, status: 200 });
     }
   });
 

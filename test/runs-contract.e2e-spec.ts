@@ -20,6 +20,8 @@ describe('runs: starting and reading', () => {
       agentId: agent.id,
       variationId: agent.activeVariationId,
       variationVersion: 1,
+      environment: 'production',
+      routedTo: 'primary',
       status: 'queued',
       trigger: 'manual',
       scheduledFor: null,

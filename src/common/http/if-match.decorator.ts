@@ -7,7 +7,7 @@ const documentIfMatch = ApiHeader({
   name: 'If-Match',
   required: false,
   schema: { type: 'string' },
-  description: "Optional. The agent's ETag (`etag` in its body) as read; a stale one gets 412 and changes nothing. Omit it to write unconditionally.",
+  description: "Optional. The ETag (`etag` in its body) of what the route changes, as read: the agent's, or on environment routes the environment's. A stale one gets 412 and changes nothing. Omit it to write unconditionally.",
 });
 
 /**

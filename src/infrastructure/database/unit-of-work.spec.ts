@@ -30,6 +30,27 @@ function fakeDatabase() {
 const alice: Actor = { subject: 'user:alice', kind: 'user', requestId: 'req-1' };
 
 describe('UnitOfWork', () => {
+  it('validate-only: runs the use case whole, answers its result, rolls back and tells no reader', async () => {
+    const { log, unitOfWork } = fakeDatabase();
+    const heard: RecordedChange[][] = [];
+    unitOfWork.addReader(async (_db, changes) => {
+      heard.push([...changes]);
+    });
+    const result = await unitOfWork.run(
+      alice,
+      async (work) => {
+        await work.db.query('UPDATE agents');
+        work.record({ type: 'agent.updated', orgId: 'org', agentId: 7 });
+        return 'would answer';
+      },
+      { validateOnly: true },
+    );
+    expect(result).toBe('would answer');
+    expect(log).toEqual(['BEGIN', 'UPDATE agents', 'ROLLBACK']);
+    expect(heard).toEqual([]);
+    await expect(unitOfWork.run(alice, async () => Promise.reject(new Error('refused')), { validateOnly: true })).rejects.toThrow('refused');
+  });
+
   it("hands the recorded changes, with the actor, to every reader through the transaction's connection, before COMMIT", async () => {
     const { log, unitOfWork } = fakeDatabase();
     const heard: RecordedChange[][] = [];

@@ -31,7 +31,23 @@ export class UnitOfWork {
     this.readers.push(reader);
   }
 
-  run<T>(actor: Actor, use: (work: Work) => Promise<T>): Promise<T> {
+  /**
+   * With `validateOnly` (AIP-163) the use case runs whole, every check and write included, and its
+   * transaction is then rolled back: the caller gets what the call would have answered, and nothing
+   * is kept, no reader hears of it (no event, no notification), no job is queued and no NOTIFY is sent.
+   */
+  async run<T>(actor: Actor, use: (work: Work) => Promise<T>, options: { validateOnly?: boolean } = {}): Promise<T> {
+    if (options.validateOnly) {
+      try {
+        await this.dataSource.transaction(async (db) => {
+          throw new RolledBack(await use({ db, record: () => undefined }));
+        });
+      } catch (error) {
+        if (error instanceof RolledBack) return error.result as T;
+        throw error;
+      }
+      throw new Error('a validate-only unit of work always rolls back');
+    }
     return this.dataSource.transaction(async (db) => {
       const recorded: RecordedChange[] = [];
       const record = (changes: Change | readonly Change[]) => {
@@ -42,4 +58,9 @@ export class UnitOfWork {
       return result;
     });
   }
+}
+
+/** Carries a validate-only use case's answer out of the transaction it rolls back. */
+class RolledBack {
+  constructor(readonly result: unknown) {}
 }

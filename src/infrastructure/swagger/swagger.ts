@@ -33,6 +33,7 @@ In Swagger UI: press **Authorize**, paste the token (or the key), then **Try it 
 
 const TAGS: [string, string][] = [
   ['Agents', 'Create, read, list, edit, deploy, pause, delete and restore agents; drafts, versions and the schedule switch.'],
+  ['Environments', 'Named pointers at published versions (production, staging, …) with canary splits: deploy to one, promote between them, roll production back in one call.'],
   ['Runs', 'Start runs, follow them, answer approvals, cancel. A run is executed by your agent runtime, which reports its events.'],
   ['Runtime', 'For agent runtimes (a `runtime` API key): claim queued runs (long poll), then report on them under Runs.'],
   ['Notifications', "An agent's Slack notifications: the delivery log of its run events and daily digests, and a test message."],

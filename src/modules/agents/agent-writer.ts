@@ -177,10 +177,11 @@ export class AgentWriter {
     let draftVariationId = agent.draftVariationId;
     let draft: DraftWrite | undefined;
     if (draftVariationId) {
-      if (hash !== contentHash(shown.content)) draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
+      if (hash !== contentHash(shown.content)) draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject, baseVersion: null };
     } else if (hash !== active?.contentHash) {
       draftVariationId = randomUUID();
-      draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject };
+      // A new draft begins from what production runs: deploy tells whether production moved since.
+      draft = { id: draftVariationId, content, contentHash: hash, createdBy: principal.subject, baseVersion: active?.version ?? null };
     }
     const viewed: VariationView = draftVariationId ? { id: draftVariationId, version: null, state: 'draft', content } : shown;
     return {

@@ -4,6 +4,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { EtagInterceptor } from '../../common/http/etag.interceptor';
 import { IfMatchCondition } from '../../common/http/if-match';
 import { IfMatch } from '../../common/http/if-match.decorator';
+import { ValidateOnlyQueryDto } from '../../common/http/validate-only.dto';
 import { ApiAgentIdParam } from '../../common/swagger/api-path-params.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -32,8 +33,8 @@ export class AgentsController {
   @ApiBody({ type: CreateAgentDto, examples: CREATE_AGENT_EXAMPLES })
   @ApiCreatedResponse({ type: AgentResponseDto, description: 'The new agent, draft view.' })
   @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.VALIDATION_FAILED, E.MALFORMED_REQUEST, E.PAYLOAD_TOO_LARGE, E.INVALID_SUB_AGENTS, E.NOTIFICATION_CHANNEL_NOT_JOINED, E.ACCESS_LOCKOUT, E.SLACK_UNAVAILABLE)
-  createAgent(@CurrentPrincipal() principal: Principal, @Body() dto: CreateAgentDto): Promise<AgentResponseDto> {
-    return this.agents.create(principal, dto);
+  createAgent(@CurrentPrincipal() principal: Principal, @Query() query: ValidateOnlyQueryDto, @Body() dto: CreateAgentDto): Promise<AgentResponseDto> {
+    return this.agents.create(principal, dto, query.validateOnly);
   }
 
   @Get()
@@ -78,7 +79,7 @@ export class AgentsController {
     @Param('id', AgentRefPipe) ref: AgentRef,
     @IfMatch() ifMatch?: IfMatchCondition,
   ): Promise<AgentResponseDto> {
-    return this.agents.update(principal, ref, dto, query.updateMask, ifMatch);
+    return this.agents.update(principal, ref, dto, query.updateMask, ifMatch, query.validateOnly);
   }
 
   @Post(':id/toggle')

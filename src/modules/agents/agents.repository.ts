@@ -162,7 +162,7 @@ export class AgentsRepository {
       .filter(([, value]) => value !== undefined)
       .map(([field, value]) => `${COLUMN_OF[field]} = ${bind(field === 'notificationConfig' && value !== null ? JSON.stringify(value) : value)}`);
     const withDraft = draft
-      ? `WITH saved_draft AS (${variationsSql.saveDraft(bind(draft.id), '$1', bind(JSON.stringify(draft.content)), bind(draft.contentHash), bind(draft.createdBy))}) `
+      ? `WITH saved_draft AS (${variationsSql.saveDraft(bind(draft.id), '$1', bind(JSON.stringify(draft.content)), bind(draft.contentHash), bind(draft.createdBy), bind(draft.baseVersion))}) `
       : '';
     const [row] = await queryRows<AgentRow>(
       db,

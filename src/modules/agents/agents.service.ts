@@ -34,12 +34,17 @@ export class AgentsService {
   ) {}
 
   /** A new agent is a write of every sent field onto the defaults, with the caller as owner. */
-  async create(principal: Principal, fields: AgentFieldsDto): Promise<AgentResponseDto> {
+  /** `validateOnly`: every check, the write itself included, then a rollback (AIP-163). */
+  async create(principal: Principal, fields: AgentFieldsDto, validateOnly = false): Promise<AgentResponseDto> {
     const plan = await this.writer.prepareCreate(principal, { body: plainBody(fields), mask: { kind: 'present' } });
-    return this.tx.run(actorOf(principal), async (work) => {
-      const { agent, viewed } = await this.writer.create(work, principal, plan);
-      return toAgentResponse(agent, { canUse: true, canManage: true }, viewed);
-    });
+    return this.tx.run(
+      actorOf(principal),
+      async (work) => {
+        const { agent, viewed } = await this.writer.create(work, principal, plan);
+        return toAgentResponse(agent, { canUse: true, canManage: true }, viewed);
+      },
+      { validateOnly },
+    );
   }
 
   async get(principal: Principal, ref: AgentRef, view: AgentView = 'draft'): Promise<AgentResponseDto> {
@@ -73,16 +78,20 @@ export class AgentsService {
   }
 
   /** PATCH (AIP-134): writes into the draft; accessConfig and notificationConfig apply at once. */
-  async update(principal: Principal, ref: AgentRef, fields: AgentFieldsDto, updateMask: string | undefined, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+  async update(principal: Principal, ref: AgentRef, fields: AgentFieldsDto, updateMask: string | undefined, ifMatch: IfMatchCondition | undefined, validateOnly = false): Promise<AgentResponseDto> {
     const parsed = parseUpdateMask(updateMask, UPDATABLE_FIELDS);
     if ('errors' in parsed) throw validationFailed(parsed.errors, 'The updateMask is invalid.');
     const write = { body: plainBody(fields), mask: parsed.mask };
     const notification = await this.writer.verifyNotification(write, async () => (await this.gate.read(this.db.manager, principal, ref, 'manage')).agent.notificationConfig);
-    return this.tx.run(actorOf(principal), async (work) => {
-      const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch });
-      const written = await this.writer.update(work, principal, agent, variations, write, notification);
-      return toAgentResponse(written.agent, rights, written.viewed);
-    });
+    return this.tx.run(
+      actorOf(principal),
+      async (work) => {
+        const { agent, rights, variations } = await this.gate.lockShowing(work.db, principal, ref, { level: 'manage', ifMatch });
+        const written = await this.writer.update(work, principal, agent, variations, write, notification);
+        return toAgentResponse(written.agent, rights, written.viewed);
+      },
+      { validateOnly },
+    );
   }
 
   /** Turns the schedule on (`active`: true), off, or over (absent). */

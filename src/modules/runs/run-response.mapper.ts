@@ -9,6 +9,8 @@ export function toRunResponse(run: RunRow, events?: RunEventRow[]): RunResponseD
     agentId: run.agentId,
     variationId: run.variationId,
     variationVersion: run.variationVersion,
+    environment: run.environment,
+    routedTo: run.routedTo,
     status: run.status,
     trigger: run.trigger,
     scheduledFor: isoOrNull(run.scheduledFor),

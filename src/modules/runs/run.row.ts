@@ -42,6 +42,9 @@ export interface RunRow {
   createdAt: Date;
   /** The W3C traceparent of the request that created the run, when tracing was on. */
   traceparent: string | null;
+  /** The environment it was started on and the side of its split (SPEC §14); null for an explicit version or a run from before environments. */
+  environment: string | null;
+  routedTo: 'primary' | 'canary' | null;
 }
 
 export interface RunEventRow {

@@ -8,6 +8,10 @@ export const runErrors = {
   neverDeployed: () => new DomainError(ErrorCode.NOT_DEPLOYED, 'The agent has never been deployed; deploy it before starting runs.'),
   agentPaused: () => new DomainError(ErrorCode.AGENT_PAUSED, 'The agent is paused; resume it before starting runs.'),
   agentDeleted: () => new DomainError(ErrorCode.AGENT_DELETED, 'The agent is deleted; undelete it before starting runs.'),
+  noSuchEnvironment: (name: string) =>
+    new DomainError(ErrorCode.UNPROCESSABLE, `This agent has no environment "${name}".`, [{ field: 'environment', message: 'names no environment of this agent' }]),
+  versionOrEnvironment: () =>
+    new DomainError(ErrorCode.VALIDATION_FAILED, 'Send either version or environment, not both.', [{ field: 'environment', message: 'cannot be sent with version' }]),
   versionNotPublished: (version: number) => new DomainError(ErrorCode.VERSION_NOT_PUBLISHED, `This agent has no published version ${version}.`),
   stateConflict: (status: RunStatus, move: RunMove) =>
     new DomainError(ErrorCode.RUN_STATE_CONFLICT, `The run is ${status}; it cannot move on "${move}".`),

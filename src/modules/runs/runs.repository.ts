@@ -17,7 +17,7 @@ const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "a
   r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
   r.error, r.approval, r.attempt, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
-  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt",
+  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt", r.environment, r.routed_to AS "routedTo",
   r.traceparent`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
@@ -40,6 +40,9 @@ export interface NewRun {
   agentId: number;
   variationId: string;
   variationVersion: number;
+  /** Where it was started (SPEC §14); a schedule's runs take the column's default, production's primary. */
+  environment?: string | null;
+  routedTo?: 'primary' | 'canary' | null;
   trigger: RunTrigger;
   scheduledFor: Date | null;
   input: unknown;
@@ -160,11 +163,11 @@ export class RunsRepository {
     const [row] = await queryRows<RunRow>(
       db,
       `WITH r AS (
-         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING *),
+         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by, environment, routed_to)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11) RETURNING *),
        counted AS (UPDATE agents SET runs_count = runs_count + 1 WHERE id = $3)
        SELECT ${COLUMNS} FROM r`,
-      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy],
+      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy, run.environment ?? null, run.routedTo ?? null],
     );
     await this.wakeClaimants(db, run.orgId);
     return row;

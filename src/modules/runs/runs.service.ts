@@ -14,6 +14,9 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { actorOf, Principal } from '../auth/domain/principal';
 import { VariationsRepository } from '../variation-store/variations.repository';
 import { runEventChange, runQueuedChange } from './domain/run-events';
+import { routeRun, RunTarget } from './domain/run-target';
+import { EnvironmentsRepository } from '../variation-store/environments.repository';
+import { PRODUCTION } from '../variation-store/domain/environments';
 import { acceptsHeartbeat, isFinal, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -32,31 +35,31 @@ export class RunsService {
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
     private readonly metrics: Metrics,
+    private readonly environments: EnvironmentsRepository,
   ) {}
 
   /**
-   * Queues a run pinned to the active variation, or to the published `version` asked for. The agent
+   * Queues a run pinned to what an environment runs (production by default, a canary split routing
+   * its share), or to the published `version` asked for. The agent
    * row is locked, so a pause or delete committed at the same moment is seen, and the count stays exact.
    */
   async start(principal: Principal, ref: AgentRef, request: StartRunDto): Promise<RunResponseDto> {
+    if (request.version !== undefined && request.environment !== undefined) throw runErrors.versionOrEnvironment();
     return this.tx.run(actorOf(principal), async (work) => {
       const { db } = work;
       const { agent } = await this.gate.lock(db, principal, ref, { level: 'use', allowDeleted: true });
       if (agent.status === 'deleted') throw runErrors.agentDeleted();
       if (!agent.activeVariationId) throw runErrors.neverDeployed();
       if (agent.status === 'paused') throw runErrors.agentPaused();
-      let variation = { id: agent.activeVariationId, version: agent.latestVersion };
-      if (request.version !== undefined && request.version !== agent.latestVersion) {
-        const published = await this.variations.findPublished(db, agent.id, request.version);
-        if (!published || published.version === null) throw runErrors.versionNotPublished(request.version);
-        variation = { id: published.id, version: published.version };
-      }
+      const target = await this.target(db, agent.id, request);
       const run = await this.runs.insert(db, {
         id: randomUUID(),
         orgId: agent.orgId,
         agentId: agent.id,
-        variationId: variation.id,
-        variationVersion: variation.version,
+        variationId: target.variationId,
+        variationVersion: target.version,
+        environment: target.environment,
+        routedTo: target.routedTo,
         trigger: 'manual',
         scheduledFor: null,
         input: request.input ?? null,
@@ -68,6 +71,22 @@ export class RunsService {
       work.record(runQueuedChange(run));
       return toRunResponse(run);
     });
+  }
+
+  /**
+   * The version a new run is pinned to: the published `version` asked for, or what the environment
+   * (default production) routes it to, its canary split included (domain/run-target.ts).
+   */
+  private async target(db: EntityManager, agentId: number, request: StartRunDto): Promise<RunTarget> {
+    if (request.version !== undefined) {
+      const published = await this.variations.findPublished(db, agentId, request.version);
+      if (!published || published.version === null) throw runErrors.versionNotPublished(request.version);
+      return { variationId: published.id, version: published.version, environment: null, routedTo: null };
+    }
+    const name = request.environment ?? PRODUCTION;
+    const environment = await this.environments.find(db, agentId, name);
+    if (!environment) throw runErrors.noSuchEnvironment(name);
+    return routeRun(environment, agentId, request.routingKey, Math.random);
   }
 
   async list(principal: Principal, ref: AgentRef, query: ListRunsQueryDto): Promise<RunListResponseDto> {

@@ -8,6 +8,7 @@ export interface DueAgent {
   orgId: string;
   nextRunAt: Date;
   activeVariationId: string;
+  /** The active (production) version's number, which a staging deploy or a rollback makes differ from the newest one. */
   latestVersion: number;
   trigger: unknown;
   /** Its previous scheduled run is still queued or running: this tick is skipped (awaiting approval does not block). */
@@ -38,7 +39,7 @@ export interface ScheduleState {
  */
 export const DUE_AGENTS_SQL = `
   SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
-    a.latest_version AS "latestVersion", v.content->'trigger' AS trigger, now() AS now,
+    v.version AS "latestVersion", v.content->'trigger' AS trigger, now() AS now,
     EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.trigger = 'schedule' AND r.status IN ('queued', 'running')) AS busy
   FROM agents a JOIN variations v ON v.id = a.active_variation_id
   WHERE a.next_run_at IS NOT NULL AND a.next_run_at <= now() AND a.status = 'active' AND a.is_schedule_active

@@ -33,6 +33,9 @@ export function toVariationSummary(variation: VariationRow): VariationSummaryDto
     createdAt: new Date(variation.createdAt).toISOString(),
     updatedAt: new Date(variation.updatedAt).toISOString(),
     publishedAt: isoOrNull(variation.publishedAt),
+    label: variation.label,
+    notes: variation.notes,
+    baseVersion: variation.baseVersion,
   };
 }
 
@@ -46,5 +49,8 @@ export function toVariationDetail(variation: VariationRow): VariationDetailDto {
     createdAt: new Date(variation.createdAt).toISOString(),
     updatedAt: new Date(variation.updatedAt).toISOString(),
     publishedAt: isoOrNull(variation.publishedAt),
+    label: variation.label,
+    notes: variation.notes,
+    baseVersion: variation.baseVersion,
   };
 }

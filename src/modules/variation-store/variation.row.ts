@@ -14,6 +14,11 @@ export interface VariationRow {
   createdAt: Date;
   updatedAt: Date;
   publishedAt: Date | null;
+  /** A version's label and notes, editable after publishing (the content is not). */
+  label: string | null;
+  notes: string | null;
+  /** The version production ran when the draft began (null for an agent's first draft). */
+  baseVersion: number | null;
 }
 
 /** What a response shows of a variation: enough to describe it without its bookkeeping columns. */

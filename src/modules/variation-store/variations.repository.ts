@@ -5,7 +5,8 @@ import { VariationContent } from './domain/variation-content';
 import { VariationRow } from './variation.row';
 
 const COLUMNS = `id, agent_id AS "agentId", seq::text AS seq, state, version, content, content_hash AS "contentHash",
-  created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", published_at AS "publishedAt"`;
+  created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", published_at AS "publishedAt",
+  label, notes, base_version AS "baseVersion"`;
 
 /** The variations an agent points at: either may be absent. */
 export interface VariationPair {
@@ -17,7 +18,8 @@ export interface VariationPair {
 const rowJson = (alias: string) =>
   `json_build_object('id', ${alias}.id, 'agentId', ${alias}.agent_id, 'seq', ${alias}.seq::text, 'state', ${alias}.state, 'version', ${alias}.version,
      'content', ${alias}.content, 'contentHash', ${alias}.content_hash, 'createdBy', ${alias}.created_by, 'createdAt', ${alias}.created_at,
-     'updatedAt', ${alias}.updated_at, 'publishedAt', ${alias}.published_at)`;
+     'updatedAt', ${alias}.updated_at, 'publishedAt', ${alias}.published_at, 'label', ${alias}.label, 'notes', ${alias}.notes,
+     'baseVersion', ${alias}.base_version)`;
 
 /**
  * The variations table's SQL for other tables' queries: an agent read comes back with the variations
@@ -29,10 +31,12 @@ export const variationsSql = {
   /**
    * Writes an agent's draft, creating it when `id` is new, as a data-modifying CTE an agent write
    * runs in its own UPDATE (one round trip for both). `$n` names the parameters: id, agent id,
-   * content (JSON text), content hash, author. A variation that is no longer a draft is left alone.
+   * content (JSON text), content hash, author, and the version production runs (kept by a new draft
+   * as its base). A variation that is no longer a draft is left alone.
    */
-  saveDraft: (id: string, agentId: string, content: string, contentHash: string, createdBy: string) =>
-    `INSERT INTO variations (id, agent_id, state, content, content_hash, created_by) VALUES (${id}, ${agentId}, 'draft', ${content}, ${contentHash}, ${createdBy})
+  saveDraft: (id: string, agentId: string, content: string, contentHash: string, createdBy: string, baseVersion: string) =>
+    `INSERT INTO variations (id, agent_id, state, content, content_hash, created_by, base_version)
+     VALUES (${id}, ${agentId}, 'draft', ${content}, ${contentHash}, ${createdBy}, ${baseVersion}::int)
      ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now() WHERE variations.state = 'draft'`,
   /** The agent's active and draft variations as a JSON array; read it with `variationPairFrom`. */
   pairOf: (agentAlias: string) =>
@@ -45,6 +49,27 @@ export interface DraftWrite {
   content: VariationContent;
   contentHash: string;
   createdBy: string;
+  /** Production's version when a new draft begins from it (null before the first deploy). */
+  baseVersion: number | null;
+}
+
+/** A version's label and notes; absent leaves one as it is, null clears it. */
+export interface VersionNote {
+  label?: string | null;
+  notes?: string | null;
+}
+
+/** A version published directly (a live write, or a deploy to an environment other than production). */
+export interface NewPublished {
+  id: string;
+  agentId: number;
+  content: VariationContent;
+  contentHash: string;
+  version: number;
+  createdBy: string;
+  label?: string | null;
+  notes?: string | null;
+  baseVersion?: number | null;
 }
 
 export type VariationJson = Omit<VariationRow, 'createdAt' | 'updatedAt' | 'publishedAt'> & { createdAt: string; updatedAt: string; publishedAt: string | null };
@@ -111,27 +136,45 @@ export class VariationsRepository {
    * Publishes content directly as `version` (retiring the active variation) while a draft stays
    * pending: a live write from the compatibility routes goes out without taking the draft with it.
    */
-  async insertPublished(
-    db: EntityManager,
-    variation: { id: string; agentId: number; content: VariationContent; contentHash: string; version: number; createdBy: string },
-    previousActiveId: string,
-  ): Promise<void> {
-    await db.query(`UPDATE variations SET state = 'superseded', updated_at = now() WHERE id = $1`, [previousActiveId]);
+  async insertPublished(db: EntityManager, variation: NewPublished, previousActiveId: string | null): Promise<void> {
+    if (previousActiveId) await db.query(`UPDATE variations SET state = 'superseded', updated_at = now() WHERE id = $1`, [previousActiveId]);
     await db.query(
-      `INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at)
-       VALUES ($1, $2, 'published', $3, $4, $5, $6, now())`,
-      [variation.id, variation.agentId, variation.version, JSON.stringify(variation.content), variation.contentHash, variation.createdBy],
+      `INSERT INTO variations (id, agent_id, state, version, content, content_hash, created_by, published_at, label, notes, base_version)
+       VALUES ($1, $2, 'published', $3, $4, $5, $6, now(), $7, $8, $9)`,
+      [
+        variation.id,
+        variation.agentId,
+        variation.version,
+        JSON.stringify(variation.content),
+        variation.contentHash,
+        variation.createdBy,
+        variation.label ?? null,
+        variation.notes ?? null,
+        variation.baseVersion ?? null,
+      ],
     );
   }
 
-  /** Freezes the draft as `version` and retires the previously active variation. */
-  async publish(db: EntityManager, draftId: string, version: number, previousActiveId: string | null): Promise<void> {
+  /** Sets a version's label and notes (each only when given); its content stays as published. */
+  async annotate(db: EntityManager, id: string, note: VersionNote): Promise<VariationRow> {
+    const [row] = await queryRows<VariationRow>(
+      db,
+      `UPDATE variations SET label = CASE WHEN $2 THEN $3 ELSE label END, notes = CASE WHEN $4 THEN $5 ELSE notes END, updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, note.label !== undefined, note.label ?? null, note.notes !== undefined, note.notes ?? null],
+    );
+    if (!row) throw new Error(`variation ${id} vanished inside its own transaction`);
+    return row;
+  }
+
+  /** Freezes the draft as `version` (with its label and notes) and retires the previously active variation. */
+  async publish(db: EntityManager, draftId: string, version: number, previousActiveId: string | null, note: VersionNote = {}): Promise<void> {
     if (previousActiveId) {
       await db.query(`UPDATE variations SET state = 'superseded', updated_at = now() WHERE id = $1`, [previousActiveId]);
     }
     await db.query(
-      `UPDATE variations SET state = 'published', version = $2, published_at = now(), updated_at = now() WHERE id = $1 AND state = 'draft'`,
-      [draftId, version],
+      `UPDATE variations SET state = 'published', version = $2, published_at = now(), updated_at = now(), label = $3, notes = $4 WHERE id = $1 AND state = 'draft'`,
+      [draftId, version, note.label ?? null, note.notes ?? null],
     );
   }
 

@@ -11,8 +11,11 @@ import { Principal } from '../auth/domain/principal';
 import { contentHash } from '../variation-store/domain/content-hash';
 import { runnabilityProblems } from '../variation-store/domain/runnability';
 import { VariationContent } from '../variation-store/domain/variation-content';
-import { VariationPair, VariationsRepository } from '../variation-store/variations.repository';
-import { variationErrors } from './variations.errors';
+import { CanarySplit, canaryAfterMove, EnvironmentCause, environmentSnapshot, MAX_ENVIRONMENTS, PRODUCTION } from '../variation-store/domain/environments';
+import { EnvironmentRow, EnvironmentsRepository } from '../variation-store/environments.repository';
+import { VariationPair, VariationsRepository, VersionNote } from '../variation-store/variations.repository';
+import { VariationRow } from '../variation-store/variation.row';
+import { environmentErrors, variationErrors } from './variations.errors';
 
 /** A write from the seeds' shapes, which know no drafts: it goes live (SPEC §12). */
 export interface LiveEdit {
@@ -29,12 +32,33 @@ interface Release {
   content: VariationContent;
 }
 
+/** Where a deploy sends the draft, and what the new version is called. */
+export interface DeployTarget extends VersionNote {
+  environment: string;
+}
+
+/** A deploy that published: the agent, the new version, and whether production moved since the draft began. */
+export interface Deployed extends WrittenAgent {
+  baseMoved: boolean;
+}
+
+/** A pointer move: the environment, the version its primary runs after it, and its canary (undefined: kept). */
+export interface PointerMove {
+  environment: string;
+  primary: Pick<VariationRow, 'id' | 'version' | 'content' | 'contentHash'> & { version: number };
+  canary: CanarySplit | null | undefined;
+  cause: EnvironmentCause;
+  /** What the event adds (a promote's source environment). */
+  data?: Record<string, unknown>;
+}
+
 /**
- * Publishing: what makes content the version that runs. Deploy publishes the draft (`publishDraft`);
- * the seeds' live writes publish the fields they were sent on top of the active version
- * (`publishWrite`). Both end in `release`, the one place where the active version changes: the
- * lifecycle's deploy move, the pointer, and `agent.deployed`. Named environments (SPEC §14) make
- * `release` point a name at a version, and promote and rollback are releases of existing versions.
+ * Publishing: what makes content the version that runs. Deploy publishes the draft (`publishDraft`)
+ * to an environment; the seeds' live writes publish the fields they were sent on top of the active
+ * version (`publishWrite`); moving an environment (`moveEnvironment`: PUT, promote, rollback) points
+ * it at a version that exists. Every production move ends in `release`, the one place where the
+ * active version changes (the lifecycle's deploy move, the pointer), and every pointer move in
+ * `point`, which writes the environment and its `environment.updated` event.
  */
 @Injectable()
 export class AgentPublisher {
@@ -42,24 +66,82 @@ export class AgentPublisher {
     private readonly agents: AgentsRepository,
     private readonly variations: VariationsRepository,
     private readonly writer: AgentWriter,
+    private readonly environments: EnvironmentsRepository,
   ) {}
 
   /**
-   * Publishes the locked agent's draft as its next version; undefined when there is nothing to
-   * publish (no draft, or one equal to the active variation).
+   * Publishes the locked agent's draft as its next version and points `target.environment` at it;
+   * undefined when there is nothing to publish (no draft, or one equal to what that environment runs).
+   * To production, the draft itself becomes the version, as before environments. To another
+   * environment the version is a frozen copy and the draft stays pending: production does not run
+   * it yet, so the agent still has unpublished changes, and editing goes on from there.
    */
-  async publishDraft(work: Work, agent: AgentRow, now = new Date()): Promise<WrittenAgent | undefined> {
+  async publishDraft(work: Work, agent: AgentRow, now = new Date(), target: DeployTarget = { environment: PRODUCTION }): Promise<Deployed | undefined> {
     const { active, draft } = await this.variations.findPair(work.db, agent.activeVariationId, agent.draftVariationId);
+    const baseMoved = !!draft && draft.baseVersion !== null && !!active && active.version !== draft.baseVersion;
+    const note = { label: target.label, notes: target.notes };
+    if (target.environment !== PRODUCTION) {
+      if (!active) throw environmentErrors.notDeployed();
+      const current = await this.environments.find(work.db, agent.id, target.environment);
+      if (!draft || current?.contentHash === draft.contentHash) return undefined;
+      if (!current) await this.assertRoom(work, agent);
+      const release = { id: randomUUID(), version: nextVersion(agent, draft.content), content: draft.content, contentHash: draft.contentHash };
+      await this.variations.insertPublished(work.db, { ...release, ...note, agentId: agent.id, createdBy: draft.createdBy, baseVersion: draft.baseVersion }, null);
+      const updated = await this.agents.update(work.db, agent.id, { latestVersion: release.version });
+      await this.point(work, agent, current, { environment: target.environment, primary: release, canary: undefined, cause: 'deploy' });
+      return { agent: updated, viewed: { id: release.id, version: release.version, state: 'published', content: release.content }, baseMoved };
+    }
     if (!draft || (active && active.contentHash === draft.contentHash)) return undefined;
     const release = { id: draft.id, version: nextVersion(agent, draft.content), content: draft.content };
-    await this.variations.publish(work.db, draft.id, release.version, active?.id ?? null);
+    await this.variations.publish(work.db, draft.id, release.version, active?.id ?? null, note);
     const updated = await this.agents.update(work.db, agent.id, {
-      ...this.release(work, agent, release, active?.content ?? null, now),
+      ...(await this.release(work, agent, { ...release, contentHash: draft.contentHash }, active?.content ?? null, now)),
       latestVersion: release.version,
       draftVariationId: null,
       hasUnpublishedChanges: false,
     });
-    return { agent: updated, viewed: { id: draft.id, version: release.version, state: 'published', content: draft.content } };
+    return { agent: updated, viewed: { id: draft.id, version: release.version, state: 'published', content: draft.content }, baseMoved };
+  }
+
+  /**
+   * Points an environment of the locked agent at a published version (PUT, promote; a rollback is
+   * production moved to an older one), creating it when absent. A move that changes nothing writes
+   * nothing and keeps the ETag. Returns the agent as it now stands and the environment.
+   */
+  async moveEnvironment(work: Work, agent: AgentRow, current: EnvironmentRow | undefined, move: PointerMove, now = new Date()): Promise<{ agent: AgentRow; environment: EnvironmentRow }> {
+    if (!agent.activeVariationId) throw environmentErrors.notDeployed();
+    const canary = move.canary === undefined ? canaryAfterMove(current?.canary ?? null, move.primary.version) : move.canary;
+    if (current && current.variationId === move.primary.id && sameCanary(current.canary, canary)) return { agent, environment: current };
+    if (!current) await this.assertRoom(work, agent);
+    if (move.environment !== PRODUCTION || move.primary.id === agent.activeVariationId) {
+      return { agent, environment: await this.point(work, agent, current, { ...move, canary }) };
+    }
+    const { active, draft } = await this.variations.findPair(work.db, agent.activeVariationId, agent.draftVariationId);
+    const changes: AgentChanges = await this.release(work, agent, move.primary, active?.content ?? null, now, { ...move, canary });
+    // The draft is compared with what production now runs; without one, the agent shows production's content.
+    if (draft) changes.hasUnpublishedChanges = draft.contentHash !== move.primary.contentHash;
+    else Object.assign(changes, { name: move.primary.content.name, type: move.primary.content.type, description: move.primary.content.description });
+    const updated = await this.agents.update(work.db, agent.id, changes);
+    const environment = await this.environments.find(work.db, agent.id, PRODUCTION);
+    if (!environment) throw new Error(`agent ${agent.id} lost its production environment`);
+    return { agent: updated, environment };
+  }
+
+  private async assertRoom(work: Work, agent: AgentRow): Promise<void> {
+    if ((await this.environments.count(work.db, agent.id)) >= MAX_ENVIRONMENTS) throw environmentErrors.tooMany();
+  }
+
+  /** Writes the environment's pointer and records `environment.updated` with before and after. */
+  private async point(work: Work, agent: AgentRow, current: EnvironmentRow | undefined, move: PointerMove): Promise<EnvironmentRow> {
+    const canary = move.canary === undefined ? canaryAfterMove(current?.canary ?? null, move.primary.version) : move.canary;
+    const saved = await this.environments.save(work.db, agent.id, move.environment, move.primary.id, canary);
+    work.record({
+      type: 'environment.updated',
+      orgId: agent.orgId,
+      agentId: agent.id,
+      data: { environment: move.environment, cause: move.cause, ...move.data, before: environmentSnapshot(current ?? null), after: environmentSnapshot(saved) },
+    });
+    return saved;
   }
 
   /**
@@ -106,10 +188,10 @@ export class AgentPublisher {
     const liveHash = contentHash(content);
     let live = active.content;
     if (liveHash !== active.contentHash) {
-      const release = { id: randomUUID(), version: nextVersion(agent, content), content };
-      await this.variations.insertPublished(work.db, { ...release, agentId: agent.id, contentHash: liveHash, createdBy: principal.subject }, active.id);
+      const release = { id: randomUUID(), version: nextVersion(agent, content), content, contentHash: liveHash };
+      await this.variations.insertPublished(work.db, { ...release, agentId: agent.id, createdBy: principal.subject, baseVersion: active.version }, active.id);
       work.record(agentChange(agent, 'agent.updated', { changes: contentChanges(active.content, content) }));
-      Object.assign(changes, this.release(work, agent, release, active.content, now), { latestVersion: release.version });
+      Object.assign(changes, await this.release(work, agent, release, active.content, now), { latestVersion: release.version });
       live = content;
     }
     let shown = live;
@@ -138,15 +220,24 @@ export class AgentPublisher {
   }
 
   /**
-   * `release` becomes the active version, replacing `previous`: the lifecycle's deploy move (status,
-   * schedule, digest) and the pointer. Numbering a new version (`latestVersion`) is the caller's.
+   * `release` becomes the active version (production's), replacing `previous`: the lifecycle's deploy
+   * move (status, schedule, digest), the pointer and the production environment with its event. A new
+   * version (no `move`: a deploy or a live write) records `agent.deployed`; moving production to a
+   * version that exists is told by `environment.updated` alone. Numbering a new version
+   * (`latestVersion`) is the caller's.
    */
-  private release(work: Work, agent: AgentRow, release: Release, previous: VariationContent | null, now: Date): AgentChanges {
+  private async release(work: Work, agent: AgentRow, release: Release & { contentHash: string }, previous: VariationContent | null, now: Date, move?: PointerMove): Promise<AgentChanges> {
     const moved = moveAgent(agent, { name: 'deploy', trigger: release.content.trigger, previousTrigger: previous?.trigger ?? null }, now);
     if (!moved) throw new Error('a deploy always changes the agent');
-    work.record(agentChange(agent, moved.event, { version: release.version }));
+    if (!move) work.record(agentChange(agent, moved.event, { version: release.version }));
+    const current = await this.environments.find(work.db, agent.id, PRODUCTION);
+    await this.point(work, agent, current, move ?? { environment: PRODUCTION, primary: release, canary: undefined, cause: 'deploy' });
     return { ...moved.changes, activeVariationId: release.id };
   }
+}
+
+function sameCanary(a: CanarySplit | null, b: CanarySplit | null): boolean {
+  return a === null || b === null ? a === b : a.variationId === b.variationId && a.percent === b.percent;
 }
 
 /** The number the next version gets, once its content is runnable (422 otherwise). */

@@ -1,5 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
 import { EtagInterceptor } from '../../common/http/etag.interceptor';
 import { IfMatchCondition } from '../../common/http/if-match';
@@ -12,7 +12,9 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
-import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
+import { AgentDiffResponseDto, DiffQueryDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
+import { DeployAgentDto, DeployResponseDto, VersionNoteDto } from './dto/environment.dto';
+import { ValidateOnlyQueryDto } from '../../common/http/validate-only.dto';
 import { VariationsService } from './variations.service';
 import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from '../agents/agent-route-problems';
 
@@ -30,21 +32,57 @@ export class VariationsController {
   @ApiAgentIdParam()
   @ApiOperation({
     summary: 'Deploy the draft',
-    description: 'Publishes the draft as the next version and makes it active. With nothing to publish it is a no-op that answers 200 and the agent unchanged.',
+    description:
+      'Publishes the draft as the next version and points `environment` (default `production`, which is what "active" means) at it, with an optional `label` and `notes`. ' +
+      'To production the draft becomes the active version; to another environment the draft stays pending. With nothing new for that environment it is a no-op that answers 200 and the agent unchanged. ' +
+      '`baseMoved: true` says production moved since the draft began (someone released or rolled back meanwhile). `If-Match` takes the agent\'s ETag.',
   })
-  @ApiOkResponse({ type: AgentResponseDto })
-  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.NOT_RUNNABLE)
-  deployAgent(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef, @IfMatch() ifMatch?: IfMatchCondition): Promise<AgentResponseDto> {
-    return this.variations.deploy(principal, ref, ifMatch);
+  @ApiBody({
+    type: DeployAgentDto,
+    required: false,
+    examples: {
+      toProduction: { summary: 'Deploy to production', value: {} },
+      labelled: { summary: 'With a label and notes', value: { label: 'Spring pricing', notes: 'Adds the EMEA breakdown.' } },
+    },
+  })
+  @ApiOkResponse({ type: DeployResponseDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.VALIDATION_FAILED, E.NOT_RUNNABLE, E.NOT_DEPLOYED, E.CONFLICT)
+  deployAgent(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ValidateOnlyQueryDto,
+    @Param('id', AgentRefPipe) ref: AgentRef,
+    @Body() body: DeployAgentDto = {},
+    @IfMatch() ifMatch?: IfMatchCondition,
+  ): Promise<DeployResponseDto> {
+    return this.variations.deploy(principal, ref, body ?? {}, ifMatch, query.validateOnly);
   }
 
   @Get(':id/diff')
   @ApiAgentIdParam()
-  @ApiOperation({ summary: 'Compare draft and active', description: 'Field by field, what deploy would publish.' })
+  @ApiOperation({
+    summary: 'Compare two versions',
+    description: 'Field by field from `from` to `to`, each a version number, `draft`, or an environment name. The default, production to draft, is what deploy would publish.',
+  })
   @ApiOkResponse({ type: AgentDiffResponseDto })
-  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN)
-  getAgentDiff(@CurrentPrincipal() principal: Principal, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentDiffResponseDto> {
-    return this.variations.diff(principal, ref);
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.FORBIDDEN, E.VALIDATION_FAILED)
+  getAgentDiff(@CurrentPrincipal() principal: Principal, @Query() query: DiffQueryDto, @Param('id', AgentRefPipe) ref: AgentRef): Promise<AgentDiffResponseDto> {
+    return this.variations.diff(principal, ref, query);
+  }
+
+  @Patch(':id/variations/:variationId')
+  @ApiAgentIdParam()
+  @ApiVariationIdParam()
+  @ApiOperation({ summary: 'Label a version', description: "Sets a published version's `label` and `notes` (absent keeps one, `null` clears it); its content stays as published. A draft: 409." })
+  @ApiBody({ type: VersionNoteDto, examples: { knownGood: { summary: 'Mark a version', value: { label: 'Known good', notes: 'Rolled back to this one after the 2026-05-11 incident.' } } } })
+  @ApiOkResponse({ type: VariationDetailDto })
+  @ApiProblems(...AGENT_WRITE_PROBLEMS, E.VALIDATION_FAILED, E.MALFORMED_REQUEST, E.CONFLICT)
+  updateAgentVariation(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: VersionNoteDto,
+    @Param('variationId', new ParseUUIDPipe()) variationId: string,
+    @Param('id', AgentRefPipe) ref: AgentRef,
+  ): Promise<VariationDetailDto> {
+    return this.variations.annotate(principal, ref, variationId, body);
   }
 
   @Get(':id/variations')

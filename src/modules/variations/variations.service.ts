@@ -20,6 +20,11 @@ import { toVariationDetail, toVariationSummary } from '../variation-store/variat
 import { AgentPublisher } from './agent-publisher';
 import { variationErrors } from './variations.errors';
 import { VariationsRepository } from '../variation-store/variations.repository';
+import { EnvironmentsRepository } from '../variation-store/environments.repository';
+import { parseDiffRef, PRODUCTION } from '../variation-store/domain/environments';
+import { VariationContent } from '../variation-store/domain/variation-content';
+import { DeployAgentDto, DeployResponseDto, VersionNoteDto } from './dto/environment.dto';
+import { DiffQueryDto } from '../variation-store/dto/variation-response.dto';
 
 /** An agent's versions: publish the draft, compare it with what is live, browse history, restore. */
 @Injectable()
@@ -33,13 +38,42 @@ export class VariationsService {
     private readonly presenter: AgentPresenter,
     private readonly writer: AgentWriter,
     private readonly publisher: AgentPublisher,
+    private readonly environments: EnvironmentsRepository,
   ) {}
 
-  async deploy(principal: Principal, ref: AgentRef, ifMatch: IfMatchCondition | undefined): Promise<AgentResponseDto> {
+  /**
+   * Publishes the draft as the next version to an environment (production by default); with nothing
+   * new for it, answers the agent unchanged. `baseMoved` is there (true) when production moved since
+   * the draft began from it.
+   */
+  async deploy(principal: Principal, ref: AgentRef, body: DeployAgentDto, ifMatch: IfMatchCondition | undefined, validateOnly = false): Promise<DeployResponseDto> {
+    const target = { environment: body.environment ?? PRODUCTION, label: body.label, notes: body.notes };
+    return this.tx.run(
+      actorOf(principal),
+      async (work) => {
+        const { agent, rights } = await this.gate.lock(work.db, principal, ref, { level: 'manage', ifMatch });
+        const published = await this.publisher.publishDraft(work, agent, new Date(), target);
+        if (!published) return this.presenter.present(work.db, agent, rights);
+        return { ...toAgentResponse(published.agent, rights, published.viewed), ...(published.baseMoved ? { baseMoved: true as const } : {}) };
+      },
+      { validateOnly },
+    );
+  }
+
+  /** Sets a published version's label and notes; its content stays as it was published. */
+  async annotate(principal: Principal, ref: AgentRef, variationId: string, note: VersionNoteDto): Promise<VariationDetailDto> {
     return this.tx.run(actorOf(principal), async (work) => {
-      const { agent, rights } = await this.gate.lock(work.db, principal, ref, { level: 'manage', ifMatch });
-      const published = await this.publisher.publishDraft(work, agent);
-      return published ? toAgentResponse(published.agent, rights, published.viewed) : this.presenter.present(work.db, agent, rights);
+      const { agent } = await this.gate.lock(work.db, principal, ref, { level: 'manage' });
+      const variation = await this.variations.find(work.db, agent.id, variationId);
+      if (!variation) throw variationErrors.notFound();
+      if (variation.version === null) throw variationErrors.notPublished();
+      const changes = (['label', 'notes'] as const)
+        .filter((field) => note[field] !== undefined && note[field] !== variation[field])
+        .map((field) => ({ field, before: variation[field], after: note[field] }));
+      if (changes.length === 0) return toVariationDetail(variation);
+      const updated = await this.variations.annotate(work.db, variation.id, note);
+      work.record(agentChange(agent, 'agent.updated', { version: variation.version, changes }));
+      return toVariationDetail(updated);
     });
   }
 
@@ -63,14 +97,39 @@ export class VariationsService {
     });
   }
 
-  async diff(principal: Principal, ref: AgentRef): Promise<AgentDiffResponseDto> {
+  /**
+   * Field by field from one side to the other, each a version number, `draft` or an environment name
+   * (default production → draft: what deploy would publish). `draft` without a pending draft is
+   * what the agent shows then, production's content.
+   */
+  async diff(principal: Principal, ref: AgentRef, query: DiffQueryDto = {}): Promise<AgentDiffResponseDto> {
     const db = this.db.manager;
     const { agent } = await this.gate.read(db, principal, ref, 'manage');
     const { active, draft } = await this.variations.findPair(db, agent.activeVariationId, agent.draftVariationId);
+    const fromRef = query.from ?? PRODUCTION;
+    const toRef = query.to ?? 'draft';
+    const side = async (name: string): Promise<{ version: number | null; content: VariationContent | null }> => {
+      const named = parseDiffRef(name);
+      if (named.kind === 'draft') return draft ? { version: null, content: draft.content } : { version: active?.version ?? null, content: active?.content ?? null };
+      if (named.kind === 'version') {
+        const found = await this.variations.findPublished(db, agent.id, named.version);
+        if (!found) throw variationErrors.noSuchRef(name);
+        return { version: found.version, content: found.content };
+      }
+      // Production before the first deploy is "nothing deployed", as the diff always showed it.
+      if (named.name === PRODUCTION && !active) return { version: null, content: null };
+      const environment = await this.environments.find(db, agent.id, named.name);
+      if (!environment) throw variationErrors.noSuchRef(name);
+      const found = await this.variations.find(db, agent.id, environment.variationId);
+      return { version: environment.version, content: found?.content ?? null };
+    };
+    const [from, to] = [await side(fromRef), await side(toRef)];
     return {
       hasUnpublishedChanges: agent.hasUnpublishedChanges,
       activeVersion: active?.version ?? null,
-      changes: draft ? diffContent(active?.content ?? null, draft.content) : [],
+      // The sides are named back only when asked for, so the default diff keeps the shape it always had.
+      ...(query.from !== undefined || query.to !== undefined ? { from: { ref: fromRef, version: from.version }, to: { ref: toRef, version: to.version } } : {}),
+      changes: to.content ? diffContent(from.content, to.content) : [],
     };
   }
 

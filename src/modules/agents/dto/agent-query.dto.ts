@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { OptionalButNotNull } from '../../../common/validation/presence.decorators';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AGENT_STATUSES, AgentStatus } from '../domain/agent-status';
+import { ValidateOnlyQueryDto } from '../../../common/http/validate-only.dto';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -31,7 +32,7 @@ export class GetAgentQueryDto {
   @IsOptional() @IsIn(['draft', 'active']) view?: 'draft' | 'active';
 }
 
-export class UpdateAgentQueryDto {
+export class UpdateAgentQueryDto extends ValidateOnlyQueryDto {
   // No example: Swagger UI pre-fills examples and sends them, and a mask silently resets the fields it lists.
   @ApiPropertyOptional({ description: 'AIP-134: comma-separated top-level fields to write (for example `name,trigger`), or `*` for all. Omit it to write exactly the fields in the body.' })
   @IsOptional() @IsString() @MaxLength(1000) updateMask?: string;

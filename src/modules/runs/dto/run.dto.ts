@@ -22,10 +22,25 @@ export class StartRunDto {
   @MaxJsonBytes(RUN_JSON_LIMIT)
   input?: unknown;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'A published version to run instead of the active one (to try an older version).' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'A published version to run instead of the active one (to try an older version). Not with `environment`.' })
   @OptionalButNotNull()
   @IsInt32(1)
   version?: number;
+
+  @ApiPropertyOptional({ example: 'production', description: 'The environment whose version runs (default `production`), its canary split included. Not with `version`.' })
+  @OptionalButNotNull()
+  @IsString()
+  @Length(1, 31)
+  environment?: string;
+
+  @ApiPropertyOptional({
+    example: 'customer-1234',
+    description: "Routes the run through the environment's canary split by a stable hash of this key: the same key sees the same version while the split stands. Without it, at random.",
+  })
+  @OptionalButNotNull()
+  @IsString()
+  @Length(1, 200)
+  routingKey?: string;
 }
 
 @ApiSchema({ name: 'RunError' })
@@ -128,7 +143,9 @@ export class RunResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: 'integer', example: 42 }) agentId!: number;
   @ApiProperty({ format: 'uuid' }) variationId!: string;
-  @ApiProperty({ type: 'integer', example: 3 }) variationVersion!: number;
+  @ApiProperty({ type: 'integer', example: 3, description: 'The version the run is pinned to.' }) variationVersion!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'production', description: 'The environment it was started on; null when a version was asked for by number (or for a run from before environments).' }) environment!: string | null;
+  @ApiProperty({ type: String, enum: ['primary', 'canary'], nullable: true, example: 'primary', description: "Which side of the environment's canary split it went to." }) routedTo!: 'primary' | 'canary' | null;
   @ApiProperty({ enum: RUN_STATUSES, example: 'queued' }) status!: RunStatus;
   @ApiProperty({ enum: ['manual', 'schedule'] }) trigger!: 'manual' | 'schedule';
   @ApiProperty({ ...DATE_TIME, nullable: true, example: null, description: 'The schedule tick that created the run.' }) scheduledFor!: string | null;

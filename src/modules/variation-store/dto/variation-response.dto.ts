@@ -1,4 +1,5 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
 import { SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
 
@@ -30,10 +31,35 @@ export class FieldChangeDto {
   draft!: unknown;
 }
 
-@ApiSchema({ name: 'AgentDiff' })
+/** `from` and `to` of a diff: `draft`, a version number, or an environment name (a draft is never named "draft"). */
+const DIFF_REF = /^(draft|[1-9][0-9]{0,8}|[a-z][a-z0-9-]{0,30})$/;
+
+export class DiffQueryDto {
+  @ApiPropertyOptional({ default: 'production', description: 'The side to compare from: a version number, `draft`, or an environment name.' })
+  @IsOptional()
+  @IsString()
+  @Matches(DIFF_REF, { message: 'from must be a version number, draft, or an environment name' })
+  from?: string;
+
+  @ApiPropertyOptional({ default: 'draft', description: 'The side to compare to: a version number, `draft`, or an environment name.' })
+  @IsOptional()
+  @IsString()
+  @Matches(DIFF_REF, { message: 'to must be a version number, draft, or an environment name' })
+  to?: string;
+}
+
+@ApiSchema({ name: 'DiffSide' })
+export class DiffSideDto {
+  @ApiProperty({ example: 'production', description: 'As asked: a version number, `draft`, or an environment name.' }) ref!: string;
+  @ApiProperty({ nullable: true, type: 'integer', example: 3, description: 'The version it names; null for a draft, or when nothing is deployed.' }) version!: number | null;
+}
+
+@ApiSchema({ name: 'AgentDiff', description: 'In each change, `active` is the `from` side\'s value and `draft` the `to` side\'s.' })
 export class AgentDiffResponseDto {
   @ApiProperty() hasUnpublishedChanges!: boolean;
   @ApiProperty({ nullable: true, type: 'integer', example: 3 }) activeVersion!: number | null;
+  @ApiPropertyOptional({ type: DiffSideDto, description: 'The `from` side as resolved; present when `from` or `to` was sent.' }) from?: DiffSideDto;
+  @ApiPropertyOptional({ type: DiffSideDto, description: 'The `to` side as resolved; present when `from` or `to` was sent.' }) to?: DiffSideDto;
   @ApiProperty({ type: [FieldChangeDto] }) changes!: FieldChangeDto[];
 }
 
@@ -48,6 +74,9 @@ export class VariationSummaryDto {
   @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Spring pricing', description: "The version's label." }) label!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: "The version's notes." }) notes!: string | null;
+  @ApiProperty({ nullable: true, type: 'integer', example: 2, description: 'The version production ran when this draft began (null for the first draft).' }) baseVersion!: number | null;
 }
 
 @ApiSchema({ name: 'VariationList' })
@@ -65,4 +94,7 @@ export class VariationDetailDto extends VariationPayloadDto {
   @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', example: '2026-05-11T10:00:00.000Z' }) updatedAt!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null }) publishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Spring pricing', description: "The version's label." }) label!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: "The version's notes." }) notes!: string | null;
+  @ApiProperty({ nullable: true, type: 'integer', example: 2, description: 'The version production ran when this draft began (null for the first draft).' }) baseVersion!: number | null;
 }
