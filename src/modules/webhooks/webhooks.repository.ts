@@ -166,7 +166,7 @@ export class WebhooksRepository {
   async rotateSecret(db: EntityManager, id: string, secret: string, overlapMs: number): Promise<EndpointRow> {
     const [row] = await queryRows<EndpointRow>(
       db,
-      `UPDATE webhook_endpoints SET previous_secret = secret, secret = $2, previous_secret_expires_at = now() + make_interval(secs => $3 / 1000.0), updated_at = now()
+      `UPDATE webhook_endpoints SET previous_secret = secret, secret = $2, previous_secret_expires_at = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
        WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}`,
       [id, secret, overlapMs],
     );
@@ -253,19 +253,20 @@ export class WebhooksRepository {
       this.db,
       `WITH due AS (
          SELECT d.id, d.next_attempt_at, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank,
-                coalesce(f.free, $3) AS free
+                coalesce(f.free, $3::int) AS free
          FROM webhook_deliveries d
          LEFT JOIN unnest($1::uuid[], $2::int[]) AS f(endpoint_id, free) ON f.endpoint_id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
        ), picked AS (
          SELECT d.id FROM webhook_deliveries d
-         WHERE d.id IN (SELECT id FROM due WHERE rank <= free ORDER BY next_attempt_at, id LIMIT $4)
+         WHERE d.id IN (SELECT id FROM due WHERE rank <= free ORDER BY next_attempt_at, id LIMIT $4::int)
            AND d.status = 'pending' AND d.next_attempt_at <= now()
          FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
-         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $5 / 1000.0)
+         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $5::float8 / 1000)
          FROM picked, webhook_endpoints e
-         WHERE d.id = picked.id AND e.id = d.endpoint_id AND e.enabled
+         -- Checked again on the row as locked: a claim that committed meanwhile has moved it on.
+         WHERE d.id = picked.id AND e.id = d.endpoint_id AND e.enabled AND d.status = 'pending' AND d.next_attempt_at <= now()
          RETURNING d.id, d.endpoint_id, d.org_id, d.attempts, d.schedule_start, d.message_id, d.type, d.body, e.url, e.secret,
                    CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret
        ), abandoned AS (
@@ -302,18 +303,18 @@ export class WebhooksRepository {
     const [row] = await queryRows<{ consecutiveFailures: number; failingForMs: number }>(
       this.db,
       `WITH t AS (
-         UPDATE webhook_delivery_tries SET finished_at = now(), status_code = $3, latency_ms = $4, error = $5, response_body = $6
-         WHERE delivery_id = $1 AND try = $2
+         UPDATE webhook_delivery_tries SET finished_at = now(), status_code = $3::int, latency_ms = $4::int, error = $5::text, response_body = $6::text
+         WHERE delivery_id = $1::bigint AND try = $2::int
        ), d AS (
-         UPDATE webhook_deliveries SET status = $7, last_status_code = $3, last_error = $5,
-           next_attempt_at = CASE WHEN $7 = 'pending' THEN now() + make_interval(secs => $8 / 1000.0) END,
-           delivered_at = CASE WHEN $7 = 'delivered' THEN now() END
-         WHERE id = $1 AND attempts = $2 AND status = 'pending'
+         UPDATE webhook_deliveries SET status = $7::text, last_status_code = $3::int, last_error = $5::text,
+           next_attempt_at = CASE WHEN $7::text = 'pending' THEN now() + make_interval(secs => $8::float8 / 1000) END,
+           delivered_at = CASE WHEN $7::text = 'delivered' THEN now() END
+         WHERE id = $1::bigint AND attempts = $2::int AND status = 'pending'
        )
        UPDATE webhook_endpoints SET
-         consecutive_failures = CASE WHEN $9 THEN 0 ELSE consecutive_failures + 1 END,
-         failing_since = CASE WHEN $9 THEN NULL ELSE coalesce(failing_since, now()) END
-       WHERE id = $10
+         consecutive_failures = CASE WHEN $9::boolean THEN 0 ELSE consecutive_failures + 1 END,
+         failing_since = CASE WHEN $9::boolean THEN NULL ELSE coalesce(failing_since, now()) END
+       WHERE id = $10::uuid
        RETURNING consecutive_failures AS "consecutiveFailures",
          coalesce(extract(epoch FROM now() - failing_since) * 1000, 0)::float8 AS "failingForMs"`,
       [
