@@ -38,8 +38,13 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
     JOBS_SWEEP_INTERVAL_MS: '200',
     // Notification retries after 300 ms, 1.2 s, 4.8 s…: the retry tests wait seconds.
     NOTIFY_RETRY_BASE_MS: '300',
-    // Webhook host names resolve through this list alone, never DNS, so no test depends on DNS or can
-    // reach a host outside the machine by name (the name here leads to an address the service refuses).
+    // Webhooks to the tests' loopback receivers (plain http, 127.0.0.1; still never a private or
+    // metadata address), retried after 100 ms, a try given up after 1 s. Host names resolve through
+    // WEBHOOKS_HOSTS alone, never DNS, so no test depends on DNS or reaches a host by name (the one
+    // name there leads to an address the service refuses).
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    WEBHOOKS_TIMEOUT_MS: '1000',
+    WEBHOOKS_RETRY_DELAYS_MS: '100,100,100,100,100,100,100',
     WEBHOOKS_HOSTS: 'private.example.test=10.0.0.5',
     ...overrides,
   };
