@@ -3,7 +3,8 @@
 // autocannon, alternating service/floor operation by operation over several rounds, so a noisy shared
 // machine slows both alike; the medians and their ratio are what count. Writes bench/results.json.
 // Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 32 --agents 1000 --large 100000 --scheduled 10000]
-// `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results.
+// `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results;
+// `--only webhooks` the webhook delivery part (scripts/bench-webhooks.mjs), likewise.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -53,6 +54,12 @@ const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
 // The service runs as deployed: request logging at its default level, its JSON lines discarded.
 const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const EVENTS_ONLY = values.only === 'events';
+
+// `--only webhooks`: the webhook part alone (scripts/bench-webhooks.mjs, its own database and service), added to the results.
+if (values.only === 'webhooks') {
+  const child = spawn(process.execPath, ['scripts/bench-webhooks.mjs', '--out', values.out], { stdio: 'inherit' });
+  process.exit(await new Promise((resolve) => child.once('exit', resolve)));
+}
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');

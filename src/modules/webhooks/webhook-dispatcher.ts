@@ -29,6 +29,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly inFlight = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private readonly delays: number[];
+  private readonly claimBatch: number;
 
   constructor(
     private readonly config: AppConfig,
@@ -38,6 +39,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly destinations: DestinationChecker,
   ) {
     this.delays = config.webhookRetryDelaysMs;
+    this.claimBatch = Math.max(1, Math.floor(config.WEBHOOKS_CONCURRENCY / 4));
   }
 
   onApplicationBootstrap(): void {
@@ -104,7 +106,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         if (left > 0) this.inFlight.set(claim.endpointId, left);
         else this.inFlight.delete(claim.endpointId);
         this.running.delete(done);
-        if (!this.stopping) void this.pump();
+        // Claims go in batches (a claim ranks the due deliveries): claim again once a few slots are free, or at once when idle.
+        const free = this.config.WEBHOOKS_CONCURRENCY - this.running.size;
+        if (!this.stopping && (free >= this.claimBatch || this.running.size === 0)) void this.pump();
       });
     this.running.add(done);
   }

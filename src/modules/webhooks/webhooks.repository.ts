@@ -254,9 +254,13 @@ export class WebhooksRepository {
       `WITH due AS (
          SELECT d.id, d.next_attempt_at, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank,
                 coalesce(f.free, $3::int) AS free
-         FROM webhook_deliveries d
+         FROM (
+           -- The oldest due deliveries of endpoints with a free slot here: one range of the due index, not every due row.
+           SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
+           WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (endpoint_id = ANY($6::uuid[]))
+           ORDER BY next_attempt_at LIMIT 1000
+         ) d
          LEFT JOIN unnest($1::uuid[], $2::int[]) AS f(endpoint_id, free) ON f.endpoint_id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
        ), picked AS (
          SELECT d.id FROM webhook_deliveries d
          WHERE d.id IN (SELECT id FROM due WHERE rank <= free ORDER BY next_attempt_at, id LIMIT $4::int)
@@ -279,7 +283,7 @@ export class WebhooksRepository {
               c.message_id AS "messageId", c.type, c.body, c.url,
               array_remove(ARRAY[c.secret, c.previous_secret], NULL) AS secrets
        FROM claimed c`,
-      [ids, free, options.cap, options.limit, options.leaseMs],
+      [ids, free, options.cap, options.limit, options.leaseMs, ids.filter((_id, i) => free[i] === 0)],
     );
   }
 
@@ -314,7 +318,8 @@ export class WebhooksRepository {
        UPDATE webhook_endpoints SET
          consecutive_failures = CASE WHEN $9::boolean THEN 0 ELSE consecutive_failures + 1 END,
          failing_since = CASE WHEN $9::boolean THEN NULL ELSE coalesce(failing_since, now()) END
-       WHERE id = $10::uuid
+       -- A delivered try writes the endpoint only to end a streak: healthy endpoints' rows are not rewritten (and locked) on every try.
+       WHERE id = $10::uuid AND NOT ($9::boolean AND consecutive_failures = 0 AND failing_since IS NULL)
        RETURNING consecutive_failures AS "consecutiveFailures",
          coalesce(extract(epoch FROM now() - failing_since) * 1000, 0)::float8 AS "failingForMs"`,
       [
