@@ -92,6 +92,29 @@ try {
   const deadline = began + 300_000;
   while (healthy.some((r) => r.completeAt === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const done = Math.max(...healthy.map((r) => r.completeAt ?? Date.now()));
+  const perEndpoint = healthy.map((r) => `${r.ids.size} / ${r.requests}`);
+  const held = `${hanging.requests} / ${hanging.maxOpen}`;
+  const peakRss = peakRssMiB();
+
+  // The floor, in the same run: this process POSTs the same number of requests to the same receivers,
+  // 28 at once (the service's slots left beside the hanging endpoint), a new connection each (as the
+  // service does), no database, no signing: what the loaded machine allows for the HTTP alone.
+  const { request } = await import('node:http');
+  const post = (url) => new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'webhook-id': 'floor' } }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end('{"type":"floor"}');
+  });
+  const floorBegan = Date.now();
+  let sent = 0;
+  await Promise.all(Array.from({ length: 28 }, async () => {
+    while (sent < 4 * EVENTS) {
+      const target = healthy[sent % 4];
+      sent += 1;
+      await post(target.url);
+    }
+  }));
+  const floorSeconds = (Date.now() - floorBegan) / 1000;
   const result = {
     ranAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -100,9 +123,10 @@ try {
     'events appended (one statement) in s': (written - began) / 1000,
     'all events at the 4 healthy endpoints after s (target ≤ 30)': healthy.every((r) => r.completeAt !== null) ? (done - began) / 1000 : null,
     'deliveries per second to the healthy endpoints': healthy.every((r) => r.completeAt !== null) ? Math.round((4 * EVENTS) / ((done - written) / 1000)) : null,
-    'each healthy endpoint: distinct events / requests': healthy.map((r) => `${r.ids.size} / ${r.requests}`),
-    'hanging endpoint: requests / most open at once': `${hanging.requests} / ${hanging.maxOpen}`,
-    'service RSS idle / peak, MiB': `${rssIdle} / ${peakRssMiB()}`,
+    'floor: the same 4,000 POSTs from a bare client, s': floorSeconds,
+    'each healthy endpoint: distinct events / requests': perEndpoint,
+    'hanging endpoint: requests / most open at once': held,
+    'service RSS idle / peak, MiB': `${rssIdle} / ${peakRss}`,
   };
   console.table(result);
   const file = values.out;
