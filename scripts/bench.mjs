@@ -5,6 +5,7 @@
 // Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 32 --agents 1000 --large 100000 --scheduled 10000]
 // `--only events` runs only the event log's part (scripts/bench-events.mjs) and adds it to the existing results;
 // `--only metrics` likewise the scrape cost of GET /metrics with --metrics-runs runs (scripts/bench-metrics.mjs).
+// `--only webhooks` the webhook delivery part (scripts/bench-webhooks.mjs), likewise.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -59,6 +60,12 @@ const EVENTS_ONLY = values.only === 'events';
 const METRICS_ONLY = values.only === 'metrics';
 /** A part that adds its own section to the results already there. */
 const PART_ONLY = EVENTS_ONLY || METRICS_ONLY;
+
+// `--only webhooks`: the webhook part alone (scripts/bench-webhooks.mjs, its own database and service), added to the results.
+if (values.only === 'webhooks') {
+  const child = spawn(process.execPath, ['scripts/bench-webhooks.mjs', '--out', values.out], { stdio: 'inherit' });
+  process.exit(await new Promise((resolve) => child.once('exit', resolve)));
+}
 
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');

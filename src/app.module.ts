@@ -17,9 +17,10 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { RunsModule } from './modules/runs/runs.module';
 import { SchedulesModule } from './modules/schedules/schedules.module';
 import { VariationsModule } from './modules/variations/variations.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 @Module({
-  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, MetricsModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule],
+  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, MetricsModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule, WebhooksModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

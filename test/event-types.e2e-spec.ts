@@ -6,14 +6,11 @@ import { auditAll } from './support/events';
 import { api } from './support/http';
 import { auth, Caller, createApiKey, user } from './support/principals';
 import { claim, eventually, queuedRun, report, RUNS } from './support/runs';
+import { startReceiver } from './support/webhook-receiver';
 
 /** Types no operation writes yet, each with the issue that brings it; every other type must show up below. */
 const LATER: Partial<Record<EventType, string>> = {
   'run.retrying': 'retries arrive with §15',
-  'webhook_endpoint.created': 'webhook endpoints arrive with their own issue',
-  'webhook_endpoint.updated': 'webhook endpoints arrive with their own issue',
-  'webhook_endpoint.disabled': 'webhook endpoints arrive with their own issue',
-  'webhook_endpoint.deleted': 'webhook endpoints arrive with their own issue',
 };
 
 /**
@@ -258,6 +255,29 @@ describe('the events each operation writes', () => {
     expect((await typesOf(succeeding.id)).at(-1)).toBe('run.succeeded');
     expect((await typesOf(failing.id)).at(-1)).toBe('run.failed');
     expect(await typesOf(rejected.id)).toContain('run.rejected');
+  });
+
+  it('records webhook endpoints created, changed, disabled (by a 410, as the system) and deleted, never with their secret', async () => {
+    const gone = await startReceiver(() => ({ status: 410 }));
+    try {
+      const created = await send('POST', '/api/v1/webhook-endpoints', admin, { url: gone.url, types: ['agent.*'] });
+      expect(created.status).toBe(201);
+      const id = created.body.id;
+      const patched = await ok('PATCH', `/api/v1/webhook-endpoints/${id}`, admin, { description: 'audit' });
+      await ok('POST', `/api/v1/webhook-endpoints/${id}/test`, admin);
+      const disabled = await appears('the disabled endpoint', (event) => event.type === 'webhook_endpoint.disabled' && event.data.endpointId === id);
+      const deleted = await ok('DELETE', `/api/v1/webhook-endpoints/${id}`, admin);
+      const [createdEvent] = await ofType('webhook_endpoint.created');
+      const [updatedEvent] = await ofType('webhook_endpoint.updated');
+      const [deletedEvent] = await ofType('webhook_endpoint.deleted');
+      expect(createdEvent).toMatchObject({ actor: { kind: 'user' }, requestId: created.requestId, data: { endpointId: id, url: gone.url, types: ['agent.*'] } });
+      expect(updatedEvent).toMatchObject({ requestId: patched.requestId, data: { endpointId: id, changes: [{ field: 'description', before: null, after: 'audit' }] } });
+      expect(disabled).toMatchObject({ actor: { kind: 'system', subject: 'system' }, requestId: null, data: { endpointId: id, reason: 'The endpoint answered 410 Gone.' } });
+      expect(deletedEvent).toMatchObject({ requestId: deleted.requestId, data: { endpointId: id } });
+      expect(JSON.stringify([createdEvent, updatedEvent, disabled, deletedEvent])).not.toContain(created.body.secret);
+    } finally {
+      await gone.close();
+    }
   });
 
   /** Last: every test above wrote into this one org. */

@@ -38,12 +38,20 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
     JOBS_SWEEP_INTERVAL_MS: '200',
     // Notification retries after 300 ms, 1.2 s, 4.8 s…: the retry tests wait seconds.
     NOTIFY_RETRY_BASE_MS: '300',
+    // Webhooks to the tests' loopback receivers (plain http, 127.0.0.1; still never a private or
+    // metadata address), retried after 100 ms, a try given up after 1 s. Host names resolve through
+    // WEBHOOKS_HOSTS alone, never DNS, so no test depends on DNS or reaches a host by name (the one
+    // name there leads to an address the service refuses).
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    WEBHOOKS_TIMEOUT_MS: '1000',
+    WEBHOOKS_RETRY_DELAYS_MS: '100,100,100,100,100,100,100',
+    WEBHOOKS_HOSTS: 'private.example.test=10.0.0.5',
     ...overrides,
   };
 }
 
 /** Runs the built service as `npm run start:prod` does, with the given environment. */
-export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
+export async function startApp(env: Record<string, string | undefined>, { waitForReady = true, readyWithinMs = 30_000 } = {}): Promise<AppProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // HOST: undefined (given, not left out) starts the service with HOST unset, to test its own default.
   const childEnv = { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) };
@@ -67,14 +75,14 @@ export async function startApp(env: Record<string, string | undefined>, { waitFo
       return exited;
     },
   };
-  if (waitForReady) await waitUntilReady(app, exited);
+  if (waitForReady) await waitUntilReady(app, exited, readyWithinMs);
   return app;
 }
 
-async function waitUntilReady(app: AppProcess, exited: Promise<number | null>): Promise<void> {
+async function waitUntilReady(app: AppProcess, exited: Promise<number | null>, withinMs: number): Promise<void> {
   let hasExited = false;
   void exited.then(() => (hasExited = true));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (hasExited) throw new Error(`the service exited during start:\n${app.output()}`);
     try {
@@ -86,5 +94,5 @@ async function waitUntilReady(app: AppProcess, exited: Promise<number | null>): 
     await new Promise((r) => setTimeout(r, 100));
   }
   await app.stop();
-  throw new Error(`the service did not become ready within 30 s:\n${app.output()}`);
+  throw new Error(`the service did not become ready within ${withinMs / 1000} s:\n${app.output()}`);
 }

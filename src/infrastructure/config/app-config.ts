@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
 import { parseCorsOrigins, Parsed, parseTrustProxy } from './network-options';
+import { DEFAULT_WEBHOOK_RETRY_DELAYS_MS, parseHostList, parseRetryDelays } from './webhook-options';
 
 /** Used only outside production, and announced at start, so a fresh clone can mint tokens with `npm run token`. */
 export const DEVELOPMENT_JWT_SECRET = 'agentry-development-secret-do-not-use-in-production';
@@ -163,6 +164,37 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(3600)
   JOBS_SUPERVISE_INTERVAL_SECONDS = 10;
 
+  /** Lets webhooks go to loopback addresses (127.0.0.0/8, ::1, `localhost`) and plain http: tests and local development only. */
+  @Transform(toBool) @IsBoolean()
+  WEBHOOKS_ALLOW_PRIVATE = false;
+
+  /** A webhook try that has no complete answer within this fails (and is retried). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  WEBHOOKS_TIMEOUT_MS = 10_000;
+
+  /** The waits after the 1st, 2nd, … failed try of a delivery, in milliseconds; when they run out it fails. */
+  @ParsesWith('retryDelays', parseRetryDelays)
+  WEBHOOKS_RETRY_DELAYS_MS = DEFAULT_WEBHOOK_RETRY_DELAYS_MS.join(',');
+
+  /** Webhook tries one instance has in flight at once, over all endpoints. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  WEBHOOKS_CONCURRENCY = 32;
+
+  /** Webhook tries one instance has in flight at once to one endpoint: a hanging endpoint holds no more slots than this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  WEBHOOKS_ENDPOINT_CONCURRENCY = 4;
+
+  /** How often each instance looks for new events to fan out and for due deliveries (it also looks at once after each try). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000)
+  WEBHOOKS_POLL_INTERVAL_MS = 500;
+
+  /**
+   * `name=address,…`: when set, webhook host names resolve through this list only, never DNS (tests,
+   * which must not depend on DNS); unset, through the system resolver.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @ParsesWith('webhookHosts', parseHostList)
+  WEBHOOKS_HOSTS?: string;
+
   @Transform(toBool) @IsBoolean()
   SWAGGER_ENABLED = true;
 
@@ -206,6 +238,15 @@ export class AppConfig {
   /** The origins CORS answers, or undefined when CORS is off. */
   get corsOrigins(): string[] | undefined {
     return this.CORS_ORIGINS === undefined ? undefined : parsedValue(parseCorsOrigins(this.CORS_ORIGINS));
+  }
+
+  get webhookRetryDelaysMs(): number[] {
+    return parsedValue(parseRetryDelays(this.WEBHOOKS_RETRY_DELAYS_MS));
+  }
+
+  /** WEBHOOKS_HOSTS as a map, or undefined when names go to the system resolver. */
+  get webhookHosts(): Map<string, string> | undefined {
+    return this.WEBHOOKS_HOSTS === undefined ? undefined : parsedValue(parseHostList(this.WEBHOOKS_HOSTS));
   }
 
   get trustProxy(): boolean | string[] {

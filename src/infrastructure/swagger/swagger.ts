@@ -38,6 +38,7 @@ const TAGS: [string, string][] = [
   ['Runtime', 'For agent runtimes (a `runtime` API key): claim queued runs (long poll), then report on them under Runs.'],
   ['Notifications', "An agent's Slack notifications: the delivery log of its run events and daily digests, and a test message."],
   ['Events', 'The event log: every change and run step, as an audit trail (keyset pages) and as Server-Sent Events streams that resume exactly where they stopped.'],
+  ['Webhooks', "Signed webhooks (Standard Webhooks) of the org's events to its own endpoints (org admins): endpoints, secret rotation, the delivery log, redelivery, a test event."],
   ['Ownership transfer', 'Hand an agent to another user, who accepts or declines.'],
   ['Chat agents (v2 compatibility)', "Seed 001's shape under /v2/chat/agents (fullName, systemPrompt, isActive, isPublic, agentTools), for its existing clients. Writes go live."],
   ['Agents (api compatibility)', "Seed 002's snake_case shape under /api/agents, every answer in its {status, status_code, message, data} envelope. Writes go live."],

@@ -18,5 +18,7 @@ import { EventsService } from './events.service';
   imports: [AgentsModule, RunsModule, AuthModule],
   controllers: [EventsController],
   providers: [EventLog, EventsRepository, EventsService, EventStreams, EventsMaintenance],
+  // Webhooks read the log as the audit route does.
+  exports: [EventsRepository],
 })
 export class EventsModule {}
