@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { SYSTEM_ACTOR } from '../../infrastructure/database/change';
 import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { Metrics } from '../../infrastructure/metrics/metrics';
 import { disableReason, judgeTry, TryVerdict } from './domain/delivery-policy';
 import { signatureHeaders } from './domain/signature';
 import { DestinationChecker } from './destination-checker';
@@ -37,6 +38,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly webhooks: WebhooksRepository,
     private readonly fanout: WebhookFanout,
     private readonly destinations: DestinationChecker,
+    private readonly metrics: Metrics,
   ) {
     this.delays = config.webhookRetryDelaysMs;
     this.claimBatch = Math.max(1, Math.floor(config.WEBHOOKS_CONCURRENCY / 4));
@@ -136,6 +138,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       retryInMs: verdict.kind === 'retry' ? verdict.delayMs : null,
       succeeded: verdict.kind === 'delivered',
     });
+    this.metrics.delivery('webhook', verdict.kind === 'delivered' ? 'delivered' : verdict.kind === 'retry' ? 'retrying' : 'failed');
     if (verdict.kind === 'delivered' || !streak) return;
     const reason = disableReason({ gone: verdict.kind === 'gone', ...streak });
     if (reason) await this.disable(claim, reason);
