@@ -10,8 +10,8 @@ export interface Work {
 }
 
 /**
- * Something that must follow every recorded change, committed with it or not at all (the Slack
- * outbox today, the event log next). It writes through `db`, the transaction's own connection.
+ * Something that must follow every recorded change, committed with it or not at all (the event log,
+ * which the Slack outbox reads in turn). It writes through `db`, the transaction's own connection.
  */
 export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[]) => Promise<void | AfterCommit>;
 

@@ -20,5 +20,6 @@ import { EventsService } from './events.service';
   imports: [AgentsModule, RunsModule, AuthModule],
   controllers: [EventsController],
   providers: [EventLog, EventAnnouncer, EventsRepository, EventsService, EventStreams, EventsMaintenance],
+  exports: [EventLog],
 })
 export class EventsModule {}

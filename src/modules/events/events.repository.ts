@@ -33,7 +33,7 @@ export interface EventReadOptions {
   settledOnly: boolean;
 }
 
-interface EventDatabaseRow {
+export interface EventDatabaseRow {
   txid: string;
   seq: string;
   type: EventType;
@@ -47,13 +47,14 @@ interface EventDatabaseRow {
   data: Record<string, unknown>;
 }
 
-const COLUMNS = `e.txid::text AS txid, e.seq::text AS seq, e.type, e.at, e.org_id AS "orgId", e.agent_id AS "agentId", e.run_id AS "runId",
+/** An event's columns as LoggedEvent's fields, of `events e` (a read, or an append's RETURNING). */
+export const EVENT_COLUMNS = `e.txid::text AS txid, e.seq::text AS seq, e.type, e.at, e.org_id AS "orgId", e.agent_id AS "agentId", e.run_id AS "runId",
   e.actor_subject AS "actorSubject", e.actor_kind AS "actorKind", e.request_id AS "requestId", e.data`;
 
 /** The transaction id below which every transaction has ended: what is there is all that ever will be. */
 const HORIZON = `pg_snapshot_xmin(pg_current_snapshot())`;
 
-const toEvent = (row: EventDatabaseRow): LoggedEvent => ({
+export const toEvent = (row: EventDatabaseRow): LoggedEvent => ({
   position: positionFromDatabase(row.txid, row.seq),
   type: row.type,
   at: row.at,
@@ -96,7 +97,7 @@ export class EventsRepository {
     const direction = options.order === 'asc' ? 'ASC' : 'DESC';
     return queryRows<EventDatabaseRow>(
       db,
-      `SELECT ${COLUMNS} FROM events e WHERE ${conditions.join(' AND ')} ORDER BY e.txid ${direction}, e.seq ${direction} LIMIT ${bind(options.limit)}`,
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${conditions.join(' AND ')} ORDER BY e.txid ${direction}, e.seq ${direction} LIMIT ${bind(options.limit)}`,
       values,
     ).then((rows) => rows.map(toEvent));
   }
@@ -112,7 +113,7 @@ export class EventsRepository {
       `WITH h AS (SELECT ${HORIZON} AS horizon)
        SELECT h.horizon::text AS horizon, e.position_txid < h.horizon AS settled, e.*
        FROM h LEFT JOIN LATERAL (
-         SELECT ${COLUMNS}, e.txid AS position_txid, e.seq AS position_seq FROM events e
+         SELECT ${EVENT_COLUMNS}, e.txid AS position_txid, e.seq AS position_seq FROM events e
          WHERE e.org_id = $1 AND (e.txid, e.seq) > ($2::xid8, $3::bigint)
          ORDER BY e.txid, e.seq LIMIT $4) e ON true
        ORDER BY e.position_txid, e.position_seq`,
