@@ -1,6 +1,6 @@
 import { EVENT_INSERT_COLUMNS } from '../../infrastructure/database/event-append.sql';
 import { NewEvent } from './domain/event';
-import { EVENT_COLUMNS } from './events.repository';
+import { EVENT_COLUMNS } from './event-row';
 
 /**
  * One statement for a whole batch, the rows in the order given (so their `seq` follows it). `txid`,

@@ -6,7 +6,7 @@ import { LoggedEvent, NewEvent } from './domain/event';
 import { isEventType } from './domain/event-types';
 import { EventAnnouncer } from './event-announcer';
 import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
-import { EventDatabaseRow, toEvent } from './events.repository';
+import { EventDatabaseRow, toEvent } from './event-row';
 
 /**
  * Something that follows the log in the transaction that appends to it, from the events as stored

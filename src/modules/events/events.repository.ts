@@ -4,10 +4,11 @@ import { EVENTS_CHANNEL, REVOKED_KEY_PAYLOAD } from '../../infrastructure/databa
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { accessSql } from '../access/access-sql';
 import { ACCESS_RANK } from '../access/domain/access.policy';
-import { ActorKind, LoggedEvent } from './domain/event';
-import { EventPosition, positionFromDatabase } from './domain/event-position';
+import { LoggedEvent } from './domain/event';
+import { EventPosition } from './domain/event-position';
 import { EventType } from './domain/event-types';
 import { TYPES_SEEN_WITH_USE } from './domain/event-visibility';
+import { EVENT_COLUMNS, EventDatabaseRow, toEvent } from './event-row';
 
 /** Which events a read returns; every bound is exclusive. */
 export interface EventFilter {
@@ -33,38 +34,8 @@ export interface EventReadOptions {
   settledOnly: boolean;
 }
 
-export interface EventDatabaseRow {
-  txid: string;
-  seq: string;
-  type: EventType;
-  at: Date;
-  orgId: string;
-  agentId: number | null;
-  runId: string | null;
-  actorSubject: string;
-  actorKind: ActorKind;
-  requestId: string | null;
-  data: Record<string, unknown>;
-}
-
-/** An event's columns as LoggedEvent's fields, of `events e` (a read, or an append's RETURNING). */
-export const EVENT_COLUMNS = `e.txid::text AS txid, e.seq::text AS seq, e.type, e.at, e.org_id AS "orgId", e.agent_id AS "agentId", e.run_id AS "runId",
-  e.actor_subject AS "actorSubject", e.actor_kind AS "actorKind", e.request_id AS "requestId", e.data`;
-
 /** The transaction id below which every transaction has ended: what is there is all that ever will be. */
 const HORIZON = `pg_snapshot_xmin(pg_current_snapshot())`;
-
-export const toEvent = (row: EventDatabaseRow): LoggedEvent => ({
-  position: positionFromDatabase(row.txid, row.seq),
-  type: row.type,
-  at: row.at,
-  orgId: row.orgId,
-  agentId: row.agentId,
-  runId: row.runId,
-  actor: { subject: row.actorSubject, kind: row.actorKind },
-  requestId: row.requestId,
-  data: row.data,
-});
 
 /** The event log's reads and retention. Appends are EventLog's (event-log.ts). */
 @Injectable()
