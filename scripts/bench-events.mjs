@@ -11,9 +11,10 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 
 /**
  * With the trigger enabled the append statement still runs (same code, same round trip, same plan),
- * but PostgreSQL drops each row before it is stored: no heap row, no index entries, no NOTIFY (the
- * CTE returns nothing). So the ratio measures the log's storage and notification cost, not the
- * building of the event batch in Node (which is small next to a round trip).
+ * but PostgreSQL drops each row before it is stored: no heap row, no index entries, and no NOTIFY
+ * after COMMIT (the statement returns no row, so the service announces no org). So the ratio measures
+ * the log's storage and notification cost, not the building of the event batch in Node (which is
+ * small next to a round trip).
  */
 async function logCost({ sql, load, median, servicePid, serviceBase, writes, rounds, seconds, warmup }) {
   await sql.query(`CREATE OR REPLACE FUNCTION bench_drop_event() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'`);

@@ -140,6 +140,7 @@ function load(base, { requests, headers = {} }, seconds, pid, onSample) {
 }
 
 // Requests rotate over `targets` agents, one counter per load, so concurrent writes rarely meet on a row.
+let loads = 0;
 const rotating = (targets, build) => () => {
   let n = 0;
   return [{ setupRequest: (request) => ({ ...request, ...build(targets[n++ % targets.length], n) }) }];
@@ -256,8 +257,10 @@ try {
     {
       name: 'PATCH (updateMask=description)',
       target: 0.6,
-      service: () => ({ headers: bearer, requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/api/v1/agents/${id}?updateMask=description`, body: JSON.stringify({ description: `revision ${n}` }) }))() }),
-      floor: () => ({ requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/agents/${id}`, body: JSON.stringify({ description: `revision ${n}` }) }))() }),
+      // Each load's descriptions are its own: one that repeated an earlier load's would find the agent
+      // already so and write nothing (no draft, no event), so later loads would do less work.
+      service: () => { const load = ++loads; return { headers: bearer, requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/api/v1/agents/${id}?updateMask=description`, body: JSON.stringify({ description: `revision ${load}.${n}` }) }))() }; },
+      floor: () => { const load = ++loads; return { requests: rotating(targets, (id, n) => ({ method: 'PATCH', path: `/agents/${id}`, body: JSON.stringify({ description: `revision ${load}.${n}` }) }))() }; },
     },
     {
       name: 'GET /agents (page of 50)',

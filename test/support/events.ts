@@ -3,6 +3,7 @@ import type { Client } from 'pg';
 import type { Actor } from '../../src/infrastructure/database/change';
 import type { NewEvent } from '../../src/modules/events/domain/event';
 import type { EventType } from '../../src/modules/events/domain/event-types';
+import { NOTIFY_ORGS_SQL } from '../../src/infrastructure/database/event-append.sql';
 import { APPEND_EVENTS_SQL, appendParameters } from '../../src/modules/events/event-log.sql';
 import { withDatabase } from './database';
 import { api } from './http';
@@ -19,11 +20,13 @@ export function newEvent(orgId: string, type: EventType, { actor, requestId, ...
 }
 
 /**
- * Appends with the service's own statement (EventLog.append's SQL, NOTIFY included) on `db`, in
- * whatever transaction `db` is in: the use cases that will write events are not wired to the log yet.
+ * Appends with the service's own statement (EventLog.append's SQL) on `db`, in whatever transaction
+ * `db` is in, and announces the orgs with the announcer's NOTIFY in that transaction: streams hear of
+ * the events when it commits, as they hear of the service's after its COMMIT.
  */
 export async function appendOn(db: Client, events: NewEvent[]): Promise<void> {
   await db.query(APPEND_EVENTS_SQL, appendParameters(events));
+  await db.query(NOTIFY_ORGS_SQL, [[...new Set(events.map((event) => event.orgId))]]);
 }
 
 /** Appends in a transaction of its own, committed when this resolves. */

@@ -14,6 +14,9 @@ export const REVOKED_KEY_PAYLOAD = 'revoked-key:';
 /** The columns an appended event sets; `txid`, `at` and `seq` are the database's (column defaults). */
 export const EVENT_INSERT_COLUMNS = 'type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data';
 
+/** One NOTIFY per org of `$1` (text[]): the orgs whose events committed. */
+export const NOTIFY_ORGS_SQL = `SELECT pg_notify('${EVENTS_CHANNEL}', '${ORG_PAYLOAD}' || o) FROM unnest($1::text[]) o`;
+
 /**
  * One NOTIFY per org of the rows of `appended` (a CTE returning `org_id`), which PostgreSQL delivers
  * at COMMIT and drops on ROLLBACK, as the rows.

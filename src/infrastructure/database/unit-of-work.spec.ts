@@ -112,6 +112,26 @@ describe('UnitOfWork', () => {
     expect(log).toEqual(['BEGIN', 'UPDATE runs', 'ROLLBACK']);
   });
 
+  it("runs what a reader leaves for after COMMIT once the transaction committed, and never after a rollback", async () => {
+    const { log, unitOfWork } = fakeDatabase();
+    unitOfWork.addReader(async (db, changes) => {
+      await db.query('INSERT INTO events');
+      return () => log.push(`announce ${changes.map((change) => change.orgId).join(',')}`);
+    });
+
+    await unitOfWork.run(alice, async (work) => {
+      work.record({ type: 'agent.paused', orgId: 'org', agentId: 7 });
+    });
+    await expect(
+      unitOfWork.run(alice, async (work) => {
+        work.record({ type: 'agent.paused', orgId: 'other', agentId: 8 });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+
+    expect(log).toEqual(['BEGIN', 'INSERT INTO events', 'COMMIT', 'announce org', 'BEGIN', 'ROLLBACK']);
+  });
+
   it('asks no reader anything when nothing was recorded', async () => {
     const { log, unitOfWork } = fakeDatabase();
     const reader = jest.fn(async () => undefined);

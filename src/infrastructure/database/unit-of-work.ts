@@ -10,15 +10,22 @@ export interface Work {
 }
 
 /**
- * Something that must follow every recorded change, committed with it or not at all (the Slack
- * outbox today, the event log next). It writes through `db`, the transaction's own connection.
+ * Something that must follow every recorded change, committed with it or not at all (the event log,
+ * which the Slack outbox reads in turn). It writes through `db`, the transaction's own connection.
  */
-export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[]) => Promise<void>;
+export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[]) => Promise<void | AfterCommit>;
+
+/**
+ * What a reader does once the transaction has committed (never after a rollback), for what must not
+ * be part of it (the event log's announcement). It cannot fail the write: it handles its own errors.
+ */
+export type AfterCommit = () => void;
 
 /**
  * The one way a use case writes: `run(actor, work => …)` opens the transaction, the use case records
  * what it changed with `work.record`, and before COMMIT the recorded changes go to every reader, in
- * the same transaction. A use case that throws rolls back, and its readers never hear of it.
+ * the same transaction; what a reader leaves for after COMMIT runs once it succeeded. A use case that
+ * throws rolls back, and its readers never hear of it.
  */
 @Injectable()
 export class UnitOfWork {
@@ -48,15 +55,23 @@ export class UnitOfWork {
       }
       throw new Error('a validate-only unit of work always rolls back');
     }
-    return this.dataSource.transaction(async (db) => {
+    const afterCommit: AfterCommit[] = [];
+    const result = await this.dataSource.transaction(async (db) => {
       const recorded: RecordedChange[] = [];
       const record = (changes: Change | readonly Change[]) => {
         for (const change of Array.isArray(changes) ? changes : [changes]) recorded.push({ ...change, actor });
       };
-      const result = await use({ db, record });
-      if (recorded.length > 0) for (const reader of this.readers) await reader(db, recorded);
-      return result;
+      const value = await use({ db, record });
+      if (recorded.length > 0) {
+        for (const reader of this.readers) {
+          const then = await reader(db, recorded);
+          if (then) afterCommit.push(then);
+        }
+      }
+      return value;
     });
+    for (const then of afterCommit) then();
+    return result;
   }
 }
 

@@ -1,19 +1,20 @@
-import { EVENT_INSERT_COLUMNS, notifyOrgsOf } from '../../infrastructure/database/event-append.sql';
+import { EVENT_INSERT_COLUMNS } from '../../infrastructure/database/event-append.sql';
 import { NewEvent } from './domain/event';
+import { EVENT_COLUMNS } from './event-row';
 
 /**
- * One statement for a whole batch: the rows in the order given (so their `seq` follows it), and one
- * NOTIFY per org, which PostgreSQL delivers at COMMIT and drops on ROLLBACK, as the rows. `txid`, `at`
- * and `seq` are the database's (column defaults).
+ * One statement for a whole batch, the rows in the order given (so their `seq` follows it). `txid`,
+ * `at` and `seq` are the database's (column defaults). It returns the rows as stored (the log's
+ * readers in the transaction get them, positions included), and notifies no one: a NOTIFY in the write's
+ * transaction would serialize its COMMIT with every other notifying one (EventAnnouncer says why and
+ * announces the orgs after COMMIT instead).
  */
-export const APPEND_EVENTS_SQL = `WITH appended AS (
-    INSERT INTO events (${EVENT_INSERT_COLUMNS})
-    SELECT e.type, e.org_id, e.agent_id, e.run_id, e.actor_subject, e.actor_kind, e.request_id, e.data
+export const APPEND_EVENTS_SQL = `INSERT INTO events AS e (${EVENT_INSERT_COLUMNS})
+    SELECT g.type, g.org_id, g.agent_id, g.run_id, g.actor_subject, g.actor_kind, g.request_id, g.data
     FROM unnest($1::text[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-      WITH ORDINALITY AS e(type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data, n)
-    ORDER BY e.n
-    RETURNING org_id)
-  ${notifyOrgsOf('appended')}`;
+      WITH ORDINALITY AS g(type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data, n)
+    ORDER BY g.n
+  RETURNING ${EVENT_COLUMNS}`;
 
 /** The parameters of APPEND_EVENTS_SQL for `events`, column by column. */
 export function appendParameters(events: readonly NewEvent[]): unknown[] {

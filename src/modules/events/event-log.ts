@@ -1,10 +1,18 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
-import { NewEvent } from './domain/event';
+import { AfterCommit, UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { LoggedEvent, NewEvent } from './domain/event';
 import { isEventType } from './domain/event-types';
+import { EventAnnouncer } from './event-announcer';
 import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
+import { EventDatabaseRow, toEvent } from './event-row';
+
+/**
+ * Something that follows the log in the transaction that appends to it, from the events as stored
+ * (the Slack outbox): committed with them or not at all, like the events themselves.
+ */
+export type LogReader = (db: EntityManager, events: readonly LoggedEvent[]) => Promise<void>;
 
 /**
  * The writer's side of the event log (SPEC §13). `append` has the shape of a reader of the write
@@ -13,19 +21,35 @@ import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
  */
 @Injectable()
 export class EventLog implements OnModuleInit {
-  constructor(private readonly unitOfWork: UnitOfWork) {}
+  private readonly readers: LogReader[] = [];
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly announcer: EventAnnouncer,
+  ) {}
 
   /** Every change any use case records becomes an event, in its transaction. */
   onModuleInit(): void {
     this.unitOfWork.addReader((db, changes) => this.append(db, changes));
   }
 
-  /** Appends `events` in the caller's transaction, in one statement; open streams hear of them at COMMIT. */
-  async append(db: EntityManager, events: readonly NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /** Readers register when their module starts, as the write seam's do. */
+  addReader(reader: LogReader): void {
+    this.readers.push(reader);
+  }
+
+  /**
+   * Appends `events` in the caller's transaction, in one statement, and hands the stored events to the
+   * log's readers there; what it returns tells the streams, after COMMIT.
+   */
+  async append(db: EntityManager, events: readonly NewEvent[]): Promise<AfterCommit | undefined> {
+    if (events.length === 0) return undefined;
     if (!db.queryRunner?.isTransactionActive) throw new Error('EventLog.append runs in the transaction of the change it records');
     const unknown = events.find((event) => !isEventType(event.type));
     if (unknown) throw new Error(`unknown event type ${JSON.stringify(unknown.type)}: add it to EVENT_TYPES`);
-    await queryRows(db, APPEND_EVENTS_SQL, appendParameters(events));
+    const stored = (await queryRows<EventDatabaseRow>(db, APPEND_EVENTS_SQL, appendParameters(events))).map(toEvent);
+    if (stored.length > 0) for (const reader of this.readers) await reader(db, stored);
+    const orgIds = new Set(stored.map((event) => event.orgId));
+    return () => this.announcer.announce(orgIds);
   }
 }

@@ -14,6 +14,7 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
 import { Principal } from '../auth/domain/principal';
 import { EventPosition } from './domain/event-position';
+import { frame } from './event-frame';
 import { AccessSource, StreamScope, Subscription } from './event-subscription';
 import { EventFilter, EventsRepository } from './events.repository';
 import { OrgFeed } from './org-feed';
@@ -151,7 +152,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
   private async catchUp(subscription: Subscription, filter: EventFilter, settledOnly: boolean): Promise<void> {
     for (;;) {
       const page = await this.events.read(this.db.manager, { ...filter, after: subscription.position }, { order: 'asc', limit: CATCH_UP_PAGE, settledOnly });
-      for (const event of page) subscription.sendCaughtUp(event);
+      subscription.sendCaughtUp(page.map(frame));
       if (page.length < CATCH_UP_PAGE || subscription.closed) return;
       await subscription.sink.drained();
       if (subscription.closed) return;
@@ -211,9 +212,13 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** A comment to every stream that has room for it: an idle stream stays open through proxies. */
+  /**
+   * A comment to every stream that has room for it: an idle stream stays open through proxies. And
+   * every feed reads: events whose announcement was lost (EventAnnouncer) arrive this late at worst.
+   */
   private beat(): void {
     for (const subscription of this.subscriptions) if (subscription.sink.fits()) subscription.sink.write(sseComment('keep-alive'));
+    for (const feed of this.feeds.values()) feed.wake();
   }
 
   private stopAll(): void {

@@ -1,10 +1,10 @@
 import { AccessControlled, AccessRights, evaluateAccess } from '../access/domain/access.policy';
 import { hasLapsed, Principal } from '../auth/domain/principal';
 import { LoggedEvent } from './domain/event';
-import { comparePositions, encodeEventId, EventPosition } from './domain/event-position';
+import { comparePositions, EventPosition } from './domain/event-position';
 import { EventType, TERMINAL_RUN_EVENTS } from './domain/event-types';
 import { canSeeEvent } from './domain/event-visibility';
-import { toEventResponse } from './event-response.mapper';
+import { FramedBatch, FramedEvent, joinMessages } from './event-frame';
 import { SseSink, sseMessage } from './sse';
 
 /** What one stream shows. */
@@ -32,18 +32,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const overflowMessage = (lastEventId: string | null): string =>
   sseMessage({ event: 'overflow', data: { lastEventId, detail: 'The stream fell too far behind and was closed; reconnect with Last-Event-ID (the last id received) to resume.' } });
 
-/** The SSE text of each event, made once however many streams send it. */
-const messages = new WeakMap<LoggedEvent, string>();
-function messageOf(event: LoggedEvent): string {
-  let message = messages.get(event);
-  if (message === undefined) {
-    const data = toEventResponse(event);
-    message = sseMessage({ id: data.id, event: event.type, data });
-    messages.set(event, message);
-  }
-  return message;
-}
-
 /**
  * One client's stream. It starts catching up (events read for it from the log, while the org's live
  * events wait in `pending`), then goes live. Every event is sent at most once and in log order: an
@@ -51,7 +39,7 @@ function messageOf(event: LoggedEvent): string {
  */
 export class Subscription {
   private live = false;
-  private pending: LoggedEvent[] = [];
+  private pending: FramedEvent[] = [];
   private pendingBytes = 0;
   private readonly rights = new Map<number, AccessRights | undefined>();
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -83,23 +71,37 @@ export class Subscription {
     this.cursor ??= position;
   }
 
-  /** An event the catch-up read for this stream (the database applied its filters). */
-  sendCaughtUp(event: LoggedEvent): void {
-    this.send(event);
+  /** A page the catch-up read for this stream (the database applied its filters); the catch-up paces itself on the socket. */
+  sendCaughtUp(events: readonly FramedEvent[]): void {
+    this.deliver(events, undefined, false);
   }
 
-  /** An event of the org, from the live feed. */
-  offer(event: LoggedEvent): void {
-    if (this.closed || !this.matches(event)) return;
-    const bytes = messageOf(event).length;
-    if (!this.live) {
+  /**
+   * A read of the org's live feed: the events this stream shows go out as one chunk (one write and
+   * one system call per stream and read, however many events), or wait in `pending` while the
+   * stream catches up.
+   */
+  offer(batch: FramedBatch): void {
+    if (this.closed) return;
+    const all = batch.events;
+    // Undefined while every event so far matched: then the batch's shared text is this stream's.
+    let matched: FramedEvent[] | undefined;
+    for (let i = 0; i < all.length; i++) {
+      const shown = this.matches(all[i].event);
+      if (matched) {
+        if (shown) matched.push(all[i]);
+      } else if (!shown) {
+        matched = all.slice(0, i);
+      }
+    }
+    const events = matched ?? all;
+    if (events.length === 0) return;
+    if (this.live) return this.deliver(events, matched ? undefined : batch, true);
+    for (const framed of events) {
+      const bytes = framed.message.length;
       if (!this.sink.fits(this.pendingBytes + bytes)) return this.overflow();
-      this.pending.push(event);
+      this.pending.push(framed);
       this.pendingBytes += bytes;
-    } else if (!this.sink.fits()) {
-      this.overflow();
-    } else {
-      this.send(event);
     }
   }
 
@@ -109,7 +111,7 @@ export class Subscription {
     const pending = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    for (const event of pending) this.send(event);
+    this.deliver(pending, undefined, false);
   }
 
   /**
@@ -130,12 +132,42 @@ export class Subscription {
     this.sink.end();
   }
 
-  private send(event: LoggedEvent): void {
-    if (this.closed || (this.cursor && comparePositions(event.position, this.cursor) <= 0)) return;
-    this.sink.write(messageOf(event));
-    this.cursor = event.position;
-    this.lastSentId = encodeEventId(event.position);
-    if (this.scope.endsAtTerminalRunEvent && TERMINAL_RUN_EVENTS.has(event.type)) this.end();
+  /**
+   * Writes `events` (in log order) as one chunk: those after the last one sent (the catch-up and the
+   * live feed may overlap), up to a run's terminal event (then the stream ends) or, when `bounded`,
+   * until what waits for the client passes the limit (then `event: overflow`: as if each event were
+   * written alone, after checking that the client still keeps up). `whole`: `events` are all of that
+   * batch, whose joined text is shared.
+   */
+  private deliver(events: readonly FramedEvent[], whole: FramedBatch | undefined, bounded: boolean): void {
+    if (this.closed) return;
+    let from = 0;
+    const cursor = this.cursor;
+    if (cursor) while (from < events.length && comparePositions(events[from].event.position, cursor) <= 0) from++;
+    const room = bounded ? this.sink.room() : Infinity;
+    let to = from;
+    let bytes = 0;
+    let ending: 'overflow' | 'terminal' | undefined;
+    for (; to < events.length; to++) {
+      if (bytes > room) {
+        ending = 'overflow';
+        break;
+      }
+      bytes += events[to].message.length;
+      if (this.scope.endsAtTerminalRunEvent && TERMINAL_RUN_EVENTS.has(events[to].event.type)) {
+        to++;
+        ending = 'terminal';
+        break;
+      }
+    }
+    if (to > from) {
+      this.sink.write(whole && from === 0 && to === events.length ? whole.text : joinMessages(events, from, to));
+      const last = events[to - 1];
+      this.cursor = last.event.position;
+      this.lastSentId = last.id;
+    }
+    if (ending === 'overflow') this.overflow();
+    else if (ending === 'terminal') this.end();
   }
 
   private matches(event: LoggedEvent): boolean {

@@ -4,10 +4,11 @@ import { EVENTS_CHANNEL, REVOKED_KEY_PAYLOAD } from '../../infrastructure/databa
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { accessSql } from '../access/access-sql';
 import { ACCESS_RANK } from '../access/domain/access.policy';
-import { ActorKind, LoggedEvent } from './domain/event';
-import { EventPosition, positionFromDatabase } from './domain/event-position';
+import { LoggedEvent } from './domain/event';
+import { EventPosition } from './domain/event-position';
 import { EventType } from './domain/event-types';
 import { TYPES_SEEN_WITH_USE } from './domain/event-visibility';
+import { EVENT_COLUMNS, EventDatabaseRow, toEvent } from './event-row';
 
 /** Which events a read returns; every bound is exclusive. */
 export interface EventFilter {
@@ -33,37 +34,8 @@ export interface EventReadOptions {
   settledOnly: boolean;
 }
 
-interface EventDatabaseRow {
-  txid: string;
-  seq: string;
-  type: EventType;
-  at: Date;
-  orgId: string;
-  agentId: number | null;
-  runId: string | null;
-  actorSubject: string;
-  actorKind: ActorKind;
-  requestId: string | null;
-  data: Record<string, unknown>;
-}
-
-const COLUMNS = `e.txid::text AS txid, e.seq::text AS seq, e.type, e.at, e.org_id AS "orgId", e.agent_id AS "agentId", e.run_id AS "runId",
-  e.actor_subject AS "actorSubject", e.actor_kind AS "actorKind", e.request_id AS "requestId", e.data`;
-
 /** The transaction id below which every transaction has ended: what is there is all that ever will be. */
 const HORIZON = `pg_snapshot_xmin(pg_current_snapshot())`;
-
-const toEvent = (row: EventDatabaseRow): LoggedEvent => ({
-  position: positionFromDatabase(row.txid, row.seq),
-  type: row.type,
-  at: row.at,
-  orgId: row.orgId,
-  agentId: row.agentId,
-  runId: row.runId,
-  actor: { subject: row.actorSubject, kind: row.actorKind },
-  requestId: row.requestId,
-  data: row.data,
-});
 
 /** The event log's reads and retention. Appends are EventLog's (event-log.ts). */
 @Injectable()
@@ -96,7 +68,7 @@ export class EventsRepository {
     const direction = options.order === 'asc' ? 'ASC' : 'DESC';
     return queryRows<EventDatabaseRow>(
       db,
-      `SELECT ${COLUMNS} FROM events e WHERE ${conditions.join(' AND ')} ORDER BY e.txid ${direction}, e.seq ${direction} LIMIT ${bind(options.limit)}`,
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${conditions.join(' AND ')} ORDER BY e.txid ${direction}, e.seq ${direction} LIMIT ${bind(options.limit)}`,
       values,
     ).then((rows) => rows.map(toEvent));
   }
@@ -112,7 +84,7 @@ export class EventsRepository {
       `WITH h AS (SELECT ${HORIZON} AS horizon)
        SELECT h.horizon::text AS horizon, e.position_txid < h.horizon AS settled, e.*
        FROM h LEFT JOIN LATERAL (
-         SELECT ${COLUMNS}, e.txid AS position_txid, e.seq AS position_seq FROM events e
+         SELECT ${EVENT_COLUMNS}, e.txid AS position_txid, e.seq AS position_seq FROM events e
          WHERE e.org_id = $1 AND (e.txid, e.seq) > ($2::xid8, $3::bigint)
          ORDER BY e.txid, e.seq LIMIT $4) e ON true
        ORDER BY e.position_txid, e.position_seq`,

@@ -4,11 +4,18 @@ import { AccessControlled } from '../access/domain/access.policy';
 import { LoggedEvent } from './domain/event';
 import { comparePositions, EventPosition, positionBefore } from './domain/event-position';
 import { ACCESS_CHANGING_EVENTS } from './domain/event-types';
+import { frame, FramedBatch } from './event-frame';
 import { AccessSource, Subscription } from './event-subscription';
 import { EventsRepository } from './events.repository';
 
 /** Events read per query; a batch is held in memory while it is handed to the org's streams. */
 const BATCH = 100;
+/**
+ * Reads of one org start at most this often: the events of a burst (each commit notifies) go to every
+ * stream together, one write per stream instead of one per event and stream, at the price of at most
+ * this much latency. An event after a quiet spell is read at once.
+ */
+const MIN_READ_INTERVAL_MS = 50;
 /** Re-reads while committed events wait behind an older open transaction: 25 ms, doubling to a second. */
 const HELD_BACK_FIRST_RETRY_MS = 25;
 const HELD_BACK_MAX_RETRY_MS = 1000;
@@ -47,6 +54,9 @@ export class OrgFeed implements AccessSource {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = HELD_BACK_FIRST_RETRY_MS;
   private heldBackSince: number | undefined;
+  private lastReadAt = 0;
+  private paceTimer: NodeJS.Timeout | undefined;
+  private paced: (() => void) | undefined;
   private stopped = false;
 
   constructor(
@@ -65,6 +75,8 @@ export class OrgFeed implements AccessSource {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.paceTimer);
+    this.paced?.();
   }
 
   /** Reads what settled since the last read; a wake during a read makes it read once more after. */
@@ -87,15 +99,18 @@ export class OrgFeed implements AccessSource {
     try {
       await this.ready;
       do {
+        await this.pace();
+        // The read below sees every commit notified so far, those heard while it waited included.
         this.readAgain = false;
         let full = true;
         while (full && !this.stopped) {
           const { events, horizon, heldBack } = await this.deps.events.follow(this.deps.db.manager, this.orgId, this.position, BATCH);
           await this.loadAccess(events);
-          for (const event of events) {
-            for (const subscriber of this.subscribers) subscriber.offer(event);
-            this.deps.handedOut(event.at);
-            this.position = event.position;
+          if (events.length > 0) {
+            const batch = new FramedBatch(events.map(frame));
+            for (const subscriber of this.subscribers) subscriber.offer(batch);
+            this.position = events[events.length - 1].position;
+            for (const event of events) this.deps.handedOut(event.at);
           }
           full = events.length === BATCH;
           if (!full) {
@@ -110,6 +125,19 @@ export class OrgFeed implements AccessSource {
       this.logger.warn({ err: error }, `event feed of org ${this.orgId}: read failed; trying again`);
       this.retryIn(FAILED_READ_RETRY_MS);
     }
+  }
+
+  /** Waits until MIN_READ_INTERVAL_MS after the previous read began (or the feed stops). */
+  private async pace(): Promise<void> {
+    const wait = this.lastReadAt + MIN_READ_INTERVAL_MS - Date.now();
+    if (wait > 0 && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        this.paced = resolve;
+        this.paceTimer = setTimeout(resolve, wait);
+      });
+      this.paced = undefined;
+    }
+    this.lastReadAt = Date.now();
   }
 
   private heldBack(heldBack: boolean, horizon: bigint): void {
@@ -142,7 +170,7 @@ export class OrgFeed implements AccessSource {
    * and their streams told (a stream watching an agent its caller may no longer use ends).
    */
   private async loadAccess(events: LoggedEvent[]): Promise<void> {
-    if (![...this.subscribers].some((subscriber) => !subscriber.scope.principal.isOrgAdmin)) return;
+    if (!this.hasMembers()) return;
     const changed = new Set(events.filter((e) => e.agentId !== null && ACCESS_CHANGING_EVENTS.has(e.type)).map((e) => e.agentId as number));
     if (this.access.size > MAX_CACHED_AGENTS) this.access.clear();
     const wanted = new Set(events.map((e) => e.agentId).filter((id): id is number => id !== null && (changed.has(id) || !this.access.has(id))));
@@ -150,5 +178,10 @@ export class OrgFeed implements AccessSource {
     const loaded = await this.deps.loadAccess(this.orgId, [...wanted]);
     for (const id of wanted) this.access.set(id, loaded.get(id) ?? null);
     for (const id of changed) for (const subscriber of this.subscribers) subscriber.accessChanged(id);
+  }
+
+  private hasMembers(): boolean {
+    for (const subscriber of this.subscribers) if (!subscriber.scope.principal.isOrgAdmin) return true;
+    return false;
   }
 }

@@ -49,6 +49,11 @@ export class SseSink {
     return this.raw.writableLength + extraBytes <= this.maxBufferedBytes;
   }
 
+  /** How much more may wait for the client before the limit is passed (negative once it is). */
+  room(): number {
+    return this.maxBufferedBytes - this.raw.writableLength;
+  }
+
   write(chunk: string): void {
     if (!this.closed) this.raw.write(chunk);
   }

@@ -34,8 +34,8 @@ export function runEventChange(event: WrittenRunEvent, type = CHANGE_OF[event.ty
   return { type, orgId: event.orgId, agentId: event.agentId, runId: event.runId, data: { seq: event.seq, event: event.type, message: event.message } };
 }
 
-/** The run event a recorded change carries, if it is one (what the Slack outbox reads). */
-export function runEventOf(change: Change): Pick<WrittenRunEvent, 'runId' | 'seq' | 'type' | 'message'> | undefined {
+/** The run event a recorded change, or the event the log made of it, carries, if it is one (what the Slack outbox reads). */
+export function runEventOf(change: Omit<Change, 'agentId' | 'runId'> & { agentId?: number | null; runId?: string | null }): Pick<WrittenRunEvent, 'runId' | 'seq' | 'type' | 'message'> | undefined {
   const data = change.data;
   if (!change.runId || !data || typeof data.seq !== 'number' || typeof data.event !== 'string') return undefined;
   return { runId: change.runId, seq: data.seq, type: data.event, message: typeof data.message === 'string' ? data.message : null };
