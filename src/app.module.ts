@@ -5,6 +5,7 @@ import { ProblemFilter } from './common/errors/problem.filter';
 import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
+import { IdempotencyModule } from './infrastructure/idempotency/idempotency.module';
 import { JobsModule } from './infrastructure/jobs/jobs.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
 import { OwnershipTransfersModule } from './modules/ownership-transfers/ownership-transfers.module';
@@ -18,7 +19,7 @@ import { SchedulesModule } from './modules/schedules/schedules.module';
 import { VariationsModule } from './modules/variations/variations.module';
 
 @Module({
-  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule],
+  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, IdempotencyModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -50,6 +50,10 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.NOTIFICATION_REJECTED]: 'Slack refused the message to channel C0123456789: is_archived. Retrying will not help until that is fixed.',
   [ErrorCode.NOTIFICATIONS_NOT_CONFIGURED]: 'The agent has no notificationConfig; set a Slack channel with PATCH before sending a test message.',
   [ErrorCode.TOO_MANY_STREAMS]: 'You have 20 event streams open on this server, the most allowed; close one first.',
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 'Idempotency-Key "order-4711" was first used with another request (method, path or body); use a new key for a new request.',
+  [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: 'The first request with Idempotency-Key "order-4711" is still in flight; retry after it finished.',
+  [ErrorCode.AGENT_AT_CAPACITY]: 'The agent has 2 runs claimed or running, its limit; retry in 5 seconds.',
+  [ErrorCode.RUN_INPUT_INVALID]: 'The input does not match the input schema of version 3.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',
@@ -78,6 +82,7 @@ export function exampleProblem(code: ErrorCode): ProblemDto {
     code,
     requestId: '5b0e7e43-4a43-4c6e-9b8e-2f1d5a9c0e11',
     ...(code === ErrorCode.VALIDATION_FAILED ? { errors: [{ field: 'name', message: 'name must be shorter than or equal to 200 characters' }] } : {}),
+    ...(code === ErrorCode.RUN_INPUT_INVALID ? { errors: [{ field: '/region', message: 'must be equal to one of the allowed values' }] } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { currentIdempotencyScope } from '../idempotency/idempotency-scope';
 import { Actor, Change, RecordedChange } from './change';
 
 /** A use case's transaction: its connection, and where it records what it changed. */
@@ -18,7 +19,8 @@ export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[
 /**
  * The one way a use case writes: `run(actor, work => …)` opens the transaction, the use case records
  * what it changed with `work.record`, and before COMMIT the recorded changes go to every reader, in
- * the same transaction. A use case that throws rolls back, and its readers never hear of it.
+ * the same transaction. A use case that throws rolls back, and its readers never hear of it. The
+ * request's idempotency key, if it holds one, is marked used in the same transaction too.
  */
 @Injectable()
 export class UnitOfWork {
@@ -39,6 +41,8 @@ export class UnitOfWork {
       };
       const result = await use({ db, record });
       if (recorded.length > 0) for (const reader of this.readers) await reader(db, recorded);
+      // A request with an Idempotency-Key marks its key used in the same transaction as its write.
+      await currentIdempotencyScope()?.committed(db, result);
       return result;
     });
   }

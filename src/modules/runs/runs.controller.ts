@@ -11,6 +11,7 @@ import { Principal } from '../auth/domain/principal';
 import { RuntimeAccess } from '../auth/runtime-access.decorator';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { RunsService } from './runs.service';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const RUN_PROBLEMS = [E.UNAUTHENTICATED, E.NOT_FOUND, E.MALFORMED_REQUEST, E.DATABASE_UNAVAILABLE] as const;
@@ -21,6 +22,7 @@ const ApiRunIdParam = () => ApiParam({ name: 'runId', required: true, schema: { 
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
+  @Idempotent()
   @Post('agents/:id/runs')
   @ApiAgentIdParam()
   @ApiOperation({
@@ -52,6 +54,7 @@ export class RunsController {
     return this.runs.get(principal, runId);
   }
 
+  @Idempotent()
   @Post('runs/:runId/cancel')
   @HttpCode(200)
   @ApiRunIdParam()
@@ -65,6 +68,7 @@ export class RunsController {
     return this.runs.cancel(principal, runId);
   }
 
+  @Idempotent()
   @Post('runs/:runId/approve')
   @HttpCode(200)
   @ApiRunIdParam()
@@ -76,6 +80,7 @@ export class RunsController {
     return this.runs.decide(principal, runId, 'approve', body ?? {});
   }
 
+  @Idempotent()
   @Post('runs/:runId/reject')
   @HttpCode(200)
   @ApiRunIdParam()

@@ -15,6 +15,7 @@ import { Principal } from '../auth/domain/principal';
 import { AgentDiffResponseDto, VariationDetailDto, VariationListResponseDto } from '../variation-store/dto/variation-response.dto';
 import { VariationsService } from './variations.service';
 import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from '../agents/agent-route-problems';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 
@@ -25,6 +26,7 @@ const E = ErrorCode;
 export class VariationsController {
   constructor(private readonly variations: VariationsService) {}
 
+  @Idempotent()
   @Post(':id/deploy')
   @HttpCode(200)
   @ApiAgentIdParam()
