@@ -124,21 +124,49 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
  * The queue's order comes from runs_claimable_idx alone; with an index on `seq` by itself the planner
  * may walk the whole run history in `seq` order, filtering, before it reaches the first queued run
  * (it cannot know that queued runs are the newest). Exported for the test that reads its plan.
+ *
+ * Capacity (SPEC §15): runs of versions with a `concurrency` limit are not in that index. The claim
+ * takes the oldest of: the first unlimited run, and the oldest run of each limited agent with a free
+ * slot (`limited_agents` jumps from agent to agent in runs_limited_claimable_idx, one probe each (its
+ * ORDER BY names the index's whole order, so no other index serves it), so a
+ * full agent's backlog is never walked and never holds anyone else's runs back). The chosen run's
+ * agent row is then locked and its count re-checked on the row's newest version (`slot`), so two
+ * claims at once cannot both take the last slot: the loser claims nothing this try and tries again.
  */
-export const CLAIM_NEXT_SQL = `WITH claimant AS (
+export const CLAIM_NEXT_SQL = `WITH RECURSIVE claimant AS (
    SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $6 AND k.revoked_at IS NULL FOR SHARE) AS valid),
+ unlimited AS (
+   SELECT q.id, q.seq, NULL::int AS agent_id, NULL::int AS lim FROM runs q
+   JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
+   JOIN variations v ON v.id = q.variation_id
+   WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL AND NOT q.capacity_limited
+     AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
+     AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
+   ORDER BY q.seq
+   LIMIT 1
+   FOR UPDATE OF q SKIP LOCKED),
+ limited_agents(agent_id) AS (
+   (SELECT l.agent_id FROM runs l WHERE l.org_id = $1 AND l.status = 'queued' AND l.lease_expires_at IS NULL AND l.capacity_limited ORDER BY l.agent_id, l.seq LIMIT 1)
+   UNION ALL
+   SELECT (SELECT l.agent_id FROM runs l WHERE l.org_id = $1 AND l.status = 'queued' AND l.lease_expires_at IS NULL AND l.capacity_limited AND l.agent_id > p.agent_id
+           ORDER BY l.agent_id, l.seq LIMIT 1)
+   FROM limited_agents p WHERE p.agent_id IS NOT NULL),
+ limited AS (
+   SELECT h.id, h.seq, a.id AS agent_id, h.lim FROM limited_agents p
+   JOIN agents a ON a.id = p.agent_id AND a.status = 'active'
+   CROSS JOIN LATERAL (
+     SELECT lq.id, lq.seq, (lv.content->'concurrency'->>'limit')::int AS lim FROM runs lq JOIN variations lv ON lv.id = lq.variation_id
+     WHERE lq.org_id = $1 AND lq.agent_id = p.agent_id AND lq.status = 'queued' AND lq.lease_expires_at IS NULL AND lq.capacity_limited
+       AND ($3::text[] IS NULL OR lv.content->>'type' = ANY($3::text[]))
+     ORDER BY lq.seq LIMIT 1) h
+   WHERE ($2::int[] IS NULL OR p.agent_id = ANY($2::int[])) AND a.active_runs < h.lim),
+ pick AS (SELECT * FROM (SELECT * FROM unlimited UNION ALL SELECT * FROM limited) c ORDER BY c.seq LIMIT 1),
+ slot AS (
+   SELECT a.id FROM agents a JOIN pick p ON a.id = p.agent_id WHERE a.active_runs < p.lim FOR UPDATE OF a),
  r AS (
    UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
-   WHERE (SELECT valid FROM claimant) AND r.id = (
-     SELECT q.id FROM runs q
-     JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
-     JOIN variations v ON v.id = q.variation_id
-     WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
-       AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
-       AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
-     ORDER BY q.seq
-     LIMIT 1
-     FOR UPDATE OF q SKIP LOCKED)
+   WHERE (SELECT valid FROM claimant) AND r.id = (SELECT id FROM pick) AND r.status = 'queued' AND r.lease_expires_at IS NULL
+     AND ((SELECT agent_id FROM pick) IS NULL OR EXISTS (SELECT 1 FROM slot))
    RETURNING r.*),
  logged AS (
    INSERT INTO events (${EVENT_INSERT_COLUMNS})

@@ -12,6 +12,7 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { actorOf, Principal } from '../auth/domain/principal';
 import { VariationsRepository } from '../variation-store/variations.repository';
 import { runEventChange, runQueuedChange } from './domain/run-events';
+import { RunAdmission } from './admission/run-admission';
 import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -29,6 +30,7 @@ export class RunsService {
     private readonly gate: AgentGate,
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
+    private readonly admission: RunAdmission,
   ) {}
 
   /**
@@ -48,6 +50,7 @@ export class RunsService {
         if (!published || published.version === null) throw runErrors.versionNotPublished(request.version);
         variation = { id: published.id, version: published.version };
       }
+      await this.admission.admit(db, agent.id, variation, request.input);
       const run = await this.runs.insert(db, {
         id: randomUUID(),
         orgId: agent.orgId,
