@@ -32,6 +32,8 @@ export interface RunRow {
   error: RunError | null;
   approval: RunApproval | null;
   attempt: number;
+  /** How many times a retryable error sent it back to the queue (SPEC §15). */
+  retries: number;
   claimedBy: string | null;
   claimedAt: Date | null;
   leaseExpiresAt: Date | null;
@@ -44,6 +46,8 @@ export interface RunRow {
 
 export interface RunEventRow {
   seq: number;
+  /** The run's attempt when the event was written; null for events written before attempts were recorded. */
+  attempt: number | null;
   type: string;
   message: string | null;
   data: unknown;
@@ -66,5 +70,10 @@ export interface RunChanges {
   startedAt?: Stamp;
   /** The running run times out this many seconds from now (the database's now). */
   timeoutInSeconds?: number;
+  /**
+   * Back to the queue for the next try after this many seconds (SPEC §15 retries): attempt + 1, the
+   * try's first attempt, one more retry, and the wait held as a lease without a claimant.
+   */
+  retryInSeconds?: number;
   finishedAt?: Stamp;
 }

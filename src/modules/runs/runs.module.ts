@@ -5,6 +5,7 @@ import { VariationStoreModule } from '../variation-store/variation-store.module'
 import { AdmissionController } from './admission/admission.controller';
 import { AgentQueueService } from './admission/agent-queue.service';
 import { RunAdmission } from './admission/run-admission';
+import { RunRetries } from './admission/run-retries';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
 import { RunsMaintenance } from './runs.maintenance';
@@ -20,7 +21,7 @@ import { RuntimeService } from './runtime.service';
 @Module({
   imports: [AgentsModule, AuthModule, VariationStoreModule],
   controllers: [RunsController, RuntimeController, AdmissionController],
-  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, AgentQueueService],
+  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, AgentQueueService],
   exports: [RunsRepository],
 })
 export class RunsModule {}

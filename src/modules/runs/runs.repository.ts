@@ -15,7 +15,7 @@ export const RUN_QUEUE_CHANNEL = 'agentry_run_queue';
 
 const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "agentId", r.variation_id AS "variationId",
   r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
-  r.error, r.approval, r.attempt, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
+  r.error, r.approval, r.attempt, r.retries, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
   r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt"`;
 
@@ -29,6 +29,7 @@ const COLUMN_OF: Record<keyof RunChanges, string> = {
   leaseExpiresAt: 'lease_expires_at',
   startedAt: 'started_at',
   timeoutInSeconds: 'timeout_at',
+  retryInSeconds: 'lease_expires_at',
   finishedAt: 'finished_at',
 };
 const JSON_COLUMNS = new Set<keyof RunChanges>(['output', 'error', 'approval']);
@@ -102,6 +103,9 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
       if (value === DB_NOW) return `${COLUMN_OF[field]} = now()`;
       values.push(JSON_COLUMNS.has(field) ? json(value) : value);
       if (field === 'timeoutInSeconds') return `timeout_at = now() + make_interval(secs => $${values.length})`;
+      if (field === 'retryInSeconds') {
+        return `lease_expires_at = now() + make_interval(secs => $${values.length}), attempt = attempt + 1, try_first_attempt = attempt + 1, retries = retries + 1`;
+      }
       return `${COLUMN_OF[field]} = $${values.length}`;
     });
 }
@@ -265,7 +269,7 @@ export class RunsRepository {
     const [row] = await queryRows<RunRow & { eventSeq: number }>(
       db,
       `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),
-         logged AS (INSERT INTO run_events (run_id, seq, type, message, data) SELECT r.id, r.last_event_seq, $2, $3, $4 FROM r)
+         logged AS (INSERT INTO run_events (run_id, seq, type, message, data, attempt) SELECT r.id, r.last_event_seq, $2, $3, $4, r.attempt FROM r)
        SELECT ${COLUMNS}, r.last_event_seq AS "eventSeq" FROM r`,
       values,
     );
@@ -286,7 +290,7 @@ export class RunsRepository {
   }
 
   listEvents(db: EntityManager, runId: string): Promise<RunEventRow[]> {
-    return queryRows<RunEventRow>(db, `SELECT seq, type, message, data, at FROM run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
+    return queryRows<RunEventRow>(db, `SELECT seq, attempt, type, message, data, at FROM run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
   }
 
   /** Newest first, in keyset pages on `seq`; each filter is served by an index on (agent_id, …). */
@@ -332,14 +336,26 @@ export class RunsRepository {
       `WITH changed AS (
          UPDATE runs SET claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
          WHERE status = 'queued' AND lease_expires_at IS NOT NULL AND claimed_by = $1
-         RETURNING id, org_id, agent_id, last_event_seq),
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message)
-         SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.' FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, attempt)
+         SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.', attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [claimant],
     );
+  }
+
+  /**
+   * Runs whose retry backoff has passed (queued, a lease but no claimant) become claimable again.
+   * Returns the orgs whose claimants the caller wakes.
+   */
+  async releaseDueRetries(db: EntityManager): Promise<string[]> {
+    const rows = await queryRows<{ orgId: string }>(
+      db,
+      `UPDATE runs SET lease_expires_at = NULL WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NULL RETURNING org_id AS "orgId"`,
+    );
+    return [...new Set(rows.map((row) => row.orgId))];
   }
 
   /**
@@ -354,11 +370,11 @@ export class RunsRepository {
       `WITH changed AS (
          UPDATE runs SET status = 'failed', finished_at = now(), lease_expires_at = NULL, last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'lease_expired', 'message', 'Claimed ' || attempt || ' times and never started.')
-         WHERE status = 'queued' AND lease_expires_at < now() AND attempt >= $1
+         WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NOT NULL AND attempt - try_first_attempt + 1 >= $1
          RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired'), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [maxAttempts],
@@ -367,11 +383,11 @@ export class RunsRepository {
       db,
       `WITH changed AS (
          UPDATE runs SET attempt = attempt + 1, claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
-         WHERE status = 'queued' AND lease_expires_at < now()
+         WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NOT NULL
          RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
     );
@@ -391,10 +407,10 @@ export class RunsRepository {
          UPDATE runs SET status = 'failed', finished_at = now(), last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'timed_out', 'message', $1::text)
          WHERE status = 'running' AND timeout_at < now()
-         RETURNING id, org_id, agent_id, last_event_seq),
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out'), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [message],

@@ -13,6 +13,7 @@ import { actorOf, Principal } from '../auth/domain/principal';
 import { VariationsRepository } from '../variation-store/variations.repository';
 import { runEventChange, runQueuedChange } from './domain/run-events';
 import { RunAdmission } from './admission/run-admission';
+import { RunRetries } from './admission/run-retries';
 import { acceptsHeartbeat, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -31,6 +32,7 @@ export class RunsService {
     private readonly variations: VariationsRepository,
     private readonly runs: RunsRepository,
     private readonly admission: RunAdmission,
+    private readonly retries: RunRetries,
   ) {}
 
   /**
@@ -141,8 +143,14 @@ export class RunsService {
         }
         case 'outcome':
           return { changes: { status: 'succeeded', output: event.output ?? null, finishedAt: DB_NOW }, event: report };
-        case 'error':
+        case 'error': {
+          const retry = await this.retries.decide(db, run, event.retryable);
+          if (retry.retry) {
+            const data = { error: event.error ?? null, nextAttempt: run.attempt + 1, nextTry: retry.nextTry, retryInSeconds: retry.delaySeconds };
+            return { changes: { status: 'queued', claimedBy: null, claimedAt: null, retryInSeconds: retry.delaySeconds }, event: { type: 'retrying', message: event.error?.message ?? null, data } };
+          }
           return { changes: { status: 'failed', error: event.error ?? null, finishedAt: DB_NOW }, event: report };
+        }
       }
     });
   }
@@ -154,7 +162,8 @@ export class RunsService {
       const run = await this.runs.findForUpdate(db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
       await this.authorizeReporter(db, principal, run);
-      if (!acceptsHeartbeat(run.status) || (run.status === 'queued' && run.leaseExpiresAt === null)) throw runErrors.notHeartbeating(run.status);
+      // A queued run with nobody holding it (waiting in the queue, or out its retry backoff) has no claim to keep alive.
+      if (!acceptsHeartbeat(run.status) || (run.status === 'queued' && run.claimedBy === null)) throw runErrors.notHeartbeating(run.status);
       const updated =
         run.status === 'queued' ? await this.runs.extendLease(db, run.id, this.config.RUN_LEASE_SECONDS) : await this.runs.update(db, run.id, { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS });
       return toRunResponse(updated);
@@ -178,7 +187,8 @@ export class RunsService {
       const { changes, event } = await plan(work.db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { ...changes, status: next }, event);
+      // A plan may send the run elsewhere than the move's usual status: a retryable error back to the queue.
+      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event);
       work.record(runEventChange(written));
       return toRunResponse(updated);
     });

@@ -21,6 +21,7 @@ export function toVariationPayload(variation: VariationView): VariationPayloadDt
     subAgents: content.subAgents,
     concurrency: content.concurrency ?? null,
     inputSchema: content.inputSchema ?? null,
+    retry: content.retry ?? null,
   };
 }
 

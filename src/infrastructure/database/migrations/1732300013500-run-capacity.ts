@@ -12,6 +12,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * one rule instead of one per path). The claim locks the agent row and re-checks the count on its
  * newest version, which is what makes the limit hold between concurrent claims (docs/decisions.md).
  * A slot that frees announces itself on the run queue's channel, so waiting claims look again at once.
+ * A claimed run is a queued run with `claimed_by` set; a queued run with a lease but no claimant is
+ * one waiting out its retry backoff (RunsRepository.releaseDueRetries), which holds no slot.
  */
 export class RunCapacity1732300013500 implements MigrationInterface {
   name = 'RunCapacity1732300013500';
@@ -19,6 +21,10 @@ export class RunCapacity1732300013500 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE runs ADD COLUMN capacity_limited boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE agents ADD COLUMN active_runs int NOT NULL DEFAULT 0`);
+    // Retries (SPEC §15): how many times the run was re-queued after a retryable error, the attempt its
+    // current try began at (the lease rule counts claims within one try), and each event's attempt.
+    await q.query(`ALTER TABLE runs ADD COLUMN retries int NOT NULL DEFAULT 0, ADD COLUMN try_first_attempt int NOT NULL DEFAULT 1`);
+    await q.query(`ALTER TABLE run_events ADD COLUMN attempt int`);
     await q.query(`DROP INDEX runs_claimable_idx`);
     await q.query(`CREATE INDEX runs_claimable_idx ON runs (org_id, seq) WHERE status = 'queued' AND lease_expires_at IS NULL AND NOT capacity_limited`);
     await q.query(
@@ -32,8 +38,8 @@ export class RunCapacity1732300013500 implements MigrationInterface {
     await q.query(`CREATE TRIGGER runs_capacity_limited BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION runs_capacity_limited()`);
     await q.query(`CREATE FUNCTION runs_count_active() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
-        was boolean := TG_OP <> 'INSERT' AND (OLD.status = 'running' OR (OLD.status = 'queued' AND OLD.lease_expires_at IS NOT NULL));
-        now_active boolean := TG_OP <> 'DELETE' AND (NEW.status = 'running' OR (NEW.status = 'queued' AND NEW.lease_expires_at IS NOT NULL));
+        was boolean := TG_OP <> 'INSERT' AND (OLD.status = 'running' OR (OLD.status = 'queued' AND OLD.claimed_by IS NOT NULL));
+        now_active boolean := TG_OP <> 'DELETE' AND (NEW.status = 'running' OR (NEW.status = 'queued' AND NEW.claimed_by IS NOT NULL));
       BEGIN
         IF was <> now_active THEN
           UPDATE agents SET active_runs = active_runs + CASE WHEN now_active THEN 1 ELSE -1 END WHERE id = COALESCE(NEW.agent_id, OLD.agent_id);
@@ -41,7 +47,7 @@ export class RunCapacity1732300013500 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER runs_count_active AFTER UPDATE OF status, lease_expires_at OR DELETE ON runs FOR EACH ROW WHEN (OLD.capacity_limited) EXECUTE FUNCTION runs_count_active()`);
+    await q.query(`CREATE TRIGGER runs_count_active AFTER UPDATE OF status, claimed_by OR DELETE ON runs FOR EACH ROW WHEN (OLD.capacity_limited) EXECUTE FUNCTION runs_count_active()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -52,6 +58,8 @@ export class RunCapacity1732300013500 implements MigrationInterface {
     await q.query(`DROP INDEX runs_limited_claimable_idx`);
     await q.query(`DROP INDEX runs_claimable_idx`);
     await q.query(`CREATE INDEX runs_claimable_idx ON runs (org_id, seq) WHERE status = 'queued' AND lease_expires_at IS NULL`);
+    await q.query(`ALTER TABLE run_events DROP COLUMN attempt`);
+    await q.query(`ALTER TABLE runs DROP COLUMN retries, DROP COLUMN try_first_attempt`);
     await q.query(`ALTER TABLE agents DROP COLUMN active_runs`);
     await q.query(`ALTER TABLE runs DROP COLUMN capacity_limited`);
   }

@@ -11,8 +11,8 @@ import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
 import { WorkflowStructure } from '../../variation-store/domain/variation-content';
 import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
 import { duplicateToolIds } from '../domain/content-rules';
-import { ConcurrencyDto, JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
-import { inputSchemaErrors, INPUT_SCHEMA_LIMITS } from '../../variation-store/domain/admission-content';
+import { ConcurrencyDto, JSON_OBJECT_LIMIT, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
+import { inputSchemaErrors, INPUT_SCHEMA_LIMITS, retryErrors } from '../../variation-store/domain/admission-content';
 
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 
@@ -135,6 +135,22 @@ export class AgentFieldsDto {
     example: { type: 'object', required: ['region'], properties: { region: { enum: ['EMEA', 'AMER', 'APAC'] } } },
   })
   @OptionalNullable() @IsObject() @CheckedBy(inputSchemaErrors) inputSchema?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    required: ['maxAttempts', 'backoffSeconds', 'maxBackoffSeconds'],
+    properties: {
+      maxAttempts: { type: 'integer', minimum: 1, maximum: 10, example: 3 },
+      backoffSeconds: { type: 'integer', minimum: 0, maximum: 86400, example: 30 },
+      maxBackoffSeconds: { type: 'integer', minimum: 0, maximum: 86400, example: 300 },
+    },
+    description:
+      'Versioned. An `error` event with `retryable: true` sends the run back to the queue for another try (`run.retrying`, `attempt` + 1) after `backoffSeconds`, doubling each retry up to `maxBackoffSeconds`, ' +
+      'until `maxAttempts` tries (the first included) were made; then, or without `retryable`, the run fails. A run that reported `outcome` or was cancelled is never retried. `null`: no retries.',
+    example: { maxAttempts: 3, backoffSeconds: 30, maxBackoffSeconds: 300 },
+  })
+  @OptionalNullable() @IsObject() @ValidateNested() @Type(() => RetryPolicyDto) @CheckedBy(retryErrors) retry?: RetryPolicyDto | null;
 
   @ApiPropertyOptional({ type: AccessConfigInputDto, description: 'Not versioned: applies at once.' })
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto)

@@ -23,11 +23,11 @@ export class AgentQueueService {
     // Unfinished runs only, through runs_agent_status_seq_idx (agent, status): the history is never read.
     const [counts] = await queryRows<Omit<AgentQueueDto, 'limit' | 'oldestQueuedAt'> & { oldestQueuedAt: Date | null }>(
       db,
-      `SELECT count(*) FILTER (WHERE status = 'queued' AND lease_expires_at IS NULL)::int AS queued,
-         count(*) FILTER (WHERE status = 'queued' AND lease_expires_at IS NOT NULL)::int AS claimed,
+      `SELECT count(*) FILTER (WHERE status = 'queued' AND claimed_by IS NULL)::int AS queued,
+         count(*) FILTER (WHERE status = 'queued' AND claimed_by IS NOT NULL)::int AS claimed,
          count(*) FILTER (WHERE status = 'running')::int AS running,
          count(*) FILTER (WHERE status = 'awaiting_approval')::int AS "awaitingApproval",
-         min(created_at) FILTER (WHERE status = 'queued' AND lease_expires_at IS NULL) AS "oldestQueuedAt"
+         min(created_at) FILTER (WHERE status = 'queued' AND claimed_by IS NULL) AS "oldestQueuedAt"
        FROM runs WHERE agent_id = $1 AND status IN ('queued', 'running', 'awaiting_approval')`,
       [agent.id],
     );

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
@@ -56,6 +56,16 @@ export class RunEventDto {
   @Allow()
   @MaxJsonBytes(RUN_JSON_LIMIT)
   output?: unknown;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'With `error`: the failure may pass if tried again (a model timeout, a rate limit). When the pinned version has a `retry` policy with tries left, the run goes back to the queue ' +
+      '(`run.retrying`, `attempt` + 1) after the backoff instead of failing. Ignored with other types.',
+  })
+  @OptionalButNotNull()
+  @IsBoolean()
+  retryable?: boolean;
 
   @ApiPropertyOptional({ type: RunErrorDto, description: 'Why the run failed; with `error`.' })
   @RequiredWhen((event: RunEventDto) => event.type === 'error', 'an error event carries {code, message}')
@@ -117,7 +127,14 @@ export class RunApprovalDto {
 @ApiSchema({ name: 'RunEvent' })
 export class RunEventResponseDto {
   @ApiProperty({ type: 'integer', example: 1 }) seq!: number;
-  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired, claim_revoked.' }) type!: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    example: 1,
+    description: "On the events of a run that was retried: the run's attempt when the event was written (a `retrying` event opens the next one); null on events written before attempts were recorded.",
+  })
+  attempt?: number | null;
+  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired, claim_revoked, retrying.' }) type!: string;
   @ApiProperty({ type: String, nullable: true }) message!: string | null;
   @ApiProperty({ ...JSON_VALUE, example: null }) data!: unknown;
   @ApiProperty({ ...DATE_TIME }) at!: string;

@@ -10,6 +10,22 @@ export interface Concurrency {
 
 export const MAX_CONCURRENCY_LIMIT = 1000;
 
+/** SPEC §15: how a run whose runtime reported a retryable error is tried again. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
+}
+
+export const RETRY_LIMITS = { maxAttempts: 10, maxBackoffSeconds: 86_400 } as const;
+
+/** The cross-field rule the DTO's per-field checks cannot state. */
+export function retryErrors(retry: unknown, path = 'retry'): FieldError[] {
+  const policy = retry as Partial<RetryPolicy> | null;
+  if (!policy || typeof policy.backoffSeconds !== 'number' || typeof policy.maxBackoffSeconds !== 'number') return [];
+  return policy.maxBackoffSeconds < policy.backoffSeconds ? [{ field: `${path}.maxBackoffSeconds`, message: 'maxBackoffSeconds must not be less than backoffSeconds' }] : [];
+}
+
 /** A JSON Schema (2020-12) the input of a run must match; checked when written. */
 export type InputSchema = Record<string, unknown>;
 

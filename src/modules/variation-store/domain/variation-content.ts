@@ -1,4 +1,4 @@
-import type { Concurrency, InputSchema } from './admission-content';
+import type { Concurrency, InputSchema, RetryPolicy } from './admission-content';
 
 export type AgentType = 'task' | 'workflow';
 export type PipelineMode = 'pipeline' | 'sts' | 'hybrid';
@@ -67,10 +67,11 @@ export interface VariationContent {
    */
   concurrency?: Concurrency | null;
   inputSchema?: InputSchema | null;
+  retry?: RetryPolicy | null;
 }
 
 /** Content fields added after versions were first stored: absent and null mean the same. */
-export const NULLABLE_LATER_FIELDS = ['concurrency', 'inputSchema'] as const;
+export const NULLABLE_LATER_FIELDS = ['concurrency', 'inputSchema', 'retry'] as const;
 
 /** The order in which fields are reported, e.g. in a diff. */
 export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
@@ -90,6 +91,7 @@ export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
   'subAgents',
   'concurrency',
   'inputSchema',
+  'retry',
 ];
 
 export function defaultContent(name: string, type: AgentType): VariationContent {
@@ -110,5 +112,6 @@ export function defaultContent(name: string, type: AgentType): VariationContent 
     subAgents: [],
     concurrency: null,
     inputSchema: null,
+    retry: null,
   };
 }

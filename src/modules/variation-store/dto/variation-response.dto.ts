@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ANY_JSON } from '../../../common/swagger/any-json';
-import { ConcurrencyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
+import { ConcurrencyDto, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
 
 @ApiSchema({ name: 'Variation' })
 export class VariationPayloadDto {
@@ -30,6 +30,15 @@ export class VariationPayloadDto {
   concurrency!: ConcurrencyDto | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, example: null, description: 'The JSON Schema (2020-12) run input must match; null: any input.' })
   inputSchema!: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['maxAttempts', 'backoffSeconds', 'maxBackoffSeconds'],
+    properties: { maxAttempts: { type: 'integer' }, backoffSeconds: { type: 'integer' }, maxBackoffSeconds: { type: 'integer' } },
+    example: null,
+    description: 'How runs that report a retryable error are tried again; null: never.',
+  })
+  retry!: RetryPolicyDto | null;
 }
 
 @ApiSchema({ name: 'FieldChange' })
