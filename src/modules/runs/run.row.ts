@@ -42,6 +42,8 @@ export interface RunRow {
   finishedAt: Date | null;
   createdBy: string;
   createdAt: Date;
+  /** The run this one replays (SPEC §15), or null. */
+  replayOf: string | null;
 }
 
 export interface RunEventRow {

@@ -5,6 +5,7 @@ import { VariationStoreModule } from '../variation-store/variation-store.module'
 import { AdmissionController } from './admission/admission.controller';
 import { AgentQueueService } from './admission/agent-queue.service';
 import { RunAdmission } from './admission/run-admission';
+import { RunReplays } from './admission/run-replays';
 import { RunRetries } from './admission/run-retries';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
@@ -21,7 +22,7 @@ import { RuntimeService } from './runtime.service';
 @Module({
   imports: [AgentsModule, AuthModule, VariationStoreModule],
   controllers: [RunsController, RuntimeController, AdmissionController],
-  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, AgentQueueService],
+  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, RunReplays, AgentQueueService],
   exports: [RunsRepository],
 })
 export class RunsModule {}

@@ -17,7 +17,7 @@ const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "a
   r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
   r.error, r.approval, r.attempt, r.retries, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
-  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt"`;
+  r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt", r.replay_of AS "replayOf"`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
   status: 'status',
@@ -44,6 +44,8 @@ export interface NewRun {
   scheduledFor: Date | null;
   input: unknown;
   createdBy: string;
+  /** The run this one replays (SPEC §15). */
+  replayOf?: string;
 }
 
 export interface RunListQuery {
@@ -191,11 +193,11 @@ export class RunsRepository {
     const [row] = await queryRows<RunRow>(
       db,
       `WITH r AS (
-         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING *),
+         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by, replay_of)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10) RETURNING *),
        counted AS (UPDATE agents SET runs_count = runs_count + 1 WHERE id = $3)
        SELECT ${COLUMNS} FROM r`,
-      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy],
+      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy, run.replayOf ?? null],
     );
     await this.wakeClaimants(db, run.orgId);
     return row;
@@ -276,6 +278,31 @@ export class RunsRepository {
     if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
     const { eventSeq, ...run } = row;
     return { run, event: { runId: id, orgId: run.orgId, agentId: run.agentId, seq: eventSeq, type: event.type, message: event.message ?? null } };
+  }
+
+  /**
+   * Cancels, in one statement, the agent's runs in `statuses` (created before `createdBefore`, and by
+   * `createdBy` when given), each with its `cancelled` event. Rows another transaction holds are waited
+   * for, so a run that finished meanwhile is left alone (its status no longer matches).
+   */
+  async cancelMany(
+    db: EntityManager,
+    filter: { agentId: number; statuses: RunStatus[]; createdBefore?: Date; createdBy?: string },
+    message: string,
+  ): Promise<WrittenRunEvent[]> {
+    return queryRows<WrittenRunEvent>(
+      db,
+      `WITH changed AS (
+         UPDATE runs SET status = 'cancelled', finished_at = now(), last_event_seq = last_event_seq + 1
+         WHERE agent_id = $1 AND status = ANY($2::varchar[]) AND ($3::timestamptz IS NULL OR created_at < $3) AND ($4::text IS NULL OR created_by = $4)
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
+       logged AS (
+         INSERT INTO run_events (run_id, seq, type, message, attempt)
+         SELECT id, last_event_seq, 'cancelled', $5::text, attempt FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
+      [filter.agentId, filter.statuses, filter.createdBefore ?? null, filter.createdBy ?? null, message],
+    );
   }
 
   /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */

@@ -36,10 +36,11 @@ export class RunsService {
   ) {}
 
   /**
-   * Queues a run pinned to the active variation, or to the published `version` asked for. The agent
+   * Queues a run pinned to the active variation, or to the published `version` asked for (a replay
+   * names the run it repeats: RunReplays). The agent
    * row is locked, so a pause or delete committed at the same moment is seen, and the count stays exact.
    */
-  async start(principal: Principal, ref: AgentRef, request: StartRunDto): Promise<RunResponseDto> {
+  async start(principal: Principal, ref: AgentRef, request: StartRunDto, replayOf?: string): Promise<RunResponseDto> {
     return this.tx.run(actorOf(principal), async (work) => {
       const { db } = work;
       const { agent } = await this.gate.lock(db, principal, ref, { level: 'use', allowDeleted: true });
@@ -63,6 +64,7 @@ export class RunsService {
         scheduledFor: null,
         input: request.input ?? null,
         createdBy: principal.subject,
+        replayOf,
       });
       work.record(runQueuedChange(run));
       return toRunResponse(run);

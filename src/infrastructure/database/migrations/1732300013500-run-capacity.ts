@@ -25,6 +25,9 @@ export class RunCapacity1732300013500 implements MigrationInterface {
     // current try began at (the lease rule counts claims within one try), and each event's attempt.
     await q.query(`ALTER TABLE runs ADD COLUMN retries int NOT NULL DEFAULT 0, ADD COLUMN try_first_attempt int NOT NULL DEFAULT 1`);
     await q.query(`ALTER TABLE run_events ADD COLUMN attempt int`);
+    // Replays (SPEC §15): the run a run repeats. No foreign key: retention removes the original on its
+    // own schedule, and a key would make every purge look up its replays.
+    await q.query(`ALTER TABLE runs ADD COLUMN replay_of uuid`);
     await q.query(`DROP INDEX runs_claimable_idx`);
     await q.query(`CREATE INDEX runs_claimable_idx ON runs (org_id, seq) WHERE status = 'queued' AND lease_expires_at IS NULL AND NOT capacity_limited`);
     await q.query(
@@ -58,6 +61,7 @@ export class RunCapacity1732300013500 implements MigrationInterface {
     await q.query(`DROP INDEX runs_limited_claimable_idx`);
     await q.query(`DROP INDEX runs_claimable_idx`);
     await q.query(`CREATE INDEX runs_claimable_idx ON runs (org_id, seq) WHERE status = 'queued' AND lease_expires_at IS NULL`);
+    await q.query(`ALTER TABLE runs DROP COLUMN replay_of`);
     await q.query(`ALTER TABLE run_events DROP COLUMN attempt`);
     await q.query(`ALTER TABLE runs DROP COLUMN retries, DROP COLUMN try_first_attempt`);
     await q.query(`ALTER TABLE agents DROP COLUMN active_runs`);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
@@ -160,6 +160,8 @@ export class RunResponseDto {
   @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) startedAt!: string | null;
   @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) finishedAt!: string | null;
   @ApiPropertyOptional({ type: [RunEventResponseDto], description: 'On the single-run view only, oldest first.' }) events?: RunEventResponseDto[];
+  @ApiPropertyOptional({ format: 'uuid', description: 'On a replay only: the run it repeats (`POST /runs/{runId}/replay`).' })
+  replayOf?: string;
 }
 
 @ApiSchema({ name: 'RunList' })
@@ -187,4 +189,40 @@ export class ClaimedRunDto {
   @ApiProperty({ type: ClaimedAgentDto }) agent!: ClaimedAgentDto;
   @ApiProperty({ type: VariationDetailDto, description: 'The pinned variation, whole.' }) variation!: VariationDetailDto;
   @ApiProperty({ type: RunLeaseDto }) lease!: RunLeaseDto;
+}
+
+@ApiSchema({ name: 'ReplayRunRequest', description: 'What to change in the replay; everything left out is the original run\'s.' })
+export class ReplayRunDto {
+  @ApiPropertyOptional({ ...JSON_VALUE, description: "The new run's input; the original's when left out (`null` is an input too).", example: { region: 'EMEA', day: '2026-05-12' } })
+  @Allow()
+  @MaxJsonBytes(RUN_JSON_LIMIT)
+  input?: unknown;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: "A published version to run; the original run's version when left out." })
+  @OptionalButNotNull()
+  @IsInt32(1)
+  version?: number;
+}
+
+/** The statuses a bulk cancel may name: every status a run can be cancelled from. */
+export const CANCELLABLE_STATUSES = ['queued', 'running', 'awaiting_approval'] as const;
+
+@ApiSchema({ name: 'CancelRunsRequest', description: 'Which runs of the agent to cancel; `status` must name at least one status.' })
+export class CancelRunsDto {
+  @ApiProperty({ type: [String], enum: CANCELLABLE_STATUSES, minItems: 1, example: ['queued', 'awaiting_approval'] })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'status must name at least one status: an empty filter would cancel nothing (or, read loosely, everything)' })
+  @ArrayMaxSize(3)
+  @IsIn(CANCELLABLE_STATUSES, { each: true })
+  status!: (typeof CANCELLABLE_STATUSES)[number][];
+
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created before this instant (exclusive, RFC 3339).', example: '2026-05-11T09:00:00Z' })
+  @OptionalButNotNull()
+  @IsDateTime()
+  createdBefore?: string;
+}
+
+@ApiSchema({ name: 'CancelRunsResponse' })
+export class CancelRunsResponseDto {
+  @ApiProperty({ type: 'integer', example: 12, description: 'How many runs were cancelled.' }) cancelled!: number;
 }
