@@ -88,26 +88,37 @@ export function exampleProblem(code: ErrorCode): ProblemDto {
 
 /**
  * Documents a route's problem+json answers by the codes it can return: one response per status,
- * each with an example per code, so Swagger UI shows a 409 as a 409 and names its `code`.
+ * each with an example per code, so Swagger UI shows a 409 as a 409 and names its `code`. On a method
+ * it adds to what another ApiProblems (a shared decorator such as `@Idempotent()`) documented for the
+ * same status, instead of replacing it.
  */
+/** Where @nestjs/swagger keeps a method's responses (its DECORATORS.API_RESPONSE, not exported by the package). */
+const API_RESPONSE_METADATA = 'swagger/apiResponse';
+
+type ProblemExamples = Record<string, { summary: string; value: ProblemDto }>;
+
 export const ApiProblems = (...codes: ErrorCode[]) => {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const { status } = mapErrorCode(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return applyDecorators(
-    ...[...byStatus].map(([status, statusCodes]) =>
-      ApiResponse({
-        status,
-        description: STATUS_DESCRIPTION[status] ?? mapErrorCode(statusCodes[0]).title,
-        content: {
-          [PROBLEM_CONTENT_TYPE]: {
-            schema: { $ref: getSchemaPath(ProblemDto) },
-            examples: Object.fromEntries(statusCodes.map((code) => [code, { summary: mapErrorCode(code).title, value: exampleProblem(code) }])),
-          },
-        },
-      }),
-    ),
-  );
+  const examplesOf = (statusCodes: ErrorCode[]): ProblemExamples =>
+    Object.fromEntries(statusCodes.map((code) => [code, { summary: mapErrorCode(code).title, value: exampleProblem(code) }]));
+  const response = (status: number, statusCodes: ErrorCode[], earlier: ProblemExamples = {}, described = false) =>
+    ApiResponse({
+      status,
+      // Swagger's own merge joins descriptions; a status already described keeps its one line.
+      description: described ? '' : (STATUS_DESCRIPTION[status] ?? mapErrorCode(statusCodes[0]).title),
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) }, examples: { ...earlier, ...examplesOf(statusCodes) } } },
+    });
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (!descriptor) return applyDecorators(...[...byStatus].map(([status, statusCodes]) => response(status, statusCodes)))(target, key as string, descriptor as never);
+    const documented = (Reflect.getMetadata(API_RESPONSE_METADATA, descriptor.value as object) ?? {}) as Record<string, { content?: Record<string, { examples?: ProblemExamples }> }>;
+    for (const [status, statusCodes] of byStatus) {
+      const earlier = documented[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples;
+      response(status, statusCodes, earlier, earlier !== undefined)(target, key as string, descriptor);
+    }
+    return descriptor;
+  };
 };
