@@ -5,6 +5,7 @@ import { ProblemFilter } from './common/errors/problem.filter';
 import { AppConfigModule } from './infrastructure/config/config.module';
 import { DatabaseModule } from './infrastructure/database/database.module';
 import { HealthModule } from './infrastructure/health/health.module';
+import { IdempotencyModule } from './infrastructure/idempotency/idempotency.module';
 import { JobsModule } from './infrastructure/jobs/jobs.module';
 import { LoggingModule } from './infrastructure/logging/logging.module';
 import { MetricsModule } from './infrastructure/metrics/metrics.module';
@@ -20,7 +21,7 @@ import { VariationsModule } from './modules/variations/variations.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 @Module({
-  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, MetricsModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule, WebhooksModule],
+  imports: [ErrorsModule, AppConfigModule, LoggingModule, DatabaseModule, JobsModule, HealthModule, MetricsModule, IdempotencyModule, AuthModule, AgentsModule, VariationsModule, OwnershipTransfersModule, RunsModule, NotificationsModule, SchedulesModule, CompatModule, EventsModule, WebhooksModule],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

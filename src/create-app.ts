@@ -79,8 +79,8 @@ function enableCors(app: NestFastifyApplication, origins: string[]): void {
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) => callback(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     // Last-Event-ID: a browser following an event stream with fetch resumes with it (EventSource cannot send a token).
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Last-Event-ID', 'X-Api-Key', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'Last-Event-ID', 'X-Api-Key', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
     // Strict mode answers an OPTIONS without Access-Control-Request-Method with a text/plain 400,
     // the one error that would not be problem+json; it is harmless to answer it as a preflight.

@@ -24,6 +24,9 @@ const CONTENT_FIELDS = [
   'voice',
   'tools',
   'subAgents',
+  'concurrency',
+  'inputSchema',
+  'retry',
 ];
 
 const history = (token: string, id: number | string, query = '') => api('GET', `${AGENTS}/${id}/variations${query}`, { token });

@@ -232,6 +232,9 @@ describe('PATCH with updateMask', () => {
       voice: { enabled: false, pipelineMode: null },
       tools: [],
       subAgents: [],
+      concurrency: null,
+      inputSchema: null,
+      retry: null,
     });
   });
 

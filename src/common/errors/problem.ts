@@ -76,6 +76,14 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 409, title: 'Notifications are not configured' };
     case ErrorCode.TOO_MANY_STREAMS:
       return { status: 429, title: 'Too many open streams' };
+    case ErrorCode.IDEMPOTENCY_KEY_REUSED:
+      return { status: 422, title: 'Idempotency key used for another request' };
+    case ErrorCode.IDEMPOTENCY_KEY_IN_USE:
+      return { status: 409, title: 'A request with this idempotency key is in flight' };
+    case ErrorCode.AGENT_AT_CAPACITY:
+      return { status: 429, title: 'Agent at capacity' };
+    case ErrorCode.RUN_INPUT_INVALID:
+      return { status: 422, title: 'Run input does not match the input schema' };
     case ErrorCode.SLACK_UNAVAILABLE:
       return { status: 503, title: 'Slack is unavailable' };
     case ErrorCode.DATABASE_UNAVAILABLE:

@@ -50,6 +50,10 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.NOTIFICATION_REJECTED]: 'Slack refused the message to channel C0123456789: is_archived. Retrying will not help until that is fixed.',
   [ErrorCode.NOTIFICATIONS_NOT_CONFIGURED]: 'The agent has no notificationConfig; set a Slack channel with PATCH before sending a test message.',
   [ErrorCode.TOO_MANY_STREAMS]: 'You have 20 event streams open on this server, the most allowed; close one first.',
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 'Idempotency-Key "order-4711" was first used with another request (method, path or body); use a new key for a new request.',
+  [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: 'The first request with Idempotency-Key "order-4711" is still in flight; retry after it finished.',
+  [ErrorCode.AGENT_AT_CAPACITY]: 'The agent has 2 runs claimed or running, its limit; retry in 5 seconds.',
+  [ErrorCode.RUN_INPUT_INVALID]: 'The input does not match the input schema of version 3.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',
@@ -78,31 +82,43 @@ export function exampleProblem(code: ErrorCode): ProblemDto {
     code,
     requestId: '5b0e7e43-4a43-4c6e-9b8e-2f1d5a9c0e11',
     ...(code === ErrorCode.VALIDATION_FAILED ? { errors: [{ field: 'name', message: 'name must be shorter than or equal to 200 characters' }] } : {}),
+    ...(code === ErrorCode.RUN_INPUT_INVALID ? { errors: [{ field: '/region', message: 'must be equal to one of the allowed values' }] } : {}),
   };
 }
 
 /**
  * Documents a route's problem+json answers by the codes it can return: one response per status,
- * each with an example per code, so Swagger UI shows a 409 as a 409 and names its `code`.
+ * each with an example per code, so Swagger UI shows a 409 as a 409 and names its `code`. On a method
+ * it adds to what another ApiProblems (a shared decorator such as `@Idempotent()`) documented for the
+ * same status, instead of replacing it.
  */
+/** Where @nestjs/swagger keeps a method's responses (its DECORATORS.API_RESPONSE, not exported by the package). */
+const API_RESPONSE_METADATA = 'swagger/apiResponse';
+
+type ProblemExamples = Record<string, { summary: string; value: ProblemDto }>;
+
 export const ApiProblems = (...codes: ErrorCode[]) => {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const { status } = mapErrorCode(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return applyDecorators(
-    ...[...byStatus].map(([status, statusCodes]) =>
-      ApiResponse({
-        status,
-        description: STATUS_DESCRIPTION[status] ?? mapErrorCode(statusCodes[0]).title,
-        content: {
-          [PROBLEM_CONTENT_TYPE]: {
-            schema: { $ref: getSchemaPath(ProblemDto) },
-            examples: Object.fromEntries(statusCodes.map((code) => [code, { summary: mapErrorCode(code).title, value: exampleProblem(code) }])),
-          },
-        },
-      }),
-    ),
-  );
+  const examplesOf = (statusCodes: ErrorCode[]): ProblemExamples =>
+    Object.fromEntries(statusCodes.map((code) => [code, { summary: mapErrorCode(code).title, value: exampleProblem(code) }]));
+  const response = (status: number, statusCodes: ErrorCode[], earlier: ProblemExamples = {}, described = false) =>
+    ApiResponse({
+      status,
+      // Swagger's own merge joins descriptions; a status already described keeps its one line.
+      description: described ? '' : (STATUS_DESCRIPTION[status] ?? mapErrorCode(statusCodes[0]).title),
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) }, examples: { ...earlier, ...examplesOf(statusCodes) } } },
+    });
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (!descriptor) return applyDecorators(...[...byStatus].map(([status, statusCodes]) => response(status, statusCodes)))(target, key as string, descriptor as never);
+    const documented = (Reflect.getMetadata(API_RESPONSE_METADATA, descriptor.value as object) ?? {}) as Record<string, { content?: Record<string, { examples?: ProblemExamples }> }>;
+    for (const [status, statusCodes] of byStatus) {
+      const earlier = documented[status]?.content?.[PROBLEM_CONTENT_TYPE]?.examples;
+      response(status, statusCodes, earlier, earlier !== undefined)(target, key as string, descriptor);
+    }
+    return descriptor;
+  };
 };

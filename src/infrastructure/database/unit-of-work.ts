@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { currentIdempotencyScope } from '../idempotency/idempotency-scope';
 import { Actor, Change, RecordedChange } from './change';
 
 /** A use case's transaction: its connection, and where it records what it changed. */
@@ -25,7 +26,8 @@ export type AfterCommit = () => void;
  * The one way a use case writes: `run(actor, work => …)` opens the transaction, the use case records
  * what it changed with `work.record`, and before COMMIT the recorded changes go to every reader, in
  * the same transaction; what a reader leaves for after COMMIT runs once it succeeded. A use case that
- * throws rolls back, and its readers never hear of it.
+ * throws rolls back, and its readers never hear of it. The request's idempotency key, if it holds
+ * one, is marked used in the same transaction too.
  */
 @Injectable()
 export class UnitOfWork {
@@ -68,6 +70,8 @@ export class UnitOfWork {
           if (then) afterCommit.push(then);
         }
       }
+      // A request with an Idempotency-Key marks its key used in the same transaction as its write.
+      await currentIdempotencyScope()?.committed(db, value);
       return value;
     });
     for (const then of afterCommit) then();

@@ -16,6 +16,7 @@ import { GetAgentQueryDto, ListAgentsQueryDto, ToggleAgentDto, UpdateAgentQueryD
 import { AgentRef } from './domain/agent-ref';
 import { AgentListResponseDto, AgentResponseDto } from './dto/agent-response.dto';
 import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from './agent-route-problems';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 
@@ -25,6 +26,7 @@ const E = ErrorCode;
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @Idempotent()
   @Post()
   @ApiOperation({
     summary: 'Create an agent',

@@ -7,6 +7,7 @@ import { CurrentPrincipal } from './current-principal.decorator';
 import { Principal } from './domain/principal';
 import { ApiKeyListResponseDto, CreatedApiKeyResponseDto } from './dto/api-key-response.dto';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const COMMON = [E.UNAUTHENTICATED, E.FORBIDDEN, E.DATABASE_UNAVAILABLE] as const;
@@ -16,6 +17,7 @@ const COMMON = [E.UNAUTHENTICATED, E.FORBIDDEN, E.DATABASE_UNAVAILABLE] as const
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
+  @Idempotent({ answerIsResult: false, secretFields: ['key'] })
   @Post()
   @ApiOperation({ summary: 'Create an API key', description: 'Org admins only. The secret `key` is in this response only; send it as `x-api-key`.' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })

@@ -13,6 +13,7 @@ import { AgentUidPipe } from './agent-uid.pipe';
 import { chatRequestToWrite, toChatAgent } from './compat.mappers';
 import { ChatAgentCreateDto, ChatAgentDto, ChatAgentListDto, ChatAgentRequestDto } from './dto/chat-agent.dto';
 import { LiveAgentsService } from './live-agents.service';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const WRITE_PROBLEMS = [E.VALIDATION_FAILED, E.MALFORMED_REQUEST, E.PAYLOAD_TOO_LARGE, E.INVALID_SUB_AGENTS, E.ACCESS_LOCKOUT, E.NOT_RUNNABLE] as const;
@@ -39,6 +40,7 @@ export class ChatAgentsController {
     return { agents: agents.map(toChatAgent), nextPageToken };
   }
 
+  @Idempotent({ answerIsResult: false })
   @Post()
   @ApiOperation({ summary: 'Create a chat agent', description: '`fullName` is required. With `isActive: true` it is deployed at once.' })
   @ApiBody({ type: ChatAgentCreateDto, examples: { create: { summary: 'A support agent, live', value: { fullName: 'Customer Support Bot', systemPrompt: 'You are a helpful support agent for Acme Inc.', language: 'en', isActive: true } } } })

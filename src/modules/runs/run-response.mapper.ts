@@ -24,10 +24,13 @@ export function toRunResponse(run: RunRow, events?: RunEventRow[]): RunResponseD
     claimedAt: isoOrNull(run.claimedAt),
     startedAt: isoOrNull(run.startedAt),
     finishedAt: isoOrNull(run.finishedAt),
-    ...(events ? { events: events.map(toRunEventResponse) } : {}),
+    // Only on replays, so every other run keeps the shape it always had.
+    ...(run.replayOf ? { replayOf: run.replayOf } : {}),
+    ...(events ? { events: events.map((event) => toRunEventResponse(event, run.retries > 0)) } : {}),
   };
 }
 
-function toRunEventResponse(event: RunEventRow): RunEventResponseDto {
-  return { seq: event.seq, type: event.type, message: event.message, data: event.data, at: new Date(event.at).toISOString() };
+/** A run tried more than once numbers its events by attempt; one tried once shows them as it always did. */
+function toRunEventResponse(event: RunEventRow, numbered: boolean): RunEventResponseDto {
+  return { seq: event.seq, ...(numbered ? { attempt: event.attempt } : {}), type: event.type, message: event.message, data: event.data, at: new Date(event.at).toISOString() };
 }

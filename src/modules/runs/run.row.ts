@@ -32,6 +32,8 @@ export interface RunRow {
   error: RunError | null;
   approval: RunApproval | null;
   attempt: number;
+  /** How many times a retryable error sent it back to the queue (SPEC §15). */
+  retries: number;
   claimedBy: string | null;
   claimedAt: Date | null;
   leaseExpiresAt: Date | null;
@@ -45,10 +47,14 @@ export interface RunRow {
   /** The environment it was started on and the side of its split (SPEC §14); null for an explicit version or a run from before environments. */
   environment: string | null;
   routedTo: 'primary' | 'canary' | null;
+  /** The run this one replays (SPEC §15), or null. */
+  replayOf: string | null;
 }
 
 export interface RunEventRow {
   seq: number;
+  /** The run's attempt when the event was written; null for events written before attempts were recorded. */
+  attempt: number | null;
   type: string;
   message: string | null;
   data: unknown;
@@ -71,5 +77,10 @@ export interface RunChanges {
   startedAt?: Stamp;
   /** The running run times out this many seconds from now (the database's now). */
   timeoutInSeconds?: number;
+  /**
+   * Back to the queue for the next try after this many seconds (SPEC §15 retries): attempt + 1, the
+   * try's first attempt, one more retry, and the wait held as a lease without a claimant.
+   */
+  retryInSeconds?: number;
   finishedAt?: Stamp;
 }

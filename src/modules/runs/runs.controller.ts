@@ -11,6 +11,7 @@ import { Principal } from '../auth/domain/principal';
 import { RuntimeAccess } from '../auth/runtime-access.decorator';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { RunsService } from './runs.service';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const RUN_PROBLEMS = [E.UNAUTHENTICATED, E.NOT_FOUND, E.MALFORMED_REQUEST, E.DATABASE_UNAVAILABLE] as const;
@@ -21,15 +22,18 @@ const ApiRunIdParam = () => ApiParam({ name: 'runId', required: true, schema: { 
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
+  @Idempotent()
   @Post('agents/:id/runs')
   @ApiAgentIdParam()
   @ApiOperation({
     summary: 'Start a run',
-    description: 'Queues a run of the active variation, or of the published `version` asked for; an agent runtime claims it. 409 when the agent was never deployed, is paused or is deleted.',
+    description:
+      'Queues a run of the active variation, or of the published `version` asked for; an agent runtime claims it. 409 when the agent was never deployed, is paused or is deleted. ' +
+      'The pinned version\'s `inputSchema` checks `input` (422 `RUN_INPUT_INVALID`, one `errors[]` entry per violation, `field` a JSON pointer); with `concurrency.onLimit: reject` a start while the agent is at its limit is 429 `AGENT_AT_CAPACITY` with `Retry-After`.',
   })
   @ApiBody({ type: StartRunDto, required: false, examples: { withInput: { summary: 'A run with input', value: { input: { region: 'EMEA', day: '2026-05-11' } } } } })
   @ApiCreatedResponse({ type: RunResponseDto })
-  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.VALIDATION_FAILED, E.PAYLOAD_TOO_LARGE, E.NOT_DEPLOYED, E.AGENT_PAUSED, E.AGENT_DELETED, E.VERSION_NOT_PUBLISHED)
+  @ApiProblems(...AGENT_ROUTE_PROBLEMS, E.VALIDATION_FAILED, E.PAYLOAD_TOO_LARGE, E.NOT_DEPLOYED, E.AGENT_PAUSED, E.AGENT_DELETED, E.VERSION_NOT_PUBLISHED, E.RUN_INPUT_INVALID, E.AGENT_AT_CAPACITY)
   startRun(@CurrentPrincipal() principal: Principal, @Body() body: StartRunDto = {}, @Param('id', AgentRefPipe) ref: AgentRef): Promise<RunResponseDto> {
     return this.runs.start(principal, ref, body ?? {});
   }
@@ -52,6 +56,7 @@ export class RunsController {
     return this.runs.get(principal, runId);
   }
 
+  @Idempotent()
   @Post('runs/:runId/cancel')
   @HttpCode(200)
   @ApiRunIdParam()
@@ -65,6 +70,7 @@ export class RunsController {
     return this.runs.cancel(principal, runId);
   }
 
+  @Idempotent()
   @Post('runs/:runId/approve')
   @HttpCode(200)
   @ApiRunIdParam()
@@ -76,6 +82,7 @@ export class RunsController {
     return this.runs.decide(principal, runId, 'approve', body ?? {});
   }
 
+  @Idempotent()
   @Post('runs/:runId/reject')
   @HttpCode(200)
   @ApiRunIdParam()

@@ -1,4 +1,5 @@
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError, retryAfter } from '../../common/errors/domain-error';
+import { FieldError } from '../../common/errors/field-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { RunMove, RunStatus } from './domain/run-status';
 
@@ -21,5 +22,8 @@ export const runErrors = {
   cannotCancel: () => new DomainError(ErrorCode.FORBIDDEN, 'Only whoever started the run or a manager of its agent can cancel it.'),
   /** The claimant's credentials lapsed (token expired, key revoked) while its claim waited: the guard's 401. */
   claimantLapsed: (detail: string) => new DomainError(ErrorCode.UNAUTHENTICATED, detail),
+  atCapacity: (busy: number, limit: number, seconds: number) =>
+    retryAfter(ErrorCode.AGENT_AT_CAPACITY, seconds, (wait) => `The agent has ${busy} runs queued, claimed or running, its limit is ${limit}; retry in ${wait} seconds.`),
+  inputInvalid: (version: number, errors: FieldError[]) => new DomainError(ErrorCode.RUN_INPUT_INVALID, `The input does not match the input schema of version ${version}.`, errors),
   claimForbidden: () => new DomainError(ErrorCode.FORBIDDEN, 'Only runtime API keys and org admins claim runs.'),
 };

@@ -40,7 +40,9 @@ export class RunsMaintenance implements OnModuleInit {
   async expireLeases(): Promise<void> {
     const failed = await this.tx.run(SYSTEM_ACTOR, async (work) => {
       const { failures, requeued } = await this.runs.expireLeases(work.db, MAX_CLAIMS);
-      for (const orgId of new Set(requeued.map((event) => event.orgId))) await this.runs.wakeClaimants(work.db, orgId);
+      // Retries whose backoff passed are claimable again: the run.retrying event already said when.
+      const retried = await this.runs.releaseDueRetries(work.db);
+      for (const orgId of new Set([...requeued.map((event) => event.orgId), ...retried])) await this.runs.wakeClaimants(work.db, orgId);
       work.record([...failures, ...requeued].map((event) => runEventChange(event)));
       return failures.length;
     });

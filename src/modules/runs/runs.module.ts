@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
 import { VariationStoreModule } from '../variation-store/variation-store.module';
+import { AdmissionController } from './admission/admission.controller';
+import { AgentQueueService } from './admission/agent-queue.service';
+import { RunAdmission } from './admission/run-admission';
+import { RunReplays } from './admission/run-replays';
+import { RunRetries } from './admission/run-retries';
 import { RunQueueSignal } from './run-queue.signal';
 import { RunsController } from './runs.controller';
 import { RunsMaintenance } from './runs.maintenance';
@@ -16,8 +21,8 @@ import { RuntimeService } from './runtime.service';
  */
 @Module({
   imports: [AgentsModule, AuthModule, VariationStoreModule],
-  controllers: [RunsController, RuntimeController],
-  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance],
+  controllers: [RunsController, RuntimeController, AdmissionController],
+  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, RunReplays, AgentQueueService],
   exports: [RunsRepository],
 })
 export class RunsModule {}

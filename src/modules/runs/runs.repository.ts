@@ -15,10 +15,10 @@ export const RUN_QUEUE_CHANNEL = 'agentry_run_queue';
 
 const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "agentId", r.variation_id AS "variationId",
   r.variation_version AS "variationVersion", r.status, r.trigger, r.scheduled_for AS "scheduledFor", r.input, r.output,
-  r.error, r.approval, r.attempt, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
+  r.error, r.approval, r.attempt, r.retries, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
   r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt", r.environment, r.routed_to AS "routedTo",
-  r.traceparent`;
+  r.traceparent, r.replay_of AS "replayOf"`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
   status: 'status',
@@ -30,6 +30,7 @@ const COLUMN_OF: Record<keyof RunChanges, string> = {
   leaseExpiresAt: 'lease_expires_at',
   startedAt: 'started_at',
   timeoutInSeconds: 'timeout_at',
+  retryInSeconds: 'lease_expires_at',
   finishedAt: 'finished_at',
 };
 const JSON_COLUMNS = new Set<keyof RunChanges>(['output', 'error', 'approval']);
@@ -47,6 +48,8 @@ export interface NewRun {
   scheduledFor: Date | null;
   input: unknown;
   createdBy: string;
+  /** The run this one replays (SPEC §15). */
+  replayOf?: string;
 }
 
 export interface RunListQuery {
@@ -106,6 +109,9 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
       if (value === DB_NOW) return `${COLUMN_OF[field]} = now()`;
       values.push(JSON_COLUMNS.has(field) ? json(value) : value);
       if (field === 'timeoutInSeconds') return `timeout_at = now() + make_interval(secs => $${values.length})`;
+      if (field === 'retryInSeconds') {
+        return `lease_expires_at = now() + make_interval(secs => $${values.length}), attempt = attempt + 1, try_first_attempt = attempt + 1, retries = retries + 1`;
+      }
       return `${COLUMN_OF[field]} = $${values.length}`;
     });
 }
@@ -128,21 +134,49 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
  * The queue's order comes from runs_claimable_idx alone; with an index on `seq` by itself the planner
  * may walk the whole run history in `seq` order, filtering, before it reaches the first queued run
  * (it cannot know that queued runs are the newest). Exported for the test that reads its plan.
+ *
+ * Capacity (SPEC §15): runs of versions with a `concurrency` limit are not in that index. The claim
+ * takes the oldest of: the first unlimited run, and the oldest run of each limited agent with a free
+ * slot (`limited_agents` jumps from agent to agent in runs_limited_claimable_idx, one probe each (its
+ * ORDER BY names the index's whole order, so no other index serves it), so a
+ * full agent's backlog is never walked and never holds anyone else's runs back). The chosen run's
+ * agent row is then locked and its count re-checked on the row's newest version (`slot`), so two
+ * claims at once cannot both take the last slot: the loser claims nothing this try and tries again.
  */
-export const CLAIM_NEXT_SQL = `WITH claimant AS (
+export const CLAIM_NEXT_SQL = `WITH RECURSIVE claimant AS (
    SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $6 AND k.revoked_at IS NULL FOR SHARE) AS valid),
+ unlimited AS (
+   SELECT q.id, q.seq, NULL::int AS agent_id, NULL::int AS lim FROM runs q
+   JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
+   JOIN variations v ON v.id = q.variation_id
+   WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL AND NOT q.capacity_limited
+     AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
+     AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
+   ORDER BY q.seq
+   LIMIT 1
+   FOR UPDATE OF q SKIP LOCKED),
+ limited_agents(agent_id) AS (
+   (SELECT l.agent_id FROM runs l WHERE l.org_id = $1 AND l.status = 'queued' AND l.lease_expires_at IS NULL AND l.capacity_limited ORDER BY l.agent_id, l.seq LIMIT 1)
+   UNION ALL
+   SELECT (SELECT l.agent_id FROM runs l WHERE l.org_id = $1 AND l.status = 'queued' AND l.lease_expires_at IS NULL AND l.capacity_limited AND l.agent_id > p.agent_id
+           ORDER BY l.agent_id, l.seq LIMIT 1)
+   FROM limited_agents p WHERE p.agent_id IS NOT NULL),
+ limited AS (
+   SELECT h.id, h.seq, a.id AS agent_id, h.lim FROM limited_agents p
+   JOIN agents a ON a.id = p.agent_id AND a.status = 'active'
+   CROSS JOIN LATERAL (
+     SELECT lq.id, lq.seq, (lv.content->'concurrency'->>'limit')::int AS lim FROM runs lq JOIN variations lv ON lv.id = lq.variation_id
+     WHERE lq.org_id = $1 AND lq.agent_id = p.agent_id AND lq.status = 'queued' AND lq.lease_expires_at IS NULL AND lq.capacity_limited
+       AND ($3::text[] IS NULL OR lv.content->>'type' = ANY($3::text[]))
+     ORDER BY lq.seq LIMIT 1) h
+   WHERE ($2::int[] IS NULL OR p.agent_id = ANY($2::int[])) AND a.active_runs < h.lim),
+ pick AS (SELECT * FROM (SELECT * FROM unlimited UNION ALL SELECT * FROM limited) c ORDER BY c.seq LIMIT 1),
+ slot AS (
+   SELECT a.id FROM agents a JOIN pick p ON a.id = p.agent_id WHERE a.active_runs < p.lim FOR UPDATE OF a),
  r AS (
    UPDATE runs r SET claimed_by = $4, claimed_at = now(), lease_expires_at = now() + make_interval(secs => $5)
-   WHERE (SELECT valid FROM claimant) AND r.id = (
-     SELECT q.id FROM runs q
-     JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
-     JOIN variations v ON v.id = q.variation_id
-     WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
-       AND ($2::int[] IS NULL OR q.agent_id = ANY($2::int[]))
-       AND ($3::text[] IS NULL OR v.content->>'type' = ANY($3::text[]))
-     ORDER BY q.seq
-     LIMIT 1
-     FOR UPDATE OF q SKIP LOCKED)
+   WHERE (SELECT valid FROM claimant) AND r.id = (SELECT id FROM pick) AND r.status = 'queued' AND r.lease_expires_at IS NULL
+     AND ((SELECT agent_id FROM pick) IS NULL OR EXISTS (SELECT 1 FROM slot))
    RETURNING r.*),
  logged AS (
    INSERT INTO events (${EVENT_INSERT_COLUMNS})
@@ -163,11 +197,11 @@ export class RunsRepository {
     const [row] = await queryRows<RunRow>(
       db,
       `WITH r AS (
-         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by, environment, routed_to)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11) RETURNING *),
+         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, input, created_by, environment, routed_to, replay_of)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11, $12) RETURNING *),
        counted AS (UPDATE agents SET runs_count = runs_count + 1 WHERE id = $3)
        SELECT ${COLUMNS} FROM r`,
-      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy, run.environment ?? null, run.routedTo ?? null],
+      [run.id, run.orgId, run.agentId, run.variationId, run.variationVersion, run.trigger, run.scheduledFor, json(run.input), run.createdBy, run.environment ?? null, run.routedTo ?? null, run.replayOf ?? null],
     );
     await this.wakeClaimants(db, run.orgId);
     return row;
@@ -246,13 +280,38 @@ export class RunsRepository {
     const [row] = await queryRows<RunRow & { eventSeq: number }>(
       db,
       `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),
-         logged AS (INSERT INTO run_events (run_id, seq, type, message, data) SELECT r.id, r.last_event_seq, $2, $3, $4 FROM r)
+         logged AS (INSERT INTO run_events (run_id, seq, type, message, data, attempt) SELECT r.id, r.last_event_seq, $2, $3, $4, r.attempt FROM r)
        SELECT ${COLUMNS}, r.last_event_seq AS "eventSeq" FROM r`,
       values,
     );
     if (!row) throw new Error(`run ${id} vanished inside its own transaction`);
     const { eventSeq, ...run } = row;
     return { run, event: { runId: id, orgId: run.orgId, agentId: run.agentId, seq: eventSeq, type: event.type, message: event.message ?? null } };
+  }
+
+  /**
+   * Cancels, in one statement, the agent's runs in `statuses` (created before `createdBefore`, and by
+   * `createdBy` when given), each with its `cancelled` event. Rows another transaction holds are waited
+   * for, so a run that finished meanwhile is left alone (its status no longer matches).
+   */
+  async cancelMany(
+    db: EntityManager,
+    filter: { agentId: number; statuses: RunStatus[]; createdBefore?: Date; createdBy?: string },
+    message: string,
+  ): Promise<WrittenRunEvent[]> {
+    return queryRows<WrittenRunEvent>(
+      db,
+      `WITH changed AS (
+         UPDATE runs SET status = 'cancelled', finished_at = now(), last_event_seq = last_event_seq + 1
+         WHERE agent_id = $1 AND status = ANY($2::varchar[]) AND ($3::timestamptz IS NULL OR created_at < $3) AND ($4::text IS NULL OR created_by = $4)
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
+       logged AS (
+         INSERT INTO run_events (run_id, seq, type, message, attempt)
+         SELECT id, last_event_seq, 'cancelled', $5::text, attempt FROM changed
+         RETURNING run_id, seq, type, message)
+       ${WRITTEN_EVENTS}`,
+      [filter.agentId, filter.statuses, filter.createdBefore ?? null, filter.createdBy ?? null, message],
+    );
   }
 
   /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */
@@ -267,7 +326,7 @@ export class RunsRepository {
   }
 
   listEvents(db: EntityManager, runId: string): Promise<RunEventRow[]> {
-    return queryRows<RunEventRow>(db, `SELECT seq, type, message, data, at FROM run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
+    return queryRows<RunEventRow>(db, `SELECT seq, attempt, type, message, data, at FROM run_events WHERE run_id = $1 ORDER BY seq`, [runId]);
   }
 
   /** Newest first, in keyset pages on `seq`; each filter is served by an index on (agent_id, …). */
@@ -313,14 +372,26 @@ export class RunsRepository {
       `WITH changed AS (
          UPDATE runs SET claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
          WHERE status = 'queued' AND lease_expires_at IS NOT NULL AND claimed_by = $1
-         RETURNING id, org_id, agent_id, last_event_seq),
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message)
-         SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.' FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, attempt)
+         SELECT id, last_event_seq, 'claim_revoked', 'The API key holding the claim was revoked before the run started; back in the queue.', attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [claimant],
     );
+  }
+
+  /**
+   * Runs whose retry backoff has passed (queued, a lease but no claimant) become claimable again.
+   * Returns the orgs whose claimants the caller wakes.
+   */
+  async releaseDueRetries(db: EntityManager): Promise<string[]> {
+    const rows = await queryRows<{ orgId: string }>(
+      db,
+      `UPDATE runs SET lease_expires_at = NULL WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NULL RETURNING org_id AS "orgId"`,
+    );
+    return [...new Set(rows.map((row) => row.orgId))];
   }
 
   /**
@@ -335,11 +406,11 @@ export class RunsRepository {
       `WITH changed AS (
          UPDATE runs SET status = 'failed', finished_at = now(), lease_expires_at = NULL, last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'lease_expired', 'message', 'Claimed ' || attempt || ' times and never started.')
-         WHERE status = 'queued' AND lease_expires_at < now() AND attempt >= $1
+         WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NOT NULL AND attempt - try_first_attempt + 1 >= $1
          RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired') FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'error', 'Claimed ' || attempt || ' times and never started.', jsonb_build_object('code', 'lease_expired'), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [maxAttempts],
@@ -348,11 +419,11 @@ export class RunsRepository {
       db,
       `WITH changed AS (
          UPDATE runs SET attempt = attempt + 1, claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, last_event_seq = last_event_seq + 1
-         WHERE status = 'queued' AND lease_expires_at < now()
+         WHERE status = 'queued' AND lease_expires_at < now() AND claimed_by IS NOT NULL
          RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt) FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'lease_expired', 'Not started within its lease; back in the queue.', jsonb_build_object('attempt', attempt), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
     );
@@ -372,10 +443,10 @@ export class RunsRepository {
          UPDATE runs SET status = 'failed', finished_at = now(), last_event_seq = last_event_seq + 1,
            error = jsonb_build_object('code', 'timed_out', 'message', $1::text)
          WHERE status = 'running' AND timeout_at < now()
-         RETURNING id, org_id, agent_id, last_event_seq),
+         RETURNING id, org_id, agent_id, last_event_seq, attempt),
        logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, data)
-         SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out') FROM changed
+         INSERT INTO run_events (run_id, seq, type, message, data, attempt)
+         SELECT id, last_event_seq, 'error', $1::text, jsonb_build_object('code', 'timed_out'), attempt FROM changed
          RETURNING run_id, seq, type, message)
        ${WRITTEN_EVENTS}`,
       [message],

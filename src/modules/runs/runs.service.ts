@@ -17,6 +17,8 @@ import { runEventChange, runQueuedChange } from './domain/run-events';
 import { routeRun, RunTarget } from './domain/run-target';
 import { EnvironmentsRepository } from '../variation-store/environments.repository';
 import { PRODUCTION } from '../variation-store/domain/environments';
+import { RunAdmission } from './admission/run-admission';
+import { RunRetries } from './admission/run-retries';
 import { acceptsHeartbeat, isFinal, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -36,14 +38,17 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly metrics: Metrics,
     private readonly environments: EnvironmentsRepository,
+    private readonly admission: RunAdmission,
+    private readonly retries: RunRetries,
   ) {}
 
   /**
    * Queues a run pinned to what an environment runs (production by default, a canary split routing
-   * its share), or to the published `version` asked for. The agent
+   * its share), or to the published `version` asked for (a replay names the run it repeats:
+   * RunReplays), once admission let it in (capacity, input schema). The agent
    * row is locked, so a pause or delete committed at the same moment is seen, and the count stays exact.
    */
-  async start(principal: Principal, ref: AgentRef, request: StartRunDto): Promise<RunResponseDto> {
+  async start(principal: Principal, ref: AgentRef, request: StartRunDto, replayOf?: string): Promise<RunResponseDto> {
     if (request.version !== undefined && request.environment !== undefined) throw runErrors.versionOrEnvironment();
     return this.tx.run(actorOf(principal), async (work) => {
       const { db } = work;
@@ -52,6 +57,7 @@ export class RunsService {
       if (!agent.activeVariationId) throw runErrors.neverDeployed();
       if (agent.status === 'paused') throw runErrors.agentPaused();
       const target = await this.target(db, agent.id, request);
+      await this.admission.admit(db, agent.id, { id: target.variationId, version: target.version }, request.input);
       const run = await this.runs.insert(db, {
         id: randomUUID(),
         orgId: agent.orgId,
@@ -64,6 +70,7 @@ export class RunsService {
         scheduledFor: null,
         input: request.input ?? null,
         createdBy: principal.subject,
+        replayOf,
       });
       // The runtime continues this request's trace: the claim hands it the traceparent (tracing on only).
       const traceparent = tracing.traceparent();
@@ -163,8 +170,14 @@ export class RunsService {
         }
         case 'outcome':
           return { changes: { status: 'succeeded', output: event.output ?? null, finishedAt: DB_NOW }, event: report };
-        case 'error':
+        case 'error': {
+          const retry = await this.retries.decide(db, run, event.retryable);
+          if (retry.retry) {
+            const data = { error: event.error ?? null, nextAttempt: run.attempt + 1, nextTry: retry.nextTry, retryInSeconds: retry.delaySeconds };
+            return { changes: { status: 'queued', claimedBy: null, claimedAt: null, retryInSeconds: retry.delaySeconds }, event: { type: 'retrying', message: event.error?.message ?? null, data } };
+          }
           return { changes: { status: 'failed', error: event.error ?? null, finishedAt: DB_NOW }, event: report };
+        }
       }
     });
   }
@@ -176,7 +189,8 @@ export class RunsService {
       const run = await this.runs.findForUpdate(db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
       await this.authorizeReporter(db, principal, run);
-      if (!acceptsHeartbeat(run.status) || (run.status === 'queued' && run.leaseExpiresAt === null)) throw runErrors.notHeartbeating(run.status);
+      // A queued run with nobody holding it (waiting in the queue, or out its retry backoff) has no claim to keep alive.
+      if (!acceptsHeartbeat(run.status) || (run.status === 'queued' && run.claimedBy === null)) throw runErrors.notHeartbeating(run.status);
       const updated =
         run.status === 'queued' ? await this.runs.extendLease(db, run.id, this.config.RUN_LEASE_SECONDS) : await this.runs.update(db, run.id, { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS });
       return toRunResponse(updated);
@@ -201,7 +215,8 @@ export class RunsService {
       const { changes, event } = await plan(work.db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
-      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { ...changes, status: next }, event);
+      // A plan may send the run elsewhere than the move's usual status: a retryable error back to the queue.
+      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event);
       work.record(runEventChange(written));
       if (isFinal(updated.status)) finished = updated;
       return toRunResponse(updated);

@@ -19,6 +19,9 @@ export function toVariationPayload(variation: VariationView): VariationPayloadDt
     voice: content.voice,
     tools: content.tools,
     subAgents: content.subAgents,
+    concurrency: content.concurrency ?? null,
+    inputSchema: content.inputSchema ?? null,
+    retry: content.retry ?? null,
   };
 }
 

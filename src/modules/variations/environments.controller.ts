@@ -15,6 +15,7 @@ import { Principal } from '../auth/domain/principal';
 import { EnvironmentListResponseDto, EnvironmentResponseDto, PromoteEnvironmentDto, PutEnvironmentDto } from './dto/environment.dto';
 import { ValidateOnlyQueryDto } from '../../common/http/validate-only.dto';
 import { EnvironmentsService, EnvironmentWritten } from './environments.service';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const ApiEnvironmentParam = () =>
@@ -78,6 +79,7 @@ export class EnvironmentsController {
     return answer(reply, await this.environments.put(principal, ref, name, body, ifMatch, query.validateOnly));
   }
 
+  @Idempotent({ answerIsResult: false })
   @Post(':id/environments/:name/promote')
   @HttpCode(200)
   @ApiAgentIdParam()

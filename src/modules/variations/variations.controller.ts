@@ -17,6 +17,7 @@ import { DeployAgentDto, DeployResponseDto, VersionNoteDto } from './dto/environ
 import { ValidateOnlyQueryDto } from '../../common/http/validate-only.dto';
 import { VariationsService } from './variations.service';
 import { AGENT_ROUTE_PROBLEMS, AGENT_WRITE_PROBLEMS } from '../agents/agent-route-problems';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 
@@ -27,6 +28,7 @@ const E = ErrorCode;
 export class VariationsController {
   constructor(private readonly variations: VariationsService) {}
 
+  @Idempotent()
   @Post(':id/deploy')
   @HttpCode(200)
   @ApiAgentIdParam()

@@ -16,6 +16,7 @@ import {
 } from './dto/webhook-endpoint.dto';
 import { webhookErrors } from './webhooks.errors';
 import { WebhooksService } from './webhooks.service';
+import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
 const E = ErrorCode;
 const COMMON = [E.UNAUTHENTICATED, E.FORBIDDEN, E.DATABASE_UNAVAILABLE] as const;
@@ -28,6 +29,8 @@ const DELIVERY_ID = /^[1-9]\d{0,17}$/;
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
+  // The secret is shown once: a replay answers without it (rotate-secret shows the way to a new one).
+  @Idempotent({ answerIsResult: false, secretFields: ['secret'] })
   @Post()
   @ApiOperation({
     summary: 'Create a webhook endpoint',
@@ -77,6 +80,7 @@ export class WebhooksController {
     return this.webhooks.remove(principal, id);
   }
 
+  @Idempotent({ answerIsResult: false, secretFields: ['secret'] })
   @Post(':id/rotate-secret')
   @HttpCode(200)
   @ID_PARAM

@@ -1,4 +1,5 @@
 import { FieldError } from '../../../common/errors/field-error';
+import { inputSchemaErrors, retryErrors } from '../../variation-store/domain/admission-content';
 import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
 import { VariationContent } from '../../variation-store/domain/variation-content';
 import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
@@ -9,7 +10,7 @@ import { validateWorkflowGraph } from '../../variation-store/domain/workflow-gra
  * type faults; here they guard every write, restores included.
  */
 export function contentErrors(content: VariationContent): FieldError[] {
-  return [...validateTrigger(content.trigger), ...validateWorkflowGraph(content.workflowStructure), ...duplicateToolIds(content.tools)];
+  return [...validateTrigger(content.trigger), ...validateWorkflowGraph(content.workflowStructure), ...duplicateToolIds(content.tools), ...inputSchemaErrors(content.inputSchema), ...retryErrors(content.retry)];
 }
 
 /** A tool is listed once: each repeat points back at the first. */

@@ -11,7 +11,8 @@ import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
 import { WorkflowStructure } from '../../variation-store/domain/variation-content';
 import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
 import { duplicateToolIds } from '../domain/content-rules';
-import { JSON_OBJECT_LIMIT, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
+import { ConcurrencyDto, JSON_OBJECT_LIMIT, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
+import { inputSchemaErrors, INPUT_SCHEMA_LIMITS, retryErrors } from '../../variation-store/domain/admission-content';
 
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 
@@ -110,6 +111,46 @@ export class AgentFieldsDto {
 
   @ApiPropertyOptional({ type: [SubAgentRefDto], description: 'Replaced whole; ≤ 32; `[]` removes all.' })
   @OptionalButNotNull() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => SubAgentRefDto) subAgents?: SubAgentRefDto[];
+
+  @ApiPropertyOptional({
+    // Inline rather than a $ref: OpenAPI 3.0 cannot make a referenced schema nullable.
+    type: 'object',
+    nullable: true,
+    required: ['limit', 'onLimit'],
+    properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, example: 2 }, onLimit: { type: 'string', enum: ['queue', 'reject'], example: 'queue' } },
+    description:
+      'Versioned. At most `limit` runs of the agent claimed or running at once, across every runtime (each run counts under the version it is pinned to). ' +
+      '`queue`: the rest wait in order, and a full agent never holds back other agents\' runs; `reject`: a start while the agent has `limit` runs queued, claimed or running is 429 `AGENT_AT_CAPACITY` with `Retry-After`. `null`: no limit.',
+    example: { limit: 2, onLimit: 'queue' },
+  })
+  @OptionalNullable() @IsObject() @ValidateNested() @Type(() => ConcurrencyDto) concurrency?: ConcurrencyDto | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description:
+      `Versioned. A JSON Schema (2020-12) that a run's \`input\` must match when the run starts (else 422 \`RUN_INPUT_INVALID\`); checked to be a valid schema when written. ` +
+      `At most ${INPUT_SCHEMA_LIMITS.bytes / 1024} KiB; each \`pattern\` at most ${INPUT_SCHEMA_LIMITS.patternLength} characters and without nested quantifiers such as \`(a+)+\`; no remote \`$ref\`. \`null\`: any input.`,
+    example: { type: 'object', required: ['region'], properties: { region: { enum: ['EMEA', 'AMER', 'APAC'] } } },
+  })
+  @OptionalNullable() @IsObject() @CheckedBy(inputSchemaErrors) inputSchema?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    required: ['maxAttempts', 'backoffSeconds', 'maxBackoffSeconds'],
+    properties: {
+      maxAttempts: { type: 'integer', minimum: 1, maximum: 10, example: 3 },
+      backoffSeconds: { type: 'integer', minimum: 0, maximum: 86400, example: 30 },
+      maxBackoffSeconds: { type: 'integer', minimum: 0, maximum: 86400, example: 300 },
+    },
+    description:
+      'Versioned. An `error` event with `retryable: true` sends the run back to the queue for another try (`run.retrying`, `attempt` + 1) after `backoffSeconds`, doubling each retry up to `maxBackoffSeconds`, ' +
+      'until `maxAttempts` tries (the first included) were made; then, or without `retryable`, the run fails. A run that reported `outcome` or was cancelled is never retried. `null`: no retries.',
+    example: { maxAttempts: 3, backoffSeconds: 30, maxBackoffSeconds: 300 },
+  })
+  @OptionalNullable() @IsObject() @ValidateNested() @Type(() => RetryPolicyDto) @CheckedBy(retryErrors) retry?: RetryPolicyDto | null;
 
   @ApiPropertyOptional({ type: AccessConfigInputDto, description: 'Not versioned: applies at once.' })
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto)

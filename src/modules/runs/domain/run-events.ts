@@ -2,7 +2,7 @@ import type { Change } from '../../../infrastructure/database/change';
 import { RunEventType } from './run-status';
 
 /** What a run's log says happened: the runtime's reports, the callers' decisions, and the sweeps' own. */
-type RunLogType = RunEventType | 'cancelled' | 'approved' | 'rejected' | 'lease_expired' | 'claim_revoked';
+type RunLogType = RunEventType | 'cancelled' | 'approved' | 'rejected' | 'lease_expired' | 'claim_revoked' | 'retrying';
 
 /** A run event as written to its run's log, with the run's org and agent, for the change it records. */
 export interface WrittenRunEvent {
@@ -26,6 +26,7 @@ const CHANGE_OF: Record<RunLogType, string> = {
   rejected: 'run.rejected',
   lease_expired: 'run.lease_expired',
   claim_revoked: 'run.claim_revoked',
+  retrying: 'run.retrying',
 };
 
 /** The change a run event records: the event itself is its data (`seq`, `event`, `message`). */

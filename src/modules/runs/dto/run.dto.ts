@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
@@ -72,6 +72,16 @@ export class RunEventDto {
   @MaxJsonBytes(RUN_JSON_LIMIT)
   output?: unknown;
 
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'With `error`: the failure may pass if tried again (a model timeout, a rate limit). When the pinned version has a `retry` policy with tries left, the run goes back to the queue ' +
+      '(`run.retrying`, `attempt` + 1) after the backoff instead of failing. Ignored with other types.',
+  })
+  @OptionalButNotNull()
+  @IsBoolean()
+  retryable?: boolean;
+
   @ApiPropertyOptional({ type: RunErrorDto, description: 'Why the run failed; with `error`.' })
   @RequiredWhen((event: RunEventDto) => event.type === 'error', 'an error event carries {code, message}')
   @IsObject()
@@ -132,7 +142,14 @@ export class RunApprovalDto {
 @ApiSchema({ name: 'RunEvent' })
 export class RunEventResponseDto {
   @ApiProperty({ type: 'integer', example: 1 }) seq!: number;
-  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired, claim_revoked.' }) type!: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    example: 1,
+    description: "On the events of a run that was retried: the run's attempt when the event was written (a `retrying` event opens the next one); null on events written before attempts were recorded.",
+  })
+  attempt?: number | null;
+  @ApiProperty({ example: 'started', description: 'A runtime event type, or one Agentry records: approved, rejected, cancelled, lease_expired, claim_revoked, retrying.' }) type!: string;
   @ApiProperty({ type: String, nullable: true }) message!: string | null;
   @ApiProperty({ ...JSON_VALUE, example: null }) data!: unknown;
   @ApiProperty({ ...DATE_TIME }) at!: string;
@@ -160,6 +177,8 @@ export class RunResponseDto {
   @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) startedAt!: string | null;
   @ApiProperty({ ...DATE_TIME, nullable: true, example: null }) finishedAt!: string | null;
   @ApiPropertyOptional({ type: [RunEventResponseDto], description: 'On the single-run view only, oldest first.' }) events?: RunEventResponseDto[];
+  @ApiPropertyOptional({ format: 'uuid', description: 'On a replay only: the run it repeats (`POST /runs/{runId}/replay`).' })
+  replayOf?: string;
 }
 
 @ApiSchema({ name: 'RunList' })
@@ -196,4 +215,52 @@ export class ClaimedRunDto {
     example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
   })
   traceparent!: string | null;
+}
+
+@ApiSchema({ name: 'ReplayRunRequest', description: 'What to change in the replay; everything left out is the original run\'s.' })
+export class ReplayRunDto {
+  @ApiPropertyOptional({ ...JSON_VALUE, description: "The new run's input; the original's when left out (`null` is an input too).", example: { region: 'EMEA', day: '2026-05-12' } })
+  @Allow()
+  @MaxJsonBytes(RUN_JSON_LIMIT)
+  input?: unknown;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: "A published version to run; the original run's version when neither this nor `environment` is given. Not with `environment`." })
+  @OptionalButNotNull()
+  @IsInt32(1)
+  version?: number;
+
+  @ApiPropertyOptional({ example: 'staging', description: 'Run what this environment runs now (its canary split included) instead of the original version. Not with `version`.' })
+  @OptionalButNotNull()
+  @IsString()
+  @Length(1, 31)
+  environment?: string;
+
+  @ApiPropertyOptional({ example: 'customer-1234', description: "With `environment`: routes the replay through the environment's canary split by this key, as a start does." })
+  @OptionalButNotNull()
+  @IsString()
+  @Length(1, 200)
+  routingKey?: string;
+}
+
+/** The statuses a bulk cancel may name: every status a run can be cancelled from. */
+export const CANCELLABLE_STATUSES = ['queued', 'running', 'awaiting_approval'] as const;
+
+@ApiSchema({ name: 'CancelRunsRequest', description: 'Which runs of the agent to cancel; `status` must name at least one status.' })
+export class CancelRunsDto {
+  @ApiProperty({ type: [String], enum: CANCELLABLE_STATUSES, minItems: 1, example: ['queued', 'awaiting_approval'] })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'status must name at least one status: an empty filter would cancel nothing (or, read loosely, everything)' })
+  @ArrayMaxSize(3)
+  @IsIn(CANCELLABLE_STATUSES, { each: true })
+  status!: (typeof CANCELLABLE_STATUSES)[number][];
+
+  @ApiPropertyOptional({ ...DATE_TIME, description: 'Only runs created before this instant (exclusive, RFC 3339).', example: '2026-05-11T09:00:00Z' })
+  @OptionalButNotNull()
+  @IsDateTime()
+  createdBefore?: string;
+}
+
+@ApiSchema({ name: 'CancelRunsResponse' })
+export class CancelRunsResponseDto {
+  @ApiProperty({ type: 'integer', example: 12, description: 'How many runs were cancelled.' }) cancelled!: number;
 }

@@ -82,6 +82,12 @@ describe('contentHash', () => {
     );
   });
 
+  it('hashes content stored before the admission fields existed as the same content with them null', () => {
+    const { concurrency: _c, inputSchema: _i, retry: _r, ...older } = defaultContent('Report', 'task');
+    expect(contentHash(older as VariationContent)).toBe(contentHash(defaultContent('Report', 'task')));
+    expect(contentHash({ ...defaultContent('Report', 'task'), concurrency: { limit: 2, onLimit: 'queue' } })).not.toBe(contentHash(older as VariationContent));
+  });
+
   it('changes when any content changes', () => {
     const base = content({ tools: [{ toolId: 't1' }, { toolId: 't2' }] });
     const variants: VariationContent[] = [

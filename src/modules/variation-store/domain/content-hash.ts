@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VariationContent } from './variation-content';
+import { NULLABLE_LATER_FIELDS, type VariationContent } from './variation-content';
 
 /**
  * JSON with object keys sorted at every level, so that two values that mean
@@ -24,7 +24,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Equal hashes mean equal content, which is what hasUnpublishedChanges compares. */
+/**
+ * Equal hashes mean equal content, which is what hasUnpublishedChanges compares. A later field that is
+ * null is left out, so content stored before it existed hashes as it always did.
+ */
 export function contentHash(content: VariationContent): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+  const hashed: Record<string, unknown> = { ...content };
+  for (const field of NULLABLE_LATER_FIELDS) if (hashed[field] === null) delete hashed[field];
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
 }

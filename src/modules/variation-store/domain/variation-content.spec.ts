@@ -10,7 +10,7 @@ describe('variation content', () => {
   it('lists fields in the order of the API representation', () => {
     expect(CONTENT_FIELDS[0]).toBe('name');
     expect(CONTENT_FIELDS[1]).toBe('type');
-    expect(CONTENT_FIELDS[CONTENT_FIELDS.length - 1]).toBe('subAgents');
+    expect(CONTENT_FIELDS.slice(-4)).toEqual(['subAgents', 'concurrency', 'inputSchema', 'retry']);
   });
 
   it('starts a new agent with empty, not-runnable content', () => {
@@ -29,6 +29,9 @@ describe('variation content', () => {
       voice: { enabled: false, pipelineMode: null },
       tools: [],
       subAgents: [],
+      concurrency: null,
+      inputSchema: null,
+      retry: null,
     });
   });
 

@@ -1,3 +1,5 @@
+import type { Concurrency, InputSchema, RetryPolicy } from './admission-content';
+
 export type AgentType = 'task' | 'workflow';
 export type PipelineMode = 'pipeline' | 'sts' | 'hybrid';
 
@@ -59,7 +61,17 @@ export interface VariationContent {
   voice: Voice;
   tools: ToolRef[];
   subAgents: SubAgentRef[];
+  /**
+   * Admission (SPEC §15). Optional in the type: versions published before these fields existed lack
+   * them, which means the same as null (contentHash and the diff treat both alike).
+   */
+  concurrency?: Concurrency | null;
+  inputSchema?: InputSchema | null;
+  retry?: RetryPolicy | null;
 }
+
+/** Content fields added after versions were first stored: absent and null mean the same. */
+export const NULLABLE_LATER_FIELDS = ['concurrency', 'inputSchema', 'retry'] as const;
 
 /** The order in which fields are reported, e.g. in a diff. */
 export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
@@ -77,6 +89,9 @@ export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
   'voice',
   'tools',
   'subAgents',
+  'concurrency',
+  'inputSchema',
+  'retry',
 ];
 
 export function defaultContent(name: string, type: AgentType): VariationContent {
@@ -95,5 +110,8 @@ export function defaultContent(name: string, type: AgentType): VariationContent 
     voice: { enabled: false, pipelineMode: null },
     tools: [],
     subAgents: [],
+    concurrency: null,
+    inputSchema: null,
+    retry: null,
   };
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength, ValidateNested } from 'class-validator';
+import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MAX_CONCURRENCY_LIMIT, RETRY_LIMITS } from '../domain/admission-content';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalNullable } from '../../../common/validation/presence.decorators';
@@ -55,4 +56,22 @@ export class ToolRefDto {
 @ApiSchema({ name: 'SubAgentRef' })
 export class SubAgentRefDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 7, description: 'The numeric id of another agent of the org that you can use.' }) @IsInt32(1) agentId!: number;
+}
+
+@ApiSchema({ name: 'Concurrency', description: 'At most `limit` runs of the agent claimed or running at once, across every runtime.' })
+export class ConcurrencyDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_CONCURRENCY_LIMIT, example: 2 }) @IsInt() @Min(1) @Max(MAX_CONCURRENCY_LIMIT) limit!: number;
+  @ApiProperty({ enum: ['queue', 'reject'], example: 'queue', description: '`queue`: later runs wait their turn; `reject`: a start over the limit is 429 `AGENT_AT_CAPACITY`.' })
+  @IsIn(['queue', 'reject'])
+  onLimit!: 'queue' | 'reject';
+}
+
+@ApiSchema({ name: 'RetryPolicy', description: 'How a run whose runtime reported an `error` with `retryable: true` is tried again.' })
+export class RetryPolicyDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: RETRY_LIMITS.maxAttempts, example: 3, description: 'Tries in all, the first included.' })
+  @IsInt() @Min(1) @Max(RETRY_LIMITS.maxAttempts) maxAttempts!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: RETRY_LIMITS.maxBackoffSeconds, example: 30, description: 'Wait before the first retry; each next wait doubles.' })
+  @IsInt() @Min(0) @Max(RETRY_LIMITS.maxBackoffSeconds) backoffSeconds!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: RETRY_LIMITS.maxBackoffSeconds, example: 300, description: 'The longest wait; at least backoffSeconds.' })
+  @IsInt() @Min(0) @Max(RETRY_LIMITS.maxBackoffSeconds) maxBackoffSeconds!: number;
 }

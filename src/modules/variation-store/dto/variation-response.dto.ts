@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
-import { SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
+import { ConcurrencyDto, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
 
 @ApiSchema({ name: 'Variation' })
 export class VariationPayloadDto {
@@ -20,6 +20,26 @@ export class VariationPayloadDto {
   @ApiProperty({ type: VoiceDto }) voice!: VoiceDto;
   @ApiProperty({ type: [ToolRefDto] }) tools!: ToolRefDto[];
   @ApiProperty({ type: [SubAgentRefDto] }) subAgents!: SubAgentRefDto[];
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['limit', 'onLimit'],
+    properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, onLimit: { type: 'string', enum: ['queue', 'reject'] } },
+    example: null,
+    description: 'At most `limit` runs claimed or running at once; null: no limit.',
+  })
+  concurrency!: ConcurrencyDto | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, example: null, description: 'The JSON Schema (2020-12) run input must match; null: any input.' })
+  inputSchema!: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['maxAttempts', 'backoffSeconds', 'maxBackoffSeconds'],
+    properties: { maxAttempts: { type: 'integer' }, backoffSeconds: { type: 'integer' }, maxBackoffSeconds: { type: 'integer' } },
+    example: null,
+    description: 'How runs that report a retryable error are tried again; null: never.',
+  })
+  retry!: RetryPolicyDto | null;
 }
 
 @ApiSchema({ name: 'FieldChange' })
