@@ -78,7 +78,7 @@ function enableCors(app: NestFastifyApplication, origins: string[]): void {
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     // Last-Event-ID: a browser following an event stream with fetch resumes with it (EventSource cannot send a token).
     allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Last-Event-ID', 'X-Api-Key', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
     // Strict mode answers an OPTIONS without Access-Control-Request-Method with a text/plain 400,
     // the one error that would not be problem+json; it is harmless to answer it as a preflight.

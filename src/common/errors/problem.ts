@@ -76,6 +76,8 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 409, title: 'Notifications are not configured' };
     case ErrorCode.TOO_MANY_STREAMS:
       return { status: 429, title: 'Too many open streams' };
+    case ErrorCode.RATE_LIMITED:
+      return { status: 429, title: 'Rate limit reached' };
     case ErrorCode.SLACK_UNAVAILABLE:
       return { status: 503, title: 'Slack is unavailable' };
     case ErrorCode.DATABASE_UNAVAILABLE:

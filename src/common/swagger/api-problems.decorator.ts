@@ -50,6 +50,7 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.NOTIFICATION_REJECTED]: 'Slack refused the message to channel C0123456789: is_archived. Retrying will not help until that is fixed.',
   [ErrorCode.NOTIFICATIONS_NOT_CONFIGURED]: 'The agent has no notificationConfig; set a Slack channel with PATCH before sending a test message.',
   [ErrorCode.TOO_MANY_STREAMS]: 'You have 20 event streams open on this server, the most allowed; close one first.',
+  [ErrorCode.RATE_LIMITED]: 'Rate limit "writes-caller" reached (60000 requests per 60 s); retry in 1 s.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',
