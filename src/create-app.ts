@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { ServiceLogger } from './infrastructure/logging/service-logger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -97,7 +97,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => frameworkError(error, request, reply, app.get(ErrorFormats)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(ServiceLogger));
   const { corsOrigins } = config;
   if (corsOrigins) enableCors(app, corsOrigins);
   // In this order: the input limits first, so no validator walks a hostile depth or unstorable text.

@@ -63,6 +63,14 @@ function expectWithinBudget(answers: Timed[], counted: (answer: ApiResponse) => 
   expect(allowed.length).toBeLessThanOrEqual(Math.ceil(most * 1.1));
 }
 
+/** Sends batches of concurrent requests until one is refused (a sequential loop on a slow machine might never outrun the refill); that refusal. */
+async function firstRefusal(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  for (;;) {
+    const refused = (await Promise.all(Array.from({ length: 25 }, send))).find((answer) => answer.status === 429);
+    if (refused) return refused;
+  }
+}
+
 describe('Rate limits (two instances sharing the database)', () => {
   let a: AppProcess;
   let b: AppProcess;
@@ -112,9 +120,7 @@ describe('Rate limits (two instances sharing the database)', () => {
     // Reads have their own budget: the org's writes being spent does not stop them.
     expect((await api('GET', `${AGENTS}?pageSize=1`, { ...callers[0]!, baseUrl: a.url })).status).toBe(200);
     // The seed-002 routes (/api/agents) answer a 429 in their own envelope, with the same headers.
-    let seedAnswer: ApiResponse;
-    do seedAnswer = await api('POST', '/api/agents', { ...callers[1]!, baseUrl: b.url, body: {} });
-    while (seedAnswer.status !== 429);
+    const seedAnswer = await firstRefusal(() => api('POST', '/api/agents', { ...callers[1]!, baseUrl: b.url, body: {} }));
     expect(seedAnswer.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(seedAnswer.headers.get('ratelimit-policy')).toContain('"writes-org"');
     expect(JSON.stringify(seedAnswer.body)).toMatch(/RATE_LIMITED|rate limit/i);
@@ -125,8 +131,8 @@ describe('Rate limits (two instances sharing the database)', () => {
     const admin = user(org, 'admin', { admin: true });
     const runtime = await runtimeKey(org);
     // Spend the org's writes and the admin's reads.
-    for (let status = 0; status !== 429; ) status = (await api('POST', AGENTS, { ...admin, baseUrl: a.url, body: {} })).status;
-    for (let status = 0; status !== 429; ) status = (await api('GET', `${AGENTS}?pageSize=1`, { ...admin, baseUrl: a.url })).status;
+    await firstRefusal(() => api('POST', AGENTS, { ...admin, baseUrl: a.url, body: {} }));
+    await firstRefusal(() => api('GET', `${AGENTS}?pageSize=1`, { ...admin, baseUrl: a.url }));
     const claimed = await claim(runtime, {}, b.url);
     expect(claimed.status).toBe(204);
     expect(claimed.headers.get('ratelimit-policy')).toMatch(/^"runtime-org";q=\d+;w=10, "runtime-caller";q=\d+;w=10$/);

@@ -69,6 +69,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 10;
 
+  /**
+   * false: the service applies no migration at start and refuses to start on a schema that is behind
+   * (rolling deploys, where a job runs `npm run agentry -- migrate up` first).
+   */
+  @Transform(toBool) @IsBoolean()
+  AUTO_MIGRATE = true;
+
   @Transform(toInt) @IsInt() @Min(100)
   DB_CONNECT_TIMEOUT_MS = 5000;
 

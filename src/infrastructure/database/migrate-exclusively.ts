@@ -13,17 +13,29 @@ const RETRY_MS = 250;
  * long migration runs elsewhere; it goes with its session if the instance holding it dies.
  */
 export async function migrateExclusively(dataSource: DataSource): Promise<void> {
+  await withMigrationLock(dataSource, () => dataSource.runMigrations().then(() => undefined));
+}
+
+/** Runs `work` holding the migration lock (above): migrating up, or an operator reverting. */
+export async function withMigrationLock(dataSource: DataSource, work: () => Promise<void>): Promise<void> {
   const session = dataSource.createQueryRunner();
   try {
     await session.connect();
     const take = async () => ((await session.query('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK])) as { taken: boolean }[])[0]?.taken;
     while (!(await take())) await sleep(RETRY_MS);
     try {
-      await dataSource.runMigrations();
+      await work();
     } finally {
       await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
     await session.release();
   }
+}
+
+/** The names of the migrations not yet applied, oldest first. */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const table = (await dataSource.query(`SELECT to_regclass('public.migrations') AS name`)) as { name: string | null }[];
+  const applied = new Set<string>(table[0]?.name ? ((await dataSource.query('SELECT name FROM migrations')) as { name: string }[]).map((row) => row.name) : []);
+  return dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name).filter((name) => !applied.has(name));
 }
