@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigError, validateConfig } from './infrastructure/config/app-config';
 import { EmbeddedDatabase } from './infrastructure/database/embedded-database';
+import { refuseSchemaBehind } from './infrastructure/database/migrate-exclusively';
 import { ServiceLogger } from './infrastructure/logging/service-logger';
 import { createApp } from './create-app';
 
@@ -100,6 +101,12 @@ async function main(): Promise<void> {
     }
   }
 
+  if (!config.AUTO_MIGRATE) {
+    await refuseSchemaBehind(config, process.env.DATABASE_URL ?? '').catch(async (error: unknown) => {
+      await embedded?.stop();
+      throw error;
+    });
+  }
   const app = await createApp(config).catch(async (error: unknown) => {
     await embedded?.stop();
     throw error;

@@ -79,7 +79,7 @@ describe('Rate limits (two instances sharing the database)', () => {
     // One after the other: two starting at once on a busy machine can outlast the start timeout.
     a = await startApp(suiteEnv(LIMITS));
     b = await startApp(suiteEnv(LIMITS));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

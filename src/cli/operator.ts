@@ -136,10 +136,12 @@ async function eventsTail(config: AppConfig, options: { org?: string; lines: num
   await withDataSource(config, async (dataSource) => {
     const columns = `seq::text, txid::text, type, at, org_id AS "orgId", agent_id AS "agentId", run_id AS "runId", actor_subject AS "actorSubject", actor_kind AS "actorKind", request_id AS "requestId", data`;
     const org = options.org ?? null;
-    // Only events below the oldest transaction still running: one committing later can then not land behind the position printed.
-    const visible = `txid < pg_snapshot_xmin(pg_current_snapshot()) AND ($1::uuid IS NULL OR org_id = $1)`;
+    const ofOrg = `($1::uuid IS NULL OR org_id = $1)`;
+    // Following reads only events below the oldest transaction still running, as the event log's readers
+    // do: one committing later can then not land behind the position already printed.
+    const visible = `txid < pg_snapshot_xmin(pg_current_snapshot()) AND ${ofOrg}`;
     const print = (rows: EventRow[]) => rows.forEach((row) => process.stdout.write(`${JSON.stringify(row)}\n`));
-    const newest = ((await dataSource.query(`SELECT ${columns} FROM events WHERE ${visible} ORDER BY txid DESC, seq DESC LIMIT $2`, [org, options.lines])) as EventRow[]).reverse();
+    const newest = ((await dataSource.query(`SELECT ${columns} FROM events WHERE ${options.follow ? visible : ofOrg} ORDER BY txid DESC, seq DESC LIMIT $2`, [org, options.lines])) as EventRow[]).reverse();
     print(newest);
     if (!options.follow) return;
     let last = newest[newest.length - 1] ?? ((await dataSource.query(`SELECT '0'::text AS txid, '0'::text AS seq`)) as EventRow[])[0]!;
