@@ -111,7 +111,7 @@ describe('Operator commands (npm run agentry)', () => {
 
       const usage = await agentry(['api-key', 'create', '--org', org], env);
       expect({ code: usage.code, usage: usage.stderr.includes('--name <name> --role') }).toEqual({ code: 1, usage: true });
-    }, 120_000);
+    }, 180_000);
 
     it('with AUTO_MIGRATE=false refuses to start on a schema that is behind, naming the command', async () => {
       await agentry(['migrate', 'down'], { DATABASE_URL: database.url });

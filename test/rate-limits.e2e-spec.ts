@@ -76,9 +76,8 @@ describe('Rate limits (two instances sharing the database)', () => {
   let b: AppProcess;
 
   beforeAll(async () => {
-    // One after the other: two starting at once on a busy machine can outlast the start timeout.
-    a = await startApp(suiteEnv(LIMITS));
-    b = await startApp(suiteEnv(LIMITS));
+    // Both at once, with room for a machine busy with other suites: each is a whole service starting.
+    [a, b] = await Promise.all([startApp(suiteEnv(LIMITS), { readyWithinMs: 90_000 }), startApp(suiteEnv(LIMITS), { readyWithinMs: 90_000 })]);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { Client } from 'pg';
@@ -10,7 +10,7 @@ import { DatabaseModule } from '../infrastructure/database/database.module';
 import { EmbeddedDatabase } from '../infrastructure/database/embedded-database';
 import { migrateExclusively, pendingMigrations, withMigrationLock } from '../infrastructure/database/migrate-exclusively';
 import { typeormOptions } from '../infrastructure/database/typeorm-options';
-import { JobsModule } from '../infrastructure/jobs/jobs.module';
+import { Jobs } from '../infrastructure/jobs/jobs.service';
 import { ApiKeysService } from '../modules/auth/api-keys.service';
 import { AuthModule } from '../modules/auth/auth.module';
 import { Principal } from '../modules/auth/domain/principal';
@@ -92,8 +92,22 @@ async function migrate(config: AppConfig, action: string | undefined, options: {
   });
 }
 
+/**
+ * The background work the modules register, never started: a command is not an instance, and starting
+ * pg-boss (and its workers) cost a busy machine seconds per command. Sending a job would fail loudly.
+ */
+@Injectable()
+class IdleJobs extends Jobs {
+  override async onApplicationBootstrap(): Promise<void> {}
+  override async beforeApplicationShutdown(): Promise<void> {}
+}
+
+@Global()
+@Module({ providers: [{ provide: Jobs, useClass: IdleJobs }], exports: [Jobs] })
+class IdleJobsModule {}
+
 /** What the api-key commands need of the service: the keys, and what a revocation means for runs. */
-@Module({ imports: [AppConfigModule, DatabaseModule, JobsModule, AuthModule, RunsModule] })
+@Module({ imports: [AppConfigModule, DatabaseModule, IdleJobsModule, AuthModule, RunsModule] })
 class OperatorModule {}
 
 /** The operator acts as an org admin of the org they name; what they change is logged under this subject. */

@@ -43,7 +43,7 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
 }
 
 /** Runs the built service as `npm run start:prod` does, with the given environment. */
-export async function startApp(env: Record<string, string | undefined>, { waitForReady = true } = {}): Promise<AppProcess> {
+export async function startApp(env: Record<string, string | undefined>, { waitForReady = true, readyWithinMs = 30_000 } = {}): Promise<AppProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // HOST: undefined (given, not left out) starts the service with HOST unset, to test its own default.
   const childEnv = { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) };
@@ -67,14 +67,14 @@ export async function startApp(env: Record<string, string | undefined>, { waitFo
       return exited;
     },
   };
-  if (waitForReady) await waitUntilReady(app, exited);
+  if (waitForReady) await waitUntilReady(app, exited, readyWithinMs);
   return app;
 }
 
-async function waitUntilReady(app: AppProcess, exited: Promise<number | null>): Promise<void> {
+async function waitUntilReady(app: AppProcess, exited: Promise<number | null>, withinMs: number): Promise<void> {
   let hasExited = false;
   void exited.then(() => (hasExited = true));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (hasExited) throw new Error(`the service exited during start:\n${app.output()}`);
     try {
@@ -86,5 +86,5 @@ async function waitUntilReady(app: AppProcess, exited: Promise<number | null>): 
     await new Promise((r) => setTimeout(r, 100));
   }
   await app.stop();
-  throw new Error(`the service did not become ready within 30 s:\n${app.output()}`);
+  throw new Error(`the service did not become ready within ${withinMs / 1000} s:\n${app.output()}`);
 }

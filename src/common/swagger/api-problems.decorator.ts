@@ -65,7 +65,7 @@ const STATUS_DESCRIPTION: Record<number, string> = {
   412: 'If-Match does not match the current ETag; nothing was changed.',
   413: 'Body over 1 MiB.',
   422: 'Well-formed but rejected by a rule (see `code`).',
-  429: 'Too many at once for this caller; close some first.',
+  429: 'Over a rate limit (`RATE_LIMITED`: retry after `Retry-After` seconds; `RateLimit` says what is left), or too many at once for this caller.',
   503: 'A dependency (database, Slack) is unavailable; retry after `Retry-After` seconds.',
 };
 
@@ -86,7 +86,9 @@ export function exampleProblem(code: ErrorCode): ProblemDto {
  * Documents a route's problem+json answers by the codes it can return: one response per status,
  * each with an example per code, so Swagger UI shows a 409 as a 409 and names its `code`.
  */
-export const ApiProblems = (...codes: ErrorCode[]) => {
+export const ApiProblems = (...listed: ErrorCode[]) => {
+  // Every authenticated route is rate limited (the AuthGuard counts it), so each says so.
+  const codes = listed.includes(ErrorCode.UNAUTHENTICATED) && !listed.includes(ErrorCode.RATE_LIMITED) ? [...listed, ErrorCode.RATE_LIMITED] : listed;
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const { status } = mapErrorCode(code);
