@@ -29,16 +29,25 @@ interface Timed {
   answeredAt: number;
 }
 
-/** Sends `send()` from `concurrency` loops per instance until `seconds` have passed; every answer with when it was sent and came. */
+/**
+ * Sends `send()` from `concurrency` loops per instance for at least `seconds`, and on until some answers
+ * were 429 (a busy machine may need longer to empty the bucket); every answer with when it was sent and came.
+ */
 async function hammer(instances: AppProcess[], seconds: number, send: (baseUrl: string, index: number) => Promise<ApiResponse>, concurrency = 4): Promise<Timed[]> {
   const answers: Timed[] = [];
-  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let refused = 0;
+  const going = () => {
+    const elapsed = performance.now() - started;
+    return elapsed < 90_000 && (elapsed < seconds * 1000 || refused < 5);
+  };
   await Promise.all(
     instances.flatMap((instance, i) =>
       Array.from({ length: concurrency }, async (_, loop) => {
-        while (performance.now() < until) {
+        while (going()) {
           const sentAt = performance.now();
           const answer = await send(instance.url, i * concurrency + loop);
+          if (answer.status === 429) refused += 1;
           answers.push({ answer, sentAt, answeredAt: performance.now() });
         }
       }),
@@ -104,7 +113,7 @@ describe('Rate limits (two instances sharing the database)', () => {
       expect(answer.headers.get('ratelimit')).toMatch(/^"reads-caller";r=\d+;t=\d+$/);
     }
     expect(refused[0]!.headers.get('ratelimit')).toMatch(/^"reads-caller";r=0;t=(9|10)$/);
-  }, 30_000);
+  }, 120_000);
 
   it("shares one org budget among its callers, and answers the seeds' routes in their own error envelope", async () => {
     const org = randomUUID();
@@ -123,7 +132,7 @@ describe('Rate limits (two instances sharing the database)', () => {
     expect(seedAnswer.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(seedAnswer.headers.get('ratelimit-policy')).toContain('"writes-org"');
     expect(JSON.stringify(seedAnswer.body)).toMatch(/RATE_LIMITED|rate limit/i);
-  }, 30_000);
+  }, 120_000);
 
   it("gives the runtime's claims their own budget: a caller out of reads and writes still claims", async () => {
     const org = randomUUID();
@@ -135,7 +144,7 @@ describe('Rate limits (two instances sharing the database)', () => {
     const claimed = await claim(runtime, {}, b.url);
     expect(claimed.status).toBe(204);
     expect(claimed.headers.get('ratelimit-policy')).toMatch(/^"runtime-org";q=\d+;w=10, "runtime-caller";q=\d+;w=10$/);
-  }, 30_000);
+  }, 120_000);
 
   // Last: it spends this address's failures on instance b.
   it('refuses a flood of bad tokens from one address with 429s before looking at the tokens', async () => {
@@ -159,5 +168,5 @@ describe('Rate limits (two instances sharing the database)', () => {
     expect(refused[0]!.headers.get('ratelimit-policy')).toBe(`"auth-failures-address";q=${AUTH_FAILURES_PER_ADDRESS};w=${WINDOW_SECONDS}`);
     // The other instance keeps its own count: this address has failed nothing there.
     expectProblem(await api('GET', AGENTS, { ...badToken, baseUrl: a.url }), 401, 'UNAUTHENTICATED');
-  }, 30_000);
+  }, 120_000);
 });

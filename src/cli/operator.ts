@@ -14,6 +14,8 @@ import { Jobs } from '../infrastructure/jobs/jobs.service';
 import { ApiKeysService } from '../modules/auth/api-keys.service';
 import { AuthModule } from '../modules/auth/auth.module';
 import { Principal } from '../modules/auth/domain/principal';
+import { EventsModule } from '../modules/events/events.module';
+import { NotificationsModule } from '../modules/notifications/notifications.module';
 import { RunsModule } from '../modules/runs/runs.module';
 
 /**
@@ -106,8 +108,11 @@ class IdleJobs extends Jobs {
 @Module({ providers: [{ provide: Jobs, useClass: IdleJobs }], exports: [Jobs] })
 class IdleJobsModule {}
 
-/** What the api-key commands need of the service: the keys, and what a revocation means for runs. */
-@Module({ imports: [AppConfigModule, DatabaseModule, IdleJobsModule, AuthModule, RunsModule] })
+/**
+ * What the api-key commands need of the service: the keys, what a revocation means for runs, and the
+ * event log and notification outbox, which read every change of a unit of work as it commits.
+ */
+@Module({ imports: [AppConfigModule, DatabaseModule, IdleJobsModule, AuthModule, RunsModule, EventsModule, NotificationsModule] })
 class OperatorModule {}
 
 /** The operator acts as an org admin of the org they name; what they change is logged under this subject. */
