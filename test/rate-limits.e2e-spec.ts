@@ -74,10 +74,11 @@ function expectWithinBudget(answers: Timed[], counted: (answer: ApiResponse) => 
 
 /** Sends batches of concurrent requests until one is refused (a sequential loop on a slow machine might never outrun the refill); that refusal. */
 async function firstRefusal(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
-  for (;;) {
+  for (let batch = 0; batch < 20; batch += 1) {
     const refused = (await Promise.all(Array.from({ length: 25 }, send))).find((answer) => answer.status === 429);
     if (refused) return refused;
   }
+  throw new Error('500 requests and none refused');
 }
 
 describe('Rate limits (two instances sharing the database)', () => {
@@ -128,7 +129,7 @@ describe('Rate limits (two instances sharing the database)', () => {
     // Reads have their own budget: the org's writes being spent does not stop them.
     expect((await api('GET', `${AGENTS}?pageSize=1`, { ...callers[0]!, baseUrl: a.url })).status).toBe(200);
     // The seed-002 routes (/api/agents) answer a 429 in their own envelope, with the same headers.
-    const seedAnswer = await firstRefusal(() => api('POST', '/api/agents', { ...callers[1]!, baseUrl: b.url, body: {} }));
+    const seedAnswer = await firstRefusal(() => api('PATCH', '/api/agents/no-such-agent', { ...callers[1]!, baseUrl: b.url, body: {} }));
     expect(seedAnswer.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(seedAnswer.headers.get('ratelimit-policy')).toContain('"writes-org"');
     expect(JSON.stringify(seedAnswer.body)).toMatch(/RATE_LIMITED|rate limit/i);

@@ -153,6 +153,7 @@ interface EventRow {
 /** Prints the newest events as JSON lines, oldest first; with follow, keeps printing new ones as they commit. */
 async function eventsTail(config: AppConfig, options: { org?: string; lines: number; follow: boolean }): Promise<void> {
   await withDataSource(config, async (dataSource) => {
+    // Positions are printed as text (JSON has no 64-bit integers); ORDER BY names events.* so it sorts the numbers, not that text.
     const columns = `seq::text, txid::text, type, at, org_id AS "orgId", agent_id AS "agentId", run_id AS "runId", actor_subject AS "actorSubject", actor_kind AS "actorKind", request_id AS "requestId", data`;
     const org = options.org ?? null;
     const ofOrg = `($1::uuid IS NULL OR org_id = $1)`;
@@ -160,7 +161,7 @@ async function eventsTail(config: AppConfig, options: { org?: string; lines: num
     // do: one committing later can then not land behind the position already printed.
     const visible = `txid < pg_snapshot_xmin(pg_current_snapshot()) AND ${ofOrg}`;
     const print = (rows: EventRow[]) => rows.forEach((row) => process.stdout.write(`${JSON.stringify(row)}\n`));
-    const newest = ((await dataSource.query(`SELECT ${columns} FROM events WHERE ${options.follow ? visible : ofOrg} ORDER BY txid DESC, seq DESC LIMIT $2`, [org, options.lines])) as EventRow[]).reverse();
+    const newest = ((await dataSource.query(`SELECT ${columns} FROM events WHERE ${options.follow ? visible : ofOrg} ORDER BY events.txid DESC, events.seq DESC LIMIT $2`, [org, options.lines])) as EventRow[]).reverse();
     print(newest);
     if (!options.follow) return;
     let last = newest[newest.length - 1] ?? ((await dataSource.query(`SELECT '0'::text AS txid, '0'::text AS seq`)) as EventRow[])[0]!;
@@ -168,7 +169,7 @@ async function eventsTail(config: AppConfig, options: { org?: string; lines: num
     process.once('SIGINT', () => (stopped = true));
     process.once('SIGTERM', () => (stopped = true));
     while (!stopped) {
-      const rows = (await dataSource.query(`SELECT ${columns} FROM events WHERE ${visible} AND (txid, seq) > ($2::xid8, $3::bigint) ORDER BY txid, seq LIMIT 1000`, [org, last.txid, last.seq])) as EventRow[];
+      const rows = (await dataSource.query(`SELECT ${columns} FROM events WHERE ${visible} AND (txid, seq) > ($2::xid8, $3::bigint) ORDER BY events.txid, events.seq LIMIT 1000`, [org, last.txid, last.seq])) as EventRow[];
       print(rows);
       if (rows.length > 0) last = rows[rows.length - 1]!;
       else await new Promise((resolve) => setTimeout(resolve, 1000));
