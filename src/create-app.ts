@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { ServiceLogger } from './infrastructure/logging/service-logger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -80,7 +80,7 @@ function enableCors(app: NestFastifyApplication, origins: string[]): void {
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     // Last-Event-ID: a browser following an event stream with fetch resumes with it (EventSource cannot send a token).
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'Last-Event-ID', 'X-Api-Key', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Retry-After', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
     // Strict mode answers an OPTIONS without Access-Control-Request-Method with a text/plain 400,
     // the one error that would not be problem+json; it is harmless to answer it as a preflight.
@@ -115,7 +115,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => frameworkError(error, request, reply, app.get(ErrorFormats)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(ServiceLogger));
   const { corsOrigins } = config;
   if (corsOrigins) enableCors(app, corsOrigins);
   // In this order: the input limits first, so no validator walks a hostile depth or unstorable text.

@@ -121,7 +121,7 @@ describe('network defaults', () => {
       const answer = await api('GET', '/health/live', { baseUrl: deployed.url, headers: { origin: ALLOWED_ORIGIN } });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
-      expect(answer.headers.get('access-control-expose-headers')).toBe('ETag, Retry-After, X-Request-Id');
+      expect(answer.headers.get('access-control-expose-headers')).toBe('ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id');
       expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
       expect(answer.headers.get('vary')).toMatch(/origin/i);
 

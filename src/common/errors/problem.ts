@@ -84,6 +84,8 @@ export function mapErrorCode(code: ErrorCode): ProblemMapping {
       return { status: 429, title: 'Agent at capacity' };
     case ErrorCode.RUN_INPUT_INVALID:
       return { status: 422, title: 'Run input does not match the input schema' };
+    case ErrorCode.RATE_LIMITED:
+      return { status: 429, title: 'Rate limit reached' };
     case ErrorCode.SLACK_UNAVAILABLE:
       return { status: 503, title: 'Slack is unavailable' };
     case ErrorCode.DATABASE_UNAVAILABLE:

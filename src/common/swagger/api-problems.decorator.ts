@@ -54,6 +54,7 @@ const EXAMPLE_DETAIL: Record<ErrorCode, string> = {
   [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: 'The first request with Idempotency-Key "order-4711" is still in flight; retry after it finished.',
   [ErrorCode.AGENT_AT_CAPACITY]: 'The agent has 2 runs claimed or running, its limit; retry in 5 seconds.',
   [ErrorCode.RUN_INPUT_INVALID]: 'The input does not match the input schema of version 3.',
+  [ErrorCode.RATE_LIMITED]: 'Rate limit "writes-caller" reached (60000 requests per 60 s); retry in 1 s.',
   [ErrorCode.SLACK_UNAVAILABLE]: 'Slack cannot be reached; nothing was written. Retry shortly.',
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database cannot be reached; retry shortly.',
   [ErrorCode.INTERNAL]: 'An unexpected error occurred; it has been logged with this request id.',
@@ -68,7 +69,7 @@ const STATUS_DESCRIPTION: Record<number, string> = {
   412: 'If-Match does not match the current ETag; nothing was changed.',
   413: 'Body over 1 MiB.',
   422: 'Well-formed but rejected by a rule (see `code`).',
-  429: 'Too many at once for this caller; close some first.',
+  429: 'Over a rate limit (`RATE_LIMITED`: retry after `Retry-After` seconds; `RateLimit` says what is left), or too many at once for this caller.',
   503: 'A dependency (database, Slack) is unavailable; retry after `Retry-After` seconds.',
 };
 
@@ -97,7 +98,9 @@ const API_RESPONSE_METADATA = 'swagger/apiResponse';
 
 type ProblemExamples = Record<string, { summary: string; value: ProblemDto }>;
 
-export const ApiProblems = (...codes: ErrorCode[]) => {
+export const ApiProblems = (...listed: ErrorCode[]) => {
+  // Every authenticated route is rate limited (the AuthGuard counts it), so each says so.
+  const codes = listed.includes(ErrorCode.UNAUTHENTICATED) && !listed.includes(ErrorCode.RATE_LIMITED) ? [...listed, ErrorCode.RATE_LIMITED] : listed;
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const { status } = mapErrorCode(code);

@@ -70,6 +70,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 10;
 
+  /**
+   * false: the service applies no migration at start and refuses to start on a schema that is behind
+   * (rolling deploys, where a job runs `npm run agentry -- migrate up` first).
+   */
+  @Transform(toBool) @IsBoolean()
+  AUTO_MIGRATE = true;
+
   @Transform(toInt) @IsInt() @Min(100)
   DB_CONNECT_TIMEOUT_MS = 5000;
 
@@ -212,6 +219,38 @@ export class AppConfig {
   /** The service name traces carry. */
   @IsString() @MinLength(1)
   OTEL_SERVICE_NAME = 'agentry';
+  /** Off: no rate limit is checked and no bucket is read or written. */
+  @Transform(toBool) @IsBoolean()
+  RATE_LIMITS_ENABLED = true;
+
+  /** Each limit below is a number of requests per this many seconds: a bucket that holds that many and refills over the window. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Reads (GET, HEAD) per window by one caller (a user or an API key) and by one organization; 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_READS_PER_CALLER = 300_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_READS_PER_ORG = 600_000;
+
+  /** Writes (POST, PATCH, PUT, DELETE) per window, outside the runtime routes; 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_WRITES_PER_CALLER = 60_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_WRITES_PER_ORG = 120_000;
+
+  /** Claims, run events and heartbeats per window: their own budget, so users never starve a runtime; 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_RUNTIME_PER_CALLER = 300_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_RUNTIME_PER_ORG = 600_000;
+
+  /** Failed authentications per window from one client address (per instance); past it, 429 before any token is looked at. 0 = no limit. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS = 100;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

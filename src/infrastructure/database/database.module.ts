@@ -1,10 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { migrateExclusively } from './migrate-exclusively';
 import { typeormOptions } from './typeorm-options';
 import { UnitOfWork } from './unit-of-work';
+
+/** The factory below gets only the options: AUTO_MIGRATE rides along with them (TypeORM ignores the extra key). */
+type AgentryDataSourceOptions = DataSourceOptions & { autoMigrate?: boolean };
 
 /** The database, and the unit of work every module writes through (global, like the pool it wraps). */
 @Global()
@@ -14,12 +17,13 @@ import { UnitOfWork } from './unit-of-work';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the application starts');
-        return { ...typeormOptions(config, config.DATABASE_URL), retryAttempts: 0 };
+        return { ...typeormOptions(config, config.DATABASE_URL), retryAttempts: 0, autoMigrate: config.AUTO_MIGRATE };
       },
       dataSourceFactory: async (options) => {
         if (!options) throw new Error('no TypeORM options');
         const dataSource = await new DataSource(options).initialize();
-        await migrateExclusively(dataSource);
+        // With AUTO_MIGRATE=false main.ts has checked, before Nest started, that nothing is pending.
+        if ((options as AgentryDataSourceOptions).autoMigrate !== false) await migrateExclusively(dataSource);
         return dataSource;
       },
     }),

