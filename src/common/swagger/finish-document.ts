@@ -41,6 +41,20 @@ const COMMON_PROBLEMS: { applies: (operation: Operation) => boolean; code: Error
     detail: "Unsupported Media Type: text/plain",
   },
   {
+    applies: hasPathParameters,
+    code: ErrorCode.URI_TOO_LONG,
+    description: 'A path segment is longer than any route parameter can be.',
+    example: ErrorCode.URI_TOO_LONG,
+    detail: 'A path segment is longer than any route parameter can be.',
+  },
+  {
+    applies: hasPathParameters,
+    code: ErrorCode.MALFORMED_REQUEST,
+    description: 'Invalid input: the path is not valid percent-encoding, or the body not valid JSON.',
+    example: 'MALFORMED_PATH',
+    detail: "'/api/v1/runs/%E0%A4%A' is not a valid url component",
+  },
+  {
     applies: (operation) => operation[RUNTIME_ACCESS_EXTENSION] !== true,
     code: ErrorCode.FORBIDDEN,
     description: 'Not allowed for this caller (a `runtime` API key may only claim runs and report on them).',
@@ -56,6 +70,7 @@ const COMMON_PROBLEMS: { applies: (operation: Operation) => boolean; code: Error
  * - OpenAPI 3.1 with nullability as JSON Schema states it (`toNullable31`, see nullable.ts);
  * - `X-Request-Id` documented on every response, `ETag` on every success whose body has an `etag`;
  * - the answers the service gives before a controller runs: 413 and 415 on every operation with a body,
+ *   414 and 400 (a path segment too long, bad percent-encoding) on every operation with path parameters,
  *   403 for a `runtime` API key on every secured operation it may not call. They come in the
  *   operation's own error format; an operation whose errors are not problem+json (the seed-002 envelope)
  *   must document them itself, or building the document fails naming it.
@@ -103,6 +118,10 @@ function addCommonProblems(name: string, operation: Operation): void {
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `#/components/schemas/${ProblemDto.name.replace(/Dto$/, '')}` }, examples: { [common.example]: example } } },
     };
   }
+}
+
+function hasPathParameters(operation: Operation): boolean {
+  return (operation.parameters ?? []).some((parameter: Schema) => parameter.in === 'path');
 }
 
 function errorMediaTypes(operation: Operation): string[] {

@@ -31,6 +31,7 @@ const ERRORS: Record<number, [string, ErrorCode]> = {
   404: ['Not found, or not visible to the caller.', ErrorCode.NOT_FOUND],
   409: ['Deleted, or `draft` after a deploy.', ErrorCode.CONFLICT],
   412: ['If-Match does not match the current ETag.', ErrorCode.PRECONDITION_FAILED],
+  414: ['A path segment is longer than any route parameter can be.', ErrorCode.URI_TOO_LONG],
   413: ['The body is larger than 1 MiB.', ErrorCode.PAYLOAD_TOO_LARGE],
   415: ['The body is not `application/json`.', ErrorCode.UNSUPPORTED_MEDIA_TYPE],
   422: ['A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable.', ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED],
@@ -70,7 +71,7 @@ export class ApiAgentsController {
   @ApiUidParam()
   @ApiOperation({ summary: 'Get an agent (envelope)', description: 'Its live content, in the envelope.' })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(401, 403, 404, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 414, 503)
   async getApiAgent(@CurrentPrincipal() principal: Principal, @Param('agent_uid', AgentUidPipe) ref: AgentRef): Promise<ApiAgentEnvelopeDto> {
     return success('Agent retrieved', toApiAgent(await this.agents.get(principal, ref)));
   }
@@ -95,7 +96,7 @@ export class ApiAgentsController {
     },
   })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 414, 415, 422, 503)
   async updateApiAgent(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ApiAgentUpdateDto,
