@@ -40,7 +40,7 @@ export interface RuntimeOptions {
   waitSeconds?: number;
   /** Heartbeats go out at this fraction of the claim's lease (default 1/3), and at least every `cancelCheckMs`. */
   heartbeatFraction?: number;
-  /** How soon a cancel reaches a handler: the longest gap between heartbeats of a running run; default 1000 ms. */
+  /** How soon a cancel reaches a handler: the longest gap between heartbeats of a running run; default 500 ms. */
   cancelCheckMs?: number;
   /** On stop, how long running handlers may take to finish before they are aborted and their runs reported failed; default 30 s. */
   stopTimeoutMs?: number;
@@ -85,7 +85,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const waitSeconds = Math.min(30, Math.max(0, options.waitSeconds ?? 20));
   const fraction = options.heartbeatFraction ?? 1 / 3;
-  const cancelCheckMs = options.cancelCheckMs ?? 1000;
+  const cancelCheckMs = options.cancelCheckMs ?? 500;
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   const log = options.log ?? (() => undefined);
   const client = createAgentryClient({ baseUrl: options.baseUrl, apiKey: options.key, fetch: options.fetch });
