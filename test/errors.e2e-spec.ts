@@ -68,6 +68,8 @@ describe('database outage', () => {
       expect(recovered).toBe(200);
       expect((await api('GET', '/health/ready', { baseUrl: app.url })).status).toBe(200);
     } finally {
+      // A failure while the database was cut must not leave the instance waiting for it on stop.
+      proxy.restore();
       await app.stop();
       await proxy.close();
       await database.drop();

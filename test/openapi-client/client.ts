@@ -42,3 +42,18 @@ export function describe(agent: Agent): string {
 
 // Problems carry a typed code.
 export const problemCode: Schemas['Problem']['code'] = 'ACCESS_LOCKOUT';
+
+// Issue #27. A reported event is one shape per type: an outcome without output does not compile.
+type RunEventRequest = NonNullable<operations['reportRunEvent']['requestBody']>['content']['application/json'];
+export const outcome: RunEventRequest = { type: 'outcome', output: { report: 'done' } };
+export const failure: RunEventRequest = { type: 'error', error: { code: 'upstream', message: 'The CRM did not answer.' } };
+// @ts-expect-error: an outcome carries its output
+export const outcomeWithoutOutput: RunEventRequest = { type: 'outcome' };
+// A claim with nothing in it (waitSeconds has a default) compiles; a run's error and approval may be null.
+export const emptyClaim: Schemas['ClaimRunRequest'] = {};
+export function errorOf(run: Schemas['Run']): string | null {
+  return run.error === null ? null : `${run.error.code}: ${run.error.message} ${run.approval?.state ?? ''}`;
+}
+// Agent ids in paths are numbers or slugs.
+export const byNumber: operations['getAgent']['parameters']['path'] = { id: 42 };
+export const bySlug: operations['getAgent']['parameters']['path'] = { id: 'daily-sales-report-a3f' };

@@ -1,3 +1,5 @@
+import { assertDocumented } from './openapi-validation';
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -15,7 +17,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** A thin fetch wrapper: real HTTP against the running service, JSON in and out. */
+/** A thin fetch wrapper: real HTTP against the running service, JSON in and out, each answer checked against openapi.json. */
 export async function api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -27,6 +29,8 @@ export async function api<T = any>(method: string, path: string, options: Reques
   const text = await response.text();
   let parsed: unknown = text;
   if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') parsed = JSON.parse(text);
+  // Every answer a test gets is one the document describes (test/support/openapi-validation.ts).
+  assertDocumented(method, path, { status: response.status, headers: response.headers, body: parsed, hasBody: text !== '' });
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 

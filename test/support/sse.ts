@@ -1,4 +1,5 @@
 import { IncomingHttpHeaders, IncomingMessage, request } from 'node:http';
+import { assertDocumented } from './openapi-validation';
 import { auth, Caller } from './principals';
 
 export interface SseMessage {
@@ -26,6 +27,7 @@ export class SseStream {
   private constructor(
     private readonly response: IncomingMessage,
     paused: boolean,
+    private readonly path: string,
   ) {
     response.setEncoding('utf8');
     this.ended = new Promise<void>((resolve) => {
@@ -60,7 +62,20 @@ export class SseStream {
     else headers['x-api-key'] = credentials.apiKey;
     if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
     return new Promise((resolve, reject) => {
-      const sent = request(`${options.baseUrl ?? process.env.E2E_BASE_URL}${path}`, { headers, agent: false }, (response) => resolve(new SseStream(response, options.paused ?? false)));
+      const sent = request(`${options.baseUrl ?? process.env.E2E_BASE_URL}${path}`, { headers, agent: false }, (response) => {
+        // The stream's status, headers and media type are checked against openapi.json here; a refusal's body in problem().
+        const stream = new SseStream(response, options.paused ?? false, path);
+        if (response.statusCode === 200 || response.statusCode === 204) {
+          try {
+            assertDocumented('GET', path, { status: response.statusCode, headers: toHeaders(response.headers), hasBody: response.statusCode === 200 });
+          } catch (error) {
+            response.destroy();
+            reject(error as Error);
+            return;
+          }
+        }
+        resolve(stream);
+      });
       sent.on('error', reject);
       sent.end();
     });
@@ -86,7 +101,9 @@ export class SseStream {
   /** The body of a refused stream (problem+json). */
   async problem(): Promise<any> {
     await this.ended;
-    return JSON.parse(this.body);
+    const body = JSON.parse(this.body);
+    assertDocumented('GET', this.path, { status: this.status, headers: toHeaders(this.response.headers), body, hasBody: true });
+    return body;
   }
 
   resume(): void {
@@ -144,4 +161,12 @@ export class SseStream {
     if (data) message.data = JSON.parse(data.join('\n'));
     if (message.event !== undefined || data) this.messages.push(message);
   }
+}
+
+function toHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
 }

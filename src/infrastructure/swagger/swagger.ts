@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ProblemDto } from '../../common/swagger/api-problems.decorator';
+import { finishDocument } from '../../common/swagger/finish-document';
 
 export const API_KEY_SCHEME = 'apiKey';
 export const BEARER_SCHEME = 'bearer';
@@ -69,11 +70,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements(BEARER_SCHEME)
     .addSecurityRequirements(API_KEY_SCHEME);
   for (const [name, description] of TAGS) builder.addTag(name, description);
-  return SwaggerModule.createDocument(app, builder.build(), {
-    extraModels: [ProblemDto],
-    // Controller methods are named for what they do (createAgent, listAgents), which reads well in generated clients.
-    operationIdFactory: (_controllerKey, methodKey) => methodKey,
-  });
+  return finishDocument(
+    SwaggerModule.createDocument(app, builder.build(), {
+      extraModels: [ProblemDto],
+      // Controller methods are named for what they do (createAgent, listAgents), which reads well in generated clients.
+      operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    }),
+  );
 }
 
 /** Swagger UI at /docs and the OpenAPI JSON at /docs-json. */

@@ -27,11 +27,13 @@ const ApiUidParam = () => ApiParam({ name: 'agent_uid', required: true, schema: 
 const ERRORS: Record<number, [string, ErrorCode]> = {
   400: ['Invalid input (or malformed JSON); `errors` lists every offending field once.', ErrorCode.VALIDATION_FAILED],
   401: ['Missing or invalid credentials.', ErrorCode.UNAUTHENTICATED],
-  403: ['The caller can use but not manage this agent.', ErrorCode.FORBIDDEN],
+  403: ['The caller can use but not manage this agent, or is a `runtime` API key (which may only claim runs and report on them).', ErrorCode.FORBIDDEN],
   404: ['Not found, or not visible to the caller.', ErrorCode.NOT_FOUND],
   409: ['Deleted, or `draft` after a deploy.', ErrorCode.CONFLICT],
   412: ['If-Match does not match the current ETag.', ErrorCode.PRECONDITION_FAILED],
+  414: ['A path segment is longer than any route parameter can be.', ErrorCode.URI_TOO_LONG],
   413: ['The body is larger than 1 MiB.', ErrorCode.PAYLOAD_TOO_LARGE],
+  415: ['The body is not `application/json`.', ErrorCode.UNSUPPORTED_MEDIA_TYPE],
   422: ['A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable.', ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED],
   503: ['The database or Slack is unavailable; retry.', ErrorCode.SLACK_UNAVAILABLE],
 };
@@ -59,7 +61,7 @@ export class ApiAgentsController {
   @Get()
   @ApiOperation({ summary: 'List agents (envelope)', description: 'The agents the caller can use, newest first, in keyset pages.' })
   @ApiOkResponse({ type: ApiAgentListEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 503)
   async listApiAgents(@CurrentPrincipal() principal: Principal, @Query() query: ApiAgentsQueryDto): Promise<ApiAgentListEnvelopeDto> {
     const { agents, nextPageToken } = await this.agents.list(principal, { pageSize: query.page_size, pageToken: query.page_token });
     return { ...success('Agents retrieved', agents.map(toApiAgent)), next_page_token: nextPageToken };
@@ -69,7 +71,7 @@ export class ApiAgentsController {
   @ApiUidParam()
   @ApiOperation({ summary: 'Get an agent (envelope)', description: 'Its live content, in the envelope.' })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(401, 404, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 414, 503)
   async getApiAgent(@CurrentPrincipal() principal: Principal, @Param('agent_uid', AgentUidPipe) ref: AgentRef): Promise<ApiAgentEnvelopeDto> {
     return success('Agent retrieved', toApiAgent(await this.agents.get(principal, ref)));
   }
@@ -94,7 +96,7 @@ export class ApiAgentsController {
     },
   })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 422, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 414, 415, 422, 503)
   async updateApiAgent(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ApiAgentUpdateDto,

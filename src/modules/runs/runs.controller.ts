@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../../common/errors/error-code';
 import { ApiAgentIdParam } from '../../common/swagger/api-path-params.decorator';
 import { ApiProblems } from '../../common/swagger/api-problems.decorator';
@@ -9,7 +9,7 @@ import { AgentRef } from '../agents/domain/agent-ref';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/domain/principal';
 import { RuntimeAccess } from '../auth/runtime-access.decorator';
-import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
+import { ListRunsQueryDto, RUN_EVENT_EXTRA_MODELS, RUN_EVENT_REQUEST_SCHEMA, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { RunsService } from './runs.service';
 import { Idempotent } from '../../infrastructure/idempotency/idempotent.decorator';
 
@@ -104,8 +104,9 @@ export class RunsController {
       'The runtime holding the run (or a caller who can use its agent) reports `started`, `action_taken`, `approval_required`, `outcome` (with `output`) or `error` (with `error`). ' +
       'A move the status machine does not allow is 409 `RUN_STATE_CONFLICT` naming the current status. Every event extends the run\'s timeout.',
   })
+  @ApiExtraModels(...RUN_EVENT_EXTRA_MODELS)
   @ApiBody({
-    type: RunEventDto,
+    schema: RUN_EVENT_REQUEST_SCHEMA,
     examples: {
       started: { summary: 'Started', value: { type: 'started' } },
       actionTaken: { summary: 'An action', value: { type: 'action_taken', message: 'Fetched 42 orders from the CRM.', data: { orders: 42 } } },

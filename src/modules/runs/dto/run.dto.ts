@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
@@ -49,7 +49,7 @@ export class RunErrorDto {
   @ApiProperty({ example: 'The CRM did not answer.' }) @IsString() @MaxLength(10_000) message!: string;
 }
 
-@ApiSchema({ name: 'RunEventRequest', description: 'What the runtime reports. `outcome` needs `output`; `error` needs `error`.' })
+/** What the runtime reports, as validated; the document shows it as RUN_EVENT_REQUEST_SCHEMA, one shape per `type`. */
 export class RunEventDto {
   @ApiProperty({ enum: RUN_EVENT_TYPES, example: 'action_taken' })
   @IsIn(RUN_EVENT_TYPES)
@@ -90,6 +90,56 @@ export class RunEventDto {
   error?: RunErrorDto;
 }
 
+
+/** The fields every reported event may carry. */
+class RunEventCommonDoc {
+  @ApiPropertyOptional({ example: 'Fetched 42 orders from the CRM.', maxLength: 10_000 }) message?: string;
+  @ApiPropertyOptional({ ...JSON_VALUE, example: { orders: 42 } }) data?: unknown;
+}
+
+@ApiSchema({ name: 'RunStartedEvent', description: 'The runtime began executing the claimed run (queued → running). Actions may not be repeated from here on.' })
+export class RunStartedEventDoc extends RunEventCommonDoc {
+  @ApiProperty({ enum: ['started'] }) type!: 'started';
+}
+
+@ApiSchema({ name: 'RunActionTakenEvent', description: 'A step the runtime took (running → running).' })
+export class RunActionTakenEventDoc extends RunEventCommonDoc {
+  @ApiProperty({ enum: ['action_taken'] }) type!: 'action_taken';
+}
+
+@ApiSchema({ name: 'RunApprovalRequiredEvent', description: 'What needs approving, in `message` and `data` (running → awaiting_approval).' })
+export class RunApprovalRequiredEventDoc extends RunEventCommonDoc {
+  @ApiProperty({ enum: ['approval_required'] }) type!: 'approval_required';
+}
+
+@ApiSchema({ name: 'RunOutcomeEvent', description: "The run's result (running → succeeded)." })
+export class RunOutcomeEventDoc extends RunEventCommonDoc {
+  @ApiProperty({ enum: ['outcome'] }) type!: 'outcome';
+  @ApiProperty({ ...ANY_JSON, description: "The run's result. Any JSON value (≤ 256 KiB).", example: { report: 'EMEA sales up 4%' } }) output!: unknown;
+}
+
+@ApiSchema({ name: 'RunErrorEvent', description: 'Why the run failed (queued or running → failed).' })
+export class RunErrorEventDoc extends RunEventCommonDoc {
+  @ApiProperty({ enum: ['error'] }) type!: 'error';
+  @ApiProperty({ type: RunErrorDto }) error!: RunErrorDto;
+}
+
+const RUN_EVENT_VARIANTS = {
+  started: RunStartedEventDoc,
+  action_taken: RunActionTakenEventDoc,
+  approval_required: RunApprovalRequiredEventDoc,
+  outcome: RunOutcomeEventDoc,
+  error: RunErrorEventDoc,
+} satisfies Record<RunEventType, unknown>;
+
+/** A reported event as the document shows it: one shape per `type`, so a generated client refuses `{type: 'outcome'}` without `output`. */
+export const RUN_EVENT_EXTRA_MODELS = Object.values(RUN_EVENT_VARIANTS);
+export const RUN_EVENT_REQUEST_SCHEMA = {
+  description: 'What the runtime reports: one shape per `type`. `outcome` needs `output`; `error` needs `error`.',
+  oneOf: RUN_EVENT_EXTRA_MODELS.map((model) => ({ $ref: getSchemaPath(model) })),
+  discriminator: { propertyName: 'type', mapping: Object.fromEntries(Object.entries(RUN_EVENT_VARIANTS).map(([type, model]) => [type, getSchemaPath(model)])) },
+};
+
 @ApiSchema({ name: 'RunDecisionRequest' })
 export class RunDecisionDto {
   @ApiPropertyOptional({ example: 'Looks right; go ahead.' })
@@ -101,7 +151,7 @@ export class RunDecisionDto {
 
 @ApiSchema({ name: 'ClaimRunRequest' })
 export class ClaimRunDto {
-  @ApiPropertyOptional({ type: [Number], description: 'Only runs of these agents (numeric ids).' })
+  @ApiPropertyOptional({ type: 'integer', isArray: true, minimum: 1, description: 'Only runs of these agents (numeric ids).' })
   @OptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(100)
