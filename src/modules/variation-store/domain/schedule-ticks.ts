@@ -63,8 +63,13 @@ export function instantOf(wall: number, timezone: string): number {
 export function* ticksAfter(schedule: ScheduleSpec, after: Date): Generator<Date> {
   const { timezone } = schedule;
   let last = after.getTime();
-  // Start an hour of wall-clock time early, so a wall time whose instant falls after `after` (a repeated hour) is seen.
-  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wallClock(last, timezone) - 60 * MINUTE_MS) });
+  // A wall time earlier than `after`'s can still fall after it when the clocks go back soon (the
+  // repeated hour): start that much wall-clock time early (and a minute, since the parser's first
+  // time is strictly after its start). Elsewhere no earlier wall time can, and starting an hour early
+  // would cost an every-minute cron sixty parser steps for each tick asked for.
+  const wall = wallClock(last, timezone);
+  const fallsBack = Math.max(0, wall - last - (wallClock(last + DAY_MS, timezone) - (last + DAY_MS)));
+  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wall - fallsBack - MINUTE_MS) });
   for (;;) {
     const instant = instantOf(walls.next().toDate().getTime(), timezone);
     if (instant <= last) continue;
