@@ -63,13 +63,11 @@ export function instantOf(wall: number, timezone: string): number {
 export function* ticksAfter(schedule: ScheduleSpec, after: Date): Generator<Date> {
   const { timezone } = schedule;
   let last = after.getTime();
-  // A wall time earlier than `after`'s can still fall after it when the clocks go back soon (the
-  // repeated hour): start that much wall-clock time early (and a minute, since the parser's first
-  // time is strictly after its start). Elsewhere no earlier wall time can, and starting an hour early
-  // would cost an every-minute cron sixty parser steps for each tick asked for.
-  const wall = wallClock(last, timezone);
-  const fallsBack = Math.max(0, wall - last - (wallClock(last + DAY_MS, timezone) - (last + DAY_MS)));
-  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wall - fallsBack - MINUTE_MS) });
+  // No wall time earlier than `after`'s can be a tick after it: instantOf maps wall times to instants
+  // in order (a repeated time to its first occurrence, a missing one to the jump), so the parser
+  // starts there (a minute early: its first time is strictly after its start). Starting an hour early
+  // cost an every-minute cron sixty parser steps for each tick asked for.
+  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wallClock(last, timezone) - MINUTE_MS) });
   for (;;) {
     const instant = instantOf(walls.next().toDate().getTime(), timezone);
     if (instant <= last) continue;
