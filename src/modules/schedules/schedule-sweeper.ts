@@ -52,16 +52,25 @@ export class ScheduleSweeper implements OnModuleInit {
     });
   }
 
-  /** Sweeps until nothing is due, PARALLEL batches at a time; returns how many agents it handled. */
+  /**
+   * Sweeps until nothing is due; returns how many agents it handled. One batch first, so a sweep that
+   * finds little takes one connection; only when a full batch shows more is due do PARALLEL go on.
+   */
   async sweep(): Promise<number> {
+    const first = await this.sweepBatchOf();
+    if (first < BATCH) return first;
     const handled = await Promise.all(Array.from({ length: PARALLEL }, () => this.sweepUntilDone()));
-    return handled.reduce((sum, n) => sum + n, 0);
+    return handled.reduce((sum, n) => sum + n, first);
+  }
+
+  private sweepBatchOf(): Promise<number> {
+    return this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
   }
 
   private async sweepUntilDone(): Promise<number> {
     let total = 0;
     for (;;) {
-      const handled = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
+      const handled = await this.sweepBatchOf();
       total += handled;
       if (handled < BATCH) return total;
     }
