@@ -59,6 +59,32 @@ const OWNER_SUBJECT = `user:${OWNER}`; // how the service names a JWT's subject
 const SERVICE_LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const EVENTS_ONLY = values.only === 'events';
 
+/**
+ * The floor of a schedule tick: the same rows the sweep writes for every due agent (its run, its next
+ * tick and last tick, runsCount, a run.queued event), by one hand-written INSERT … SELECT, the next
+ * tick computed in SQL (right for an every-minute cron only), the overlap rule kept, no NOTIFY, no
+ * batching, no round trips. Its clock runs two days ahead: the agents wait a day ahead, so no
+ * service sweep takes them, and this statement finds them due through the same index range.
+ */
+const FLOOR_TICK_SQL = `WITH due AS (
+    SELECT a.id, a.org_id, a.active_variation_id, v.version, a.next_run_at FROM agents a JOIN variations v ON v.id = a.active_variation_id
+    WHERE a.next_run_at <= now() + interval '2 days' AND a.status = 'active' AND a.is_schedule_active
+      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule')
+    FOR UPDATE OF a),
+  created AS (
+    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
+    SELECT gen_random_uuid(), org_id, id, active_variation_id, version, 'queued', 'schedule', next_run_at, 'schedule' FROM due
+    RETURNING id, org_id, agent_id, variation_version, scheduled_for),
+  advanced AS (
+    UPDATE agents a SET next_run_at = now() + interval '3 days', last_tick_at = c.scheduled_for, last_tick_run_id = c.id, runs_count = a.runs_count + 1
+    FROM created c WHERE a.id = c.agent_id),
+  logged AS (
+    INSERT INTO events (type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data)
+    SELECT 'run.queued', org_id, agent_id, id, 'system', 'system', NULL,
+      jsonb_build_object('trigger', 'schedule', 'version', variation_version, 'scheduledFor', to_char(scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    FROM created)
+  SELECT count(*)::int AS n FROM created`;
+
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const token = (sub, extra = {}) => {
@@ -385,30 +411,6 @@ async function startInstance() {
   return child;
 }
 
-/**
- * The floor of a schedule tick: the same rows the sweep writes for every due agent (its run, its next
- * tick and last tick, runsCount, a run.queued event), by one hand-written INSERT … SELECT, the next
- * tick computed in SQL (right for an every-minute cron only; here a day ahead, so no sweep takes the
- * agents again), the overlap rule kept, no NOTIFY, no batching, no round trips.
- */
-const FLOOR_TICK_SQL = `WITH due AS (
-    SELECT a.id, a.org_id, a.active_variation_id, v.version, a.next_run_at FROM agents a JOIN variations v ON v.id = a.active_variation_id
-    WHERE a.next_run_at <= now() AND a.status = 'active' AND a.is_schedule_active
-      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule')
-    FOR UPDATE OF a),
-  created AS (
-    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
-    SELECT gen_random_uuid(), org_id, id, active_variation_id, version, 'queued', 'schedule', next_run_at, 'schedule' FROM due
-    RETURNING id, org_id, agent_id, variation_version, scheduled_for),
-  advanced AS (
-    UPDATE agents a SET next_run_at = now() + interval '1 day', last_tick_at = c.scheduled_for, last_tick_run_id = c.id, runs_count = a.runs_count + 1
-    FROM created c WHERE a.id = c.agent_id),
-  logged AS (
-    INSERT INTO events (type, org_id, agent_id, run_id, actor_subject, actor_kind, request_id, data)
-    SELECT 'run.queued', org_id, agent_id, id, 'system', 'system', NULL,
-      jsonb_build_object('trigger', 'schedule', 'version', variation_version, 'scheduledFor', to_char(scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-    FROM created)
-  SELECT count(*)::int AS n FROM created`;
 
 /**
  * SCHEDULED agents with every-minute schedules (cloned in SQL from one made through the API) fall due
@@ -469,21 +471,11 @@ async function scheduleSweep() {
       }
     };
     const floorRound = async () => {
-      const client = new pg.Client({ connectionString: database.url });
-      await client.connect();
-      try {
-        // Due inside the floor's own transaction, so the service's sweeps never see these agents due.
-        await client.query('BEGIN');
-        await client.query(`UPDATE agents SET next_run_at = date_trunc('second', now()) WHERE is_schedule_active`);
-        const began = Date.now();
-        const { rows: [{ n }] } = await client.query(FLOOR_TICK_SQL);
-        await client.query('COMMIT');
-        const ms = Date.now() - began;
-        if (n !== SCHEDULED) throw new Error(`the floor created ${n} runs, not ${SCHEDULED}`);
-        return { allMs: ms };
-      } finally {
-        await client.end();
-      }
+      const began = Date.now();
+      const { rows: [{ n }] } = await sql.query(FLOOR_TICK_SQL);
+      const ms = Date.now() - began;
+      if (n !== SCHEDULED) throw new Error(`the floor created ${n} runs, not ${SCHEDULED}`);
+      return { allMs: ms };
     };
     const samples = { service: [], floor: [] };
     for (let round = 0; round < ROUNDS; round++) {

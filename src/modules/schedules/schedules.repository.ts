@@ -56,7 +56,7 @@ export const LOCK_DUE_SQL = `
 /**
  * The locked agents as they now stand (a statement of its own, so its snapshot follows the locks),
  * with their active variation's trigger and whether a previous scheduled run still blocks the tick
- * (runs_agent_status_seq_idx: only the agent's queued and running runs are looked at, not its history).
+ * (runs_schedule_busy_idx: one probe of the agent's scheduled runs still queued or running, not its history).
  */
 export const DUE_AGENTS_SQL = `
   SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",

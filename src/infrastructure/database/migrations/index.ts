@@ -8,6 +8,7 @@ import { RunsQueueOrder1732300006000 } from './1732300006000-runs-queue-order';
 import { ShownTimestampPrecision1732300007000 } from './1732300007000-shown-timestamp-precision';
 import { NotificationsUnconfirmed1732300008000 } from './1732300008000-notifications-unconfirmed';
 import { Events1732300009000 } from './1732300009000-events';
+import { ScheduleOverlapIndex1732300016000 } from './1732300016000-schedule-overlap-index';
 
 /** Every migration, in order; listed explicitly so the build never depends on a glob. */
-export const MIGRATIONS = [ApiKeys1732300000000, Agents1732300001000, OwnershipTransfers1732300002000, Runs1732300003000, Schedules1732300004000, Notifications1732300005000, RunsQueueOrder1732300006000, ShownTimestampPrecision1732300007000, NotificationsUnconfirmed1732300008000, Events1732300009000];
+export const MIGRATIONS = [ApiKeys1732300000000, Agents1732300001000, OwnershipTransfers1732300002000, Runs1732300003000, Schedules1732300004000, Notifications1732300005000, RunsQueueOrder1732300006000, ShownTimestampPrecision1732300007000, NotificationsUnconfirmed1732300008000, Events1732300009000, ScheduleOverlapIndex1732300016000];
