@@ -443,11 +443,12 @@ async function scheduleSweep() {
     /** Back to no scheduled runs and nothing due, vacuumed, so every round starts alike. */
     let updateMs = 0;
     const reset = async () => {
-      await sql.query(`DELETE FROM runs WHERE trigger = 'schedule'`);
-      await sql.query(`DELETE FROM events WHERE type IN ('run.queued', 'schedule.tick_skipped', 'schedule.tick_missed')`);
+      // Nothing due first (this waits for a batch in flight, say the next minute's tick), then no runs.
       const began = Date.now();
       await sql.query(`UPDATE agents SET next_run_at = now() + interval '1 day', last_tick_at = NULL, last_tick_run_id = NULL WHERE is_schedule_active`);
       updateMs = Date.now() - began;
+      await sql.query(`DELETE FROM runs WHERE trigger = 'schedule'`);
+      await sql.query(`DELETE FROM events WHERE type IN ('run.queued', 'schedule.tick_skipped', 'schedule.tick_missed')`);
       for (const table of ['runs', 'events', 'agents']) await sql.query(`VACUUM ANALYZE ${table}`);
     };
     const listener = new pg.Client({ connectionString: database.url });
