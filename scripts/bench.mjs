@@ -63,13 +63,17 @@ const EVENTS_ONLY = values.only === 'events';
  * The floor of a schedule tick: the same rows the sweep writes for every due agent (its run, its next
  * tick and last tick, runsCount, a run.queued event), by one hand-written INSERT … SELECT, the next
  * tick computed in SQL (right for an every-minute cron only), the overlap rule kept, no NOTIFY, no
- * batching, no round trips. Its clock runs two days ahead: the agents wait a day ahead, so no
+ * Node between statements. One statement per FLOOR_BATCH agents, one after the other: as one
+ * statement of 100,000 rows it ran for over six minutes on this machine (8,000 rows: 2.3 s), which
+ * would flatter the service. Its clock runs two days ahead: the agents wait a day ahead, so no
  * service sweep takes them, and this statement finds them due through the same index range.
  */
+const FLOOR_BATCH = 2500; // the sweep's batch
 const FLOOR_TICK_SQL = `WITH due AS (
     SELECT a.id, a.org_id, a.active_variation_id, v.version, a.next_run_at FROM agents a JOIN variations v ON v.id = a.active_variation_id
     WHERE a.next_run_at <= now() + interval '2 days' AND a.status = 'active' AND a.is_schedule_active
       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule')
+    ORDER BY a.next_run_at LIMIT $1
     FOR UPDATE OF a),
   created AS (
     INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
@@ -473,9 +477,10 @@ async function scheduleSweep() {
     };
     const floorRound = async () => {
       const began = Date.now();
-      const { rows: [{ n }] } = await sql.query(FLOOR_TICK_SQL);
+      let total = 0;
+      for (let n = FLOOR_BATCH; n === FLOOR_BATCH; total += n) ({ rows: [{ n }] } = await sql.query(FLOOR_TICK_SQL, [FLOOR_BATCH]));
       const ms = Date.now() - began;
-      if (n !== SCHEDULED) throw new Error(`the floor created ${n} runs, not ${SCHEDULED}`);
+      if (total !== SCHEDULED) throw new Error(`the floor created ${total} runs, not ${SCHEDULED}`);
       return { allMs: ms };
     };
     const samples = { service: [], floor: [] };
