@@ -530,9 +530,8 @@ async function dueTickPlans(templateId) {
     [templateId, Math.max(0, PLAN_AGENTS - n)],
   );
   const due = Math.round(PLAN_AGENTS / 100);
-  await sql.query(`UPDATE agents SET next_run_at = now() - interval '1 second' WHERE id IN (SELECT id FROM agents WHERE is_schedule_active ORDER BY id LIMIT $1)`, [due]);
   await sql.query('VACUUM ANALYZE agents');
-  console.log(`grew to ${PLAN_AGENTS} agents (${due} due) in ${((Date.now() - grown) / 1000).toFixed(1)} s`);
+  console.log(`grew to ${PLAN_AGENTS} agents in ${((Date.now() - grown) / 1000).toFixed(1)} s`);
   const explain = async (text, params) => {
     const { rows } = await sql.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, params);
     const tree = rows[0]['QUERY PLAN'][0];
@@ -541,8 +540,11 @@ async function dueTickPlans(templateId) {
     walk(tree.Plan, 0);
     return { executionMs: Number(tree['Execution Time'].toFixed(3)), plan: nodes };
   };
+  // Due only inside this transaction: the running instances' sweeps would otherwise take them first.
   await sql.query('BEGIN');
   try {
+    await sql.query(`UPDATE agents SET next_run_at = now() - interval '1 second' WHERE id IN (SELECT id FROM agents WHERE is_schedule_active ORDER BY id LIMIT $1)`, [due]);
+    await sql.query('ANALYZE agents');
     const lock = await explain(schedulesModule.LOCK_DUE_SQL, [2500]);
     const { rows: ids } = await sql.query(schedulesModule.LOCK_DUE_SQL, [2500]);
     const read = await explain(schedulesModule.DUE_AGENTS_SQL, [ids.map((row) => row.id)]);
