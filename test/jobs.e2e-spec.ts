@@ -138,7 +138,7 @@ describe('background jobs on pg-boss', () => {
       const apps = await startTogether([appEnv(freshUrl), appEnv(freshUrl)]);
       let stopped: Stopped[] = [];
       try {
-        // Started later, its timers tick out of step with the first two, so their sends do not simply coincide.
+        // Started later; its timers fire at the start of each slot like theirs, so all three send every slot's tick.
         apps.push(await startApp(appEnv(freshUrl)));
         const window = await withDatabase(async (db) => {
           const from = (await db.query('SELECT clock_timestamp() AS t')).rows[0].t as Date;

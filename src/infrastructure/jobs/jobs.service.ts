@@ -31,6 +31,8 @@ interface PeriodicJob {
   handler: () => Promise<void>;
 }
 
+// Periodic ticks fire this long after their slot starts, so a timer that fires a little early still lands in its slot.
+const SLOT_START_DELAY_MS = 5;
 // pg-boss waits for running handlers this long on stop, then fails their jobs and closes anyway.
 const STOP_TIMEOUT_MS = 10_000;
 // pg-boss refuses to poll a queue more often than every half second.
@@ -67,7 +69,8 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Jobs.name);
   private readonly periodic: PeriodicJob[] = [];
   private readonly workers: Worker[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopping = false;
   private readonly sending = new Set<Promise<void>>();
   private started = false;
   private boss: PgBoss | undefined;
@@ -132,7 +135,7 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
       const pollingIntervalSeconds = Math.max(MIN_POLL_SECONDS, job.intervalMs / 1000);
       const workerId = await boss.work(job.name, { pollingIntervalSeconds }, () => this.runHandler(job));
       const tick = () => this.track(this.sendTick(boss, job, workerId));
-      this.timers.push(setInterval(tick, job.intervalMs));
+      this.armAtSlotStart(job, tick);
       tick();
     }
   }
@@ -142,12 +145,30 @@ export class Jobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
    * finish on an open pool, then pg-boss closes its own. No new ticks first, and no send left in flight.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.length = 0;
+    this.stopping = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
     await Promise.all(this.sending);
     const boss = this.boss;
     this.boss = undefined;
     await boss?.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }).catch((error: unknown) => this.logger.warn({ err: error }, 'pg-boss did not stop cleanly'));
+  }
+
+  /**
+   * Calls `tick` at the start of every slot (a few milliseconds in), on every instance alike, rather
+   * than at whatever phase the instance started in: work that falls due on a boundary (a schedule's
+   * tick on the minute) is then picked up as it falls due, not up to an interval later.
+   */
+  private armAtSlotStart(job: PeriodicJob, tick: () => void): void {
+    if (this.stopping) return;
+    const wait = job.intervalMs - (Date.now() % job.intervalMs) + SLOT_START_DELAY_MS;
+    this.timers.set(
+      job.name,
+      setTimeout(() => {
+        tick();
+        this.armAtSlotStart(job, tick);
+      }, wait),
+    );
   }
 
   private async sendTick(boss: PgBoss, job: PeriodicJob, workerId: string): Promise<void> {

@@ -89,7 +89,6 @@ export interface ClaimFilter {
 }
 
 /** A run a schedule tick queued. */
-export type ScheduledRun = Pick<RunRow, 'id' | 'orgId' | 'agentId' | 'trigger' | 'variationVersion' | 'scheduledFor'>;
 
 /**
  * The final SELECT of a statement whose CTE `logged` inserted run events (RETURNING run_id, seq, type,
@@ -205,38 +204,6 @@ export class RunsRepository {
     );
     await this.wakeClaimants(db, run.orgId);
     return row;
-  }
-
-  /**
-   * Queues the runs of schedule ticks in one statement; a tick that already has its run (two sweeps
-   * that disagree) is skipped by the unique key on (agent, tick). Counts them on their agents. Returns
-   * the runs actually created; the caller wakes the claimants of their orgs.
-   */
-  async insertScheduled(db: EntityManager, runs: Omit<NewRun, 'trigger' | 'input' | 'createdBy'>[]): Promise<ScheduledRun[]> {
-    if (runs.length === 0) return [];
-    return queryRows(
-      db,
-      `WITH r AS (
-         INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
-         SELECT t.id, t.org_id, t.agent_id, t.variation_id, t.variation_version, 'queued', 'schedule', t.scheduled_for, 'schedule'
-         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::int[], $6::timestamptz[])
-           AS t(id, org_id, agent_id, variation_id, variation_version, scheduled_for)
-         ON CONFLICT (agent_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
-         RETURNING id, org_id, agent_id, variation_version, scheduled_for),
-       counted AS (
-         UPDATE agents a SET runs_count = a.runs_count + c.n
-         FROM (SELECT agent_id, count(*) AS n FROM r GROUP BY agent_id) c WHERE a.id = c.agent_id)
-       SELECT id, org_id AS "orgId", agent_id AS "agentId", 'schedule' AS trigger, variation_version AS "variationVersion",
-         scheduled_for AS "scheduledFor" FROM r`,
-      [
-        runs.map((run) => run.id),
-        runs.map((run) => run.orgId),
-        runs.map((run) => run.agentId),
-        runs.map((run) => run.variationId),
-        runs.map((run) => run.variationVersion),
-        runs.map((run) => run.scheduledFor),
-      ],
-    );
   }
 
   /** The trace of the request that created the run, handed to its runtime with the claim (tracing on only). */

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
-import { dueTicks, nextTicks } from './schedule-ticks';
+import { dueTicks, instantOf, nextTicks } from './schedule-ticks';
 
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
 const ticks = (cron: string, timezone: string, after: string, count = 4) => iso(nextTicks({ cron, timezone }, new Date(after), count));
@@ -79,6 +79,37 @@ describe('ticks, for random crons and zones', () => {
           const theirs = CronExpressionParser.parse(expression, { tz: timezone, currentDate: after });
           expect(iso(ours)).toEqual(iso(ours.map(() => theirs.next().toDate())));
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  /** The ticks as they were computed before issue #28: the parser always started an hour of wall-clock time early. */
+  const hourEarly = (expression: string, timezone: string, after: Date, count: number): Date[] => {
+    const format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    const wallOf = (ms: number) => {
+      const part = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
+      return Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second) + (ms % 1000);
+    };
+    let last = after.getTime();
+    const walls = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(wallOf(last) - 3600_000) });
+    const out: Date[] = [];
+    while (out.length < count) {
+      const instant = instantOf(walls.next().toDate().getTime(), timezone);
+      if (instant <= last) continue;
+      last = instant;
+      out.push(new Date(instant));
+    }
+    return out;
+  };
+  // Instants within a few hours of clock changes (Berlin and New York back and forward, Lord Howe's half hour), and anywhere.
+  const changes = ['2026-10-25T01:00:00Z', '2026-03-29T01:00:00Z', '2026-11-01T06:00:00Z', '2026-03-08T07:00:00Z', '2026-04-04T15:00:00Z', '2026-10-03T15:30:00Z'].map((at) => Date.parse(at));
+  const nearChange = fc.tuple(fc.constantFrom(...changes), fc.integer({ min: -4 * 3600_000, max: 4 * 3600_000 })).map(([at, delta]) => new Date(at + delta));
+
+  it('are the ticks of a parser started an hour early, near clock changes and anywhere (it now starts at the wall time of `after`)', () => {
+    fc.assert(
+      fc.property(cron, fc.constantFrom(...zones), fc.oneof(nearChange, instant), (expression, timezone, after) => {
+        expect(iso(nextTicks({ cron: expression, timezone }, after, 4))).toEqual(iso(hourEarly(expression, timezone, after, 4)));
       }),
       { numRuns: 300 },
     );

@@ -63,8 +63,11 @@ export function instantOf(wall: number, timezone: string): number {
 export function* ticksAfter(schedule: ScheduleSpec, after: Date): Generator<Date> {
   const { timezone } = schedule;
   let last = after.getTime();
-  // Start an hour of wall-clock time early, so a wall time whose instant falls after `after` (a repeated hour) is seen.
-  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wallClock(last, timezone) - 60 * MINUTE_MS) });
+  // No wall time earlier than `after`'s can be a tick after it: instantOf maps wall times to instants
+  // in order (a repeated time to its first occurrence, a missing one to the jump), so the parser
+  // starts there (a minute early: its first time is strictly after its start). Starting an hour early
+  // cost an every-minute cron sixty parser steps for each tick asked for.
+  const walls = CronExpressionParser.parse(schedule.cron.trim(), { tz: 'UTC', currentDate: new Date(wallClock(last, timezone) - MINUTE_MS) });
   for (;;) {
     const instant = instantOf(walls.next().toDate().getTime(), timezone);
     if (instant <= last) continue;
