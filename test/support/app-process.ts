@@ -46,6 +46,10 @@ export function suiteEnv(overrides: Record<string, string | undefined> = {}): Re
     WEBHOOKS_TIMEOUT_MS: '1000',
     WEBHOOKS_RETRY_DELAYS_MS: '100,100,100,100,100,100,100',
     WEBHOOKS_HOSTS: 'private.example.test=10.0.0.5',
+    // Every test calls from 127.0.0.1 and many send bad credentials on purpose (the fuzz alone sends
+    // hundreds): the per-address limit on failed authentications would answer everyone 429. The
+    // rate-limit tests start services of their own with low limits.
+    RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: '0',
     ...overrides,
   };
 }

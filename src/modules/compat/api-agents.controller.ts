@@ -34,6 +34,7 @@ const ERRORS: Record<number, [string, ErrorCode]> = {
   414: ['A path segment is longer than any route parameter can be.', ErrorCode.URI_TOO_LONG],
   413: ['The body is larger than 1 MiB.', ErrorCode.PAYLOAD_TOO_LARGE],
   415: ['The body is not `application/json`.', ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+  429: ['Over a rate limit: retry after `Retry-After` seconds (`RateLimit` says what is left).', ErrorCode.RATE_LIMITED],
   422: ['A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable.', ErrorCode.NOTIFICATION_CHANNEL_NOT_JOINED],
   503: ['The database or Slack is unavailable; retry.', ErrorCode.SLACK_UNAVAILABLE],
 };
@@ -61,7 +62,7 @@ export class ApiAgentsController {
   @Get()
   @ApiOperation({ summary: 'List agents (envelope)', description: 'The agents the caller can use, newest first, in keyset pages.' })
   @ApiOkResponse({ type: ApiAgentListEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 429, 503)
   async listApiAgents(@CurrentPrincipal() principal: Principal, @Query() query: ApiAgentsQueryDto): Promise<ApiAgentListEnvelopeDto> {
     const { agents, nextPageToken } = await this.agents.list(principal, { pageSize: query.page_size, pageToken: query.page_token });
     return { ...success('Agents retrieved', agents.map(toApiAgent)), next_page_token: nextPageToken };
@@ -71,7 +72,7 @@ export class ApiAgentsController {
   @ApiUidParam()
   @ApiOperation({ summary: 'Get an agent (envelope)', description: 'Its live content, in the envelope.' })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 414, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 414, 429, 503)
   async getApiAgent(@CurrentPrincipal() principal: Principal, @Param('agent_uid', AgentUidPipe) ref: AgentRef): Promise<ApiAgentEnvelopeDto> {
     return success('Agent retrieved', toApiAgent(await this.agents.get(principal, ref)));
   }
@@ -96,7 +97,7 @@ export class ApiAgentsController {
     },
   })
   @ApiOkResponse({ type: ApiAgentEnvelopeDto })
-  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 414, 415, 422, 503)
+  @ApiErrorEnvelopes(400, 401, 403, 404, 409, 412, 413, 414, 415, 422, 429, 503)
   async updateApiAgent(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ApiAgentUpdateDto,

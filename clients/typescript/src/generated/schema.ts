@@ -1113,10 +1113,10 @@ export interface components {
              */
             lastUsedAt: string | null;
             /**
-             * @description The secret; shown in this response only, never again.
+             * @description The secret; shown in this response only, never again. Absent when the answer is an `Idempotency-Key` replay (`Idempotent-Replayed: true`): the secret is never stored.
              * @example pk_live_Xy3kQ9aB2cDeF4gH5iJ6kL7mN8oP9qR0sT1uV2wX3yZ
              */
-            key: string;
+            key?: string;
         };
         ApiKey: {
             /**
@@ -2999,10 +2999,10 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             /**
-             * @description The signing secret (Standard Webhooks form); shown in this response only, never again.
+             * @description The signing secret (Standard Webhooks form); shown in this response only, never again. Absent when the answer is an `Idempotency-Key` replay (`Idempotent-Replayed: true`): the secret is never stored.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
-            secret: string;
+            secret?: string;
         };
         WebhookEndpoint: {
             /** Format: uuid */
@@ -9310,6 +9310,16 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorEnvelope"];
                 };
             };
+            /** @description Over a rate limit: retry after `Retry-After` seconds (`RateLimit` says what is left). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorEnvelope"];
+                };
+            };
             /** @description The database or Slack is unavailable; retry. */
             503: {
                 headers: {
@@ -9385,6 +9395,16 @@ export interface operations {
             };
             /** @description A path segment is longer than any route parameter can be. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorEnvelope"];
+                };
+            };
+            /** @description Over a rate limit: retry after `Retry-After` seconds (`RateLimit` says what is left). */
+            429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -9525,6 +9545,16 @@ export interface operations {
             };
             /** @description A rule refused it: the Slack bot is not in the channel (`/invite` it), lock-out, not runnable. */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorEnvelope"];
+                };
+            };
+            /** @description Over a rate limit: retry after `Retry-After` seconds (`RateLimit` says what is left). */
+            429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

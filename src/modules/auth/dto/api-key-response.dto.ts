@@ -15,8 +15,12 @@ export class ApiKeyResponseDto {
 
 @ApiSchema({ name: 'CreatedApiKey', description: 'An API key with its secret, shown this once.' })
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
-  @ApiProperty({ description: 'The secret; shown in this response only, never again.', example: 'pk_live_Xy3kQ9aB2cDeF4gH5iJ6kL7mN8oP9qR0sT1uV2wX3yZ' })
-  key!: string;
+  @ApiProperty({
+    required: false,
+    description: 'The secret; shown in this response only, never again. Absent when the answer is an `Idempotency-Key` replay (`Idempotent-Replayed: true`): the secret is never stored.',
+    example: 'pk_live_Xy3kQ9aB2cDeF4gH5iJ6kL7mN8oP9qR0sT1uV2wX3yZ',
+  })
+  key?: string;
 }
 
 @ApiSchema({ name: 'ApiKeyList' })

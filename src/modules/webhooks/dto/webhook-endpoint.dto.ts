@@ -85,8 +85,12 @@ export class WebhookEndpointDto {
 
 @ApiSchema({ name: 'WebhookEndpointWithSecret', description: 'An endpoint with its signing secret, shown in this response only.' })
 export class WebhookEndpointWithSecretDto extends WebhookEndpointDto {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The signing secret (Standard Webhooks form); shown in this response only, never again.' })
-  secret!: string;
+  @ApiProperty({
+    required: false,
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'The signing secret (Standard Webhooks form); shown in this response only, never again. Absent when the answer is an `Idempotency-Key` replay (`Idempotent-Replayed: true`): the secret is never stored.',
+  })
+  secret?: string;
 }
 
 @ApiSchema({ name: 'WebhookEndpointList' })
