@@ -77,7 +77,7 @@ function enableCors(app: NestFastifyApplication, origins: string[]): void {
   const allowed = new Set(origins);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) => callback(null, origin !== undefined && allowed.has(origin)),
-    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     // Last-Event-ID: a browser following an event stream with fetch resumes with it (EventSource cannot send a token).
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'Last-Event-ID', 'X-Api-Key', 'X-Request-Id'],
     exposedHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],

@@ -121,15 +121,15 @@ describe('network defaults', () => {
       const answer = await api('GET', '/health/live', { baseUrl: deployed.url, headers: { origin: ALLOWED_ORIGIN } });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
-      expect(answer.headers.get('access-control-expose-headers')).toBe('ETag, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id');
+      expect(answer.headers.get('access-control-expose-headers')).toBe('ETag, Idempotent-Replayed, Location, RateLimit, RateLimit-Policy, Retry-After, X-Request-Id');
       expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
       expect(answer.headers.get('vary')).toMatch(/origin/i);
 
       const allowed = await preflight(deployed.url, ALLOWED_ORIGIN);
       expect(allowed.status).toBe(204);
       expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
-      expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, PATCH, DELETE');
-      expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, If-Match, Last-Event-ID, X-Api-Key, X-Request-Id');
+      expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, PUT, PATCH, DELETE');
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, Idempotency-Key, If-Match, Last-Event-ID, X-Api-Key, X-Request-Id');
 
       const second = await api('GET', '/health/live', { baseUrl: deployed.url, headers: { origin: 'http://localhost:5173' } });
       expect(second.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');

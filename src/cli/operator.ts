@@ -11,6 +11,7 @@ import { EmbeddedDatabase } from '../infrastructure/database/embedded-database';
 import { migrateExclusively, pendingMigrations, withMigrationLock } from '../infrastructure/database/migrate-exclusively';
 import { typeormOptions } from '../infrastructure/database/typeorm-options';
 import { Jobs } from '../infrastructure/jobs/jobs.service';
+import { MetricsModule } from '../infrastructure/metrics/metrics.module';
 import { ApiKeysService } from '../modules/auth/api-keys.service';
 import { AuthModule } from '../modules/auth/auth.module';
 import { Principal } from '../modules/auth/domain/principal';
@@ -112,7 +113,8 @@ class IdleJobsModule {}
  * What the api-key commands need of the service: the keys, what a revocation means for runs, and the
  * event log and notification outbox, which read every change of a unit of work as it commits.
  */
-@Module({ imports: [AppConfigModule, DatabaseModule, IdleJobsModule, AuthModule, RunsModule, EventsModule, NotificationsModule] })
+// MetricsModule: the use cases count what they do (the counts stay in this short-lived process).
+@Module({ imports: [AppConfigModule, DatabaseModule, IdleJobsModule, MetricsModule, AuthModule, RunsModule, EventsModule, NotificationsModule] })
 class OperatorModule {}
 
 /** The operator acts as an org admin of the org they name; what they change is logged under this subject. */
