@@ -8,6 +8,7 @@ import { VariationJson, variationFrom, variationsSql } from '../variation-store/
 import { VariationRow } from '../variation-store/variation.row';
 import { WrittenRunEvent } from './domain/run-events';
 import { RunStatus } from './domain/run-status';
+import { Usage } from './domain/run-usage';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
 /** Run-queue wake-ups: NOTIFY on this channel (payload: the org id) when a run becomes claimable. */
@@ -18,7 +19,7 @@ const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "a
   r.error, r.approval, r.attempt, r.retries, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
   r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt", r.environment, r.routed_to AS "routedTo",
-  r.traceparent, r.replay_of AS "replayOf"`;
+  r.traceparent, r.replay_of AS "replayOf", r.usage`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
   status: 'status',
@@ -114,6 +115,15 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
       }
       return `${COLUMN_OF[field]} = $${values.length}`;
     });
+}
+
+/** Adds one event's usage to the run's totals (SPEC §15), in the statement that appends the event; tokens as bigint, the cost to the micro-dollar. */
+function usageAssignment(usage: Usage, values: unknown[]): string {
+  values.push(usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.reasoningTokens, usage.costUsd);
+  const at = values.length - 5;
+  const tokens = (key: string, offset: number) => `'${key}', COALESCE((r.usage->>'${key}')::bigint, 0) + $${at + offset}::bigint`;
+  return `usage = jsonb_build_object(${tokens('inputTokens', 1)}, ${tokens('outputTokens', 2)}, ${tokens('cachedTokens', 3)}, ${tokens('reasoningTokens', 4)},
+    'costUsd', round(COALESCE((r.usage->>'costUsd')::numeric, 0) + $${at + 5}::numeric, 6))`;
 }
 
 /**
@@ -274,9 +284,10 @@ export class RunsRepository {
     id: string,
     changes: RunChanges,
     event: { type: string; message?: string | null; data?: unknown },
+    usage?: Usage,
   ): Promise<{ run: RunRow; event: WrittenRunEvent }> {
     const values: unknown[] = [id, event.type, event.message ?? null, json(event.data)];
-    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1'];
+    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1', ...(usage ? [usageAssignment(usage, values)] : [])];
     const [row] = await queryRows<RunRow & { eventSeq: number }>(
       db,
       `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),
