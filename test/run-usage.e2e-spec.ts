@@ -29,7 +29,7 @@ describe('run usage and budgets', () => {
   }
 
   const query = (who: typeof admin, params: Record<string, string | number>) =>
-    api('GET', `${USAGE}?${new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)]))}`, auth(who));
+    api('GET', `${USAGE}?${new URLSearchParams(Object.fromEntries(Object.entries(params).map(([key, value]) => [key, String(value)])))}`, auth(who));
 
   it('sums the usage of action_taken and outcome events on the run, null until one reports it', async () => {
     const agent = await deployedAgent(admin);

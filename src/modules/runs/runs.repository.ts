@@ -8,7 +8,7 @@ import { VariationJson, variationFrom, variationsSql } from '../variation-store/
 import { VariationRow } from '../variation-store/variation.row';
 import { WrittenRunEvent } from './domain/run-events';
 import { RunStatus } from './domain/run-status';
-import { Usage } from './domain/run-usage';
+import { UsageTotals } from './domain/run-usage';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
 /** Run-queue wake-ups: NOTIFY on this channel (payload: the org id) when a run becomes claimable. */
@@ -115,15 +115,6 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
       }
       return `${COLUMN_OF[field]} = $${values.length}`;
     });
-}
-
-/** Adds one event's usage to the run's totals (SPEC §15), in the statement that appends the event; tokens as bigint, the cost to the micro-dollar. */
-function usageAssignment(usage: Usage, values: unknown[]): string {
-  values.push(usage.inputTokens, usage.outputTokens, usage.cachedTokens, usage.reasoningTokens, usage.costUsd);
-  const at = values.length - 5;
-  const tokens = (key: string, offset: number) => `'${key}', COALESCE((r.usage->>'${key}')::bigint, 0) + $${at + offset}::bigint`;
-  return `usage = jsonb_build_object(${tokens('inputTokens', 1)}, ${tokens('outputTokens', 2)}, ${tokens('cachedTokens', 3)}, ${tokens('reasoningTokens', 4)},
-    'costUsd', round(COALESCE((r.usage->>'costUsd')::numeric, 0) + $${at + 5}::numeric, 6))`;
 }
 
 /**
@@ -277,17 +268,17 @@ export class RunsRepository {
 
   /**
    * Applies the changes and appends the event with the run's next sequence number, in one statement
-   * (the run row is locked by the caller). Returns the run as it now stands and the event as written, for the outbox.
+   * (the run row is locked by the caller), with the run's new usage totals when the event reported usage. Returns the run as it now stands and the event as written, for the outbox.
    */
   async updateWithEvent(
     db: EntityManager,
     id: string,
     changes: RunChanges,
     event: { type: string; message?: string | null; data?: unknown },
-    usage?: Usage,
+    usage?: UsageTotals,
   ): Promise<{ run: RunRow; event: WrittenRunEvent }> {
     const values: unknown[] = [id, event.type, event.message ?? null, json(event.data)];
-    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1', ...(usage ? [usageAssignment(usage, values)] : [])];
+    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1', ...(usage ? [`usage = $${values.push(json(usage))}`] : [])];
     const [row] = await queryRows<RunRow & { eventSeq: number }>(
       db,
       `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),

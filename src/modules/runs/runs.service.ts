@@ -19,7 +19,7 @@ import { EnvironmentsRepository } from '../variation-store/environments.reposito
 import { PRODUCTION } from '../variation-store/domain/environments';
 import { RunAdmission } from './admission/run-admission';
 import { RunRetries } from './admission/run-retries';
-import { Usage } from './domain/run-usage';
+import { addUsage, Usage } from './domain/run-usage';
 import { RunUsage } from './usage/run-usage';
 import { acceptsHeartbeat, isFinal, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
@@ -219,7 +219,7 @@ export class RunsService {
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
       // A plan may send the run elsewhere than the move's usual status: a retryable error back to the queue.
-      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event, usage);
+      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event, usage && addUsage(run.usage, usage));
       work.record(runEventChange(written));
       if (usage) await this.usage.record(work, updated, usage);
       if (isFinal(updated.status)) finished = updated;

@@ -24,9 +24,11 @@ export interface UsageTotals {
  */
 export const USAGE_LIMITS = { modelLength: 100, maxTokens: 2_147_483_647, maxCostUsd: 1_000_000 } as const;
 
-export const TOKEN_FIELDS = ['inputTokens', 'outputTokens', 'cachedTokens', 'reasoningTokens'] as const;
-
-/** The run's totals after one more event's usage (null totals: none reported yet). Costs are rounded to micro-dollars, as stored. */
+/**
+ * The run's totals after one more event's usage (null totals: none reported yet), computed on the run
+ * row locked for the event and written by the statement that appends it. Costs are rounded to the
+ * micro-dollar, as the rollup stores them.
+ */
 export function addUsage(totals: UsageTotals | null, usage: Usage): UsageTotals {
   const base = totals ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, costUsd: 0 };
   return {
@@ -36,11 +38,6 @@ export function addUsage(totals: UsageTotals | null, usage: Usage): UsageTotals 
     reasoningTokens: base.reasoningTokens + usage.reasoningTokens,
     costUsd: Math.round((base.costUsd + usage.costUsd) * 1e6) / 1e6,
   };
-}
-
-/** The first day of `at`'s UTC month, as `YYYY-MM-DD`: the budget's period. */
-export function monthOf(at: Date): string {
-  return `${at.toISOString().slice(0, 7)}-01`;
 }
 
 /** Whether the month's spend (after the event) is over the budget: crossing is the first event for which this holds. */
