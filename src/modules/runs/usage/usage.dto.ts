@@ -12,17 +12,17 @@ const realDay = (value: unknown, path: string) =>
   typeof value === 'string' && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value ? [{ field: path, message: `${path} is not a calendar day` }] : [];
 
 export class UsageQueryDto {
-  @ApiProperty({ example: '2026-05-01', description: 'The first UTC day counted (`YYYY-MM-DD`).' })
+  @ApiProperty({ format: 'date', description: 'The first UTC day counted (`YYYY-MM-DD`), e.g. `2026-05-01`.' })
   @Matches(DAY, { message: 'from must be a day as YYYY-MM-DD' })
   @CheckedBy(realDay)
   from!: string;
 
-  @ApiProperty({ example: '2026-05-31', description: 'The last UTC day counted, included (`YYYY-MM-DD`); at most 366 days after `from`.' })
+  @ApiProperty({ format: 'date', description: 'The last UTC day counted, included (`YYYY-MM-DD`), e.g. `2026-05-31`; at most 366 days after `from`.' })
   @Matches(DAY, { message: 'to must be a day as YYYY-MM-DD' })
   @CheckedBy(realDay)
   to!: string;
 
-  @ApiProperty({ enum: ['agent', 'day', 'model'], example: 'agent' })
+  @ApiProperty({ enum: ['agent', 'day', 'model'] })
   @IsIn(['agent', 'day', 'model'])
   groupBy!: UsageGrouping;
 
