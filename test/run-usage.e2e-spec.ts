@@ -3,7 +3,8 @@ import { withDatabase } from './support/database';
 import { auditAll } from './support/events';
 import { api, expectProblem } from './support/http';
 import { auth, user } from './support/principals';
-import { claim, deployedAgent, getRun, queuedRun, report, runtimeKey } from './support/runs';
+import { postsTo } from './support/fake-slack';
+import { claim, deployedAgent, eventually, getRun, queuedRun, report, runtimeKey } from './support/runs';
 
 const USAGE = '/api/v1/usage';
 const usage = (model: string, costUsd: number, tokens = 100) => ({ model, inputTokens: tokens, outputTokens: tokens / 2, cachedTokens: tokens / 4, reasoningTokens: 0, costUsd });
@@ -108,13 +109,26 @@ describe('run usage and budgets', () => {
     expect(events.map((event) => event.type)).toEqual(['agent.budget_exceeded', 'agent.paused']);
     expect(events[0]).toMatchObject({ actor: { kind: 'runtime' }, data: { month: today().slice(0, 7), spentUsd: 1.2, monthlyUsd: 1, onExceeded: 'pause' } });
 
-    const notifying = await deployedAgent(admin, { budget: { monthlyUsd: 0.5, onExceeded: 'notify' } });
+  });
+
+  it('only notifies with onExceeded notify: one event and one Slack message a month', async () => {
+    const channel = `CMEMBERBUDGET${Date.now() % 100_000}`;
+    // Only the budget notifies: every run-event toggle is off.
+    const events = { actionTaken: false, approvalRequired: false, outcome: false, error: false, digest: false };
+    const notifying = await deployedAgent(admin, { budget: { monthlyUsd: 0.5, onExceeded: 'notify' }, notificationConfig: { slackChannelId: channel, events } });
     const c = await runningRun(notifying.id);
     await report(runtime, c, { type: 'action_taken', usage: usage('gpt-4o', 0.6) });
     await report(runtime, c, { type: 'action_taken', usage: usage('gpt-4o', 0.6) });
     expect((await getAgent(admin, notifying.id)).body.status).toBe('active');
     const notified = (await auditAll(admin, { agentId: String(notifying.id) })).filter((event) => event.type === 'agent.budget_exceeded');
     expect(notified).toHaveLength(1);
+    const posts = await eventually(async () => {
+      const found = await postsTo(process.env.E2E_SLACK_API_URL ?? '', channel);
+      return found.length > 0 ? found : undefined;
+    }, 10_000, 'the budget message');
+    expect(posts.map((post) => post.text)).toEqual([`Agent "${notifying.name}" passed its monthly budget: $0.6 of $0.5 in ${today().slice(0, 7)}. It keeps running.`]);
+    const log = await api('GET', `/api/v1/agents/${notifying.id}/notifications`, auth(admin));
+    expect(log.body.notifications.map((notification: any) => notification.event)).toEqual(['budget_exceeded']);
   });
 
   it('refuses an invalid budget with 400', async () => {

@@ -38,9 +38,15 @@ export class Usage1732300013500 implements MigrationInterface {
       created_at timestamptz(3) NOT NULL DEFAULT now(),
       PRIMARY KEY (agent_id, month)
     )`);
+    // A crossed budget notifies Slack as its own kind of notification (no run, no digest day).
+    await q.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_event_check`);
+    await q.query(`ALTER TABLE notifications ADD CONSTRAINT notifications_event_check CHECK (event IN ('action_taken', 'approval_required', 'outcome', 'error', 'digest', 'budget_exceeded'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM notifications WHERE event = 'budget_exceeded'`);
+    await q.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_event_check`);
+    await q.query(`ALTER TABLE notifications ADD CONSTRAINT notifications_event_check CHECK (event IN ('action_taken', 'approval_required', 'outcome', 'error', 'digest'))`);
     await q.query(`DROP TABLE budget_alerts`);
     await q.query(`DROP TABLE usage_daily`);
     await q.query(`ALTER TABLE runs DROP COLUMN usage`);
