@@ -27,6 +27,7 @@ const CONTENT_FIELDS = [
   'concurrency',
   'inputSchema',
   'retry',
+  'budget',
 ];
 
 const history = (token: string, id: number | string, query = '') => api('GET', `${AGENTS}/${id}/variations${query}`, { token });

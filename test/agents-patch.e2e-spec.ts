@@ -235,6 +235,7 @@ describe('PATCH with updateMask', () => {
       concurrency: null,
       inputSchema: null,
       retry: null,
+      budget: null,
     });
   });
 

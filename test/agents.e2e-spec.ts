@@ -93,6 +93,7 @@ describe('agents: create', () => {
         concurrency: null,
         inputSchema: null,
         retry: null,
+        budget: null,
       },
       etag: expect.stringMatching(STRONG_ETAG),
       createdAt: expect.any(String),

@@ -9,9 +9,7 @@ import { claim, eventually, queuedRun, report, RUNS } from './support/runs';
 import { startReceiver } from './support/webhook-receiver';
 
 /** Types no operation writes yet, each with the issue that brings it; every other type must show up below. */
-const LATER: Partial<Record<EventType, string>> = {
-  'run.retrying': 'retries arrive with §15',
-};
+const LATER: Partial<Record<EventType, string>> = {};
 
 /**
  * Issue #22: the operations write their events through the write seam (or, for the claim, in their
@@ -278,6 +276,23 @@ describe('the events each operation writes', () => {
     } finally {
       await gone.close();
     }
+  });
+
+  it('records a retryable error as run.retrying and a crossed budget as agent.budget_exceeded (§15)', async () => {
+    const created = await createAgent(alice, { retry: { maxAttempts: 2, backoffSeconds: 3600, maxBackoffSeconds: 3600 }, budget: { monthlyUsd: 0.5, onExceeded: 'notify' } });
+    const agent = await deployed(alice, created.id);
+    const key = await createApiKey(org, 'runtime');
+    const run = await queuedRun(alice, agent.id);
+    expect((await claim(key, { agentIds: [agent.id] })).body.run.id).toBe(run.id);
+    expect((await report(key, run.id, { type: 'started' })).status).toBe(200);
+    const spent = await send('POST', `${RUNS}/${run.id}/events`, key, { type: 'action_taken', usage: { model: 'gpt-4o', inputTokens: 1, outputTokens: 1, cachedTokens: 0, reasoningTokens: 0, costUsd: 0.75 } });
+    expect(spent.status).toBe(200);
+    const retried = await send('POST', `${RUNS}/${run.id}/events`, key, { type: 'error', retryable: true, error: { code: 'model_timeout', message: 'Timed out.' } });
+    expect(retried.body).toMatchObject({ status: 'queued', attempt: 2 });
+    const [exceeded] = await eventsOf((event) => event.type === 'agent.budget_exceeded' && event.agentId === agent.id);
+    expect(exceeded).toMatchObject({ actor: { kind: 'runtime' }, requestId: spent.requestId, data: { spentUsd: 0.75, monthlyUsd: 0.5, onExceeded: 'notify' } });
+    const [retrying] = await eventsOf((event) => event.type === 'run.retrying' && event.runId === run.id);
+    expect(retrying).toMatchObject({ actor: { kind: 'runtime' }, requestId: retried.requestId });
   });
 
   /** Last: every test above wrote into this one org. */

@@ -35,6 +35,7 @@ describe('runs: starting and reading', () => {
       claimedAt: null,
       startedAt: null,
       finishedAt: null,
+      usage: null,
     });
     await queuedRun(alice, agent.slug);
     expect((await getAgent(alice, agent.id)).body.runsCount).toBe(2);

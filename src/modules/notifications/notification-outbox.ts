@@ -9,7 +9,7 @@ import { NotificationsRepository } from './notifications.repository';
 
 /**
  * Slack as a reader of the event log: in the transaction that appends them, each run event whose
- * toggle is on becomes a notification row and its delivery job, committed with the event or not at
+ * toggle is on (and each crossed budget, SPEC §15) becomes a notification row and its delivery job, committed with the event or not at
  * all. The modules that write run events know nothing of it.
  */
 @Injectable()
@@ -29,7 +29,12 @@ export class NotificationOutbox implements OnModuleInit {
       const event = runEventOf(logged);
       return event && isNotifyingEvent(event.type) ? [event] : [];
     });
-    if (notifying.length === 0) return;
-    for (const queued of await this.notifications.insertForEvents(db, notifying)) await this.delivery.enqueue(db, queued);
+    const queued = notifying.length === 0 ? [] : await this.notifications.insertForEvents(db, notifying);
+    for (const logged of events) {
+      if (logged.type !== 'agent.budget_exceeded' || logged.agentId === null) continue;
+      const { month, spentUsd, monthlyUsd, onExceeded } = logged.data as { month: string; spentUsd: number; monthlyUsd: number; onExceeded: string };
+      queued.push(...(await this.notifications.insertForBudget(db, { agentId: logged.agentId, month, spentUsd, monthlyUsd, onExceeded })));
+    }
+    for (const notification of queued) await this.delivery.enqueue(db, notification);
   }
 }

@@ -80,6 +80,23 @@ export class NotificationsRepository {
   }
 
   /**
+   * A crossed budget's notification (from its `agent.budget_exceeded` event) for an agent with Slack
+   * configured; budget_alerts already makes the event once per agent and month. Sent whatever the
+   * run-event toggles say: it is about the agent's spend, not a run.
+   */
+  insertForBudget(db: EntityManager, crossing: { agentId: number; month: string; spentUsd: number; monthlyUsd: number; onExceeded: string }): Promise<{ id: string; channel: string }[]> {
+    return queryRows(
+      db,
+      `INSERT INTO notifications (org_id, agent_id, event, channel, message)
+       SELECT a.org_id, a.id, 'budget_exceeded', a.notification_config->>'slackChannelId',
+         jsonb_build_object('kind', 'budget', 'agentId', a.id, 'agentName', a.name, 'month', $2::text, 'spentUsd', $3::numeric, 'monthlyUsd', $4::numeric, 'onExceeded', $5::text)
+       FROM agents a WHERE a.id = $1 AND a.notification_config IS NOT NULL
+       RETURNING id::text AS id, channel`,
+      [crossing.agentId, crossing.month, crossing.spentUsd, crossing.monthlyUsd, crossing.onExceeded],
+    );
+  }
+
+  /**
    * Takes a pending notification for one try: counts the attempt and holds it for `holdSeconds`, so
    * a second job for it (a retry racing a re-sent job) finds nothing to do until the hold lapses.
    * A short statement, not a lock held while Slack answers. The try is unconfirmed until it settles

@@ -24,6 +24,7 @@ export function toRunResponse(run: RunRow, events?: RunEventRow[]): RunResponseD
     claimedAt: isoOrNull(run.claimedAt),
     startedAt: isoOrNull(run.startedAt),
     finishedAt: isoOrNull(run.finishedAt),
+    usage: run.usage,
     // Only on replays, so every other run keeps the shape it always had.
     ...(run.replayOf ? { replayOf: run.replayOf } : {}),
     ...(events ? { events: events.map((event) => toRunEventResponse(event, run.retries > 0)) } : {}),

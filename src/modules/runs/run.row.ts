@@ -1,4 +1,5 @@
 import { RunStatus } from './domain/run-status';
+import { UsageTotals } from './domain/run-usage';
 
 export type RunTrigger = 'manual' | 'schedule';
 
@@ -49,6 +50,8 @@ export interface RunRow {
   routedTo: 'primary' | 'canary' | null;
   /** The run this one replays (SPEC §15), or null. */
   replayOf: string | null;
+  /** The sums of the usage its events reported (SPEC §15); null when none did. */
+  usage: UsageTotals | null;
 }
 
 export interface RunEventRow {

@@ -14,6 +14,10 @@ import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
 import { RuntimeController } from './runtime.controller';
 import { RuntimeService } from './runtime.service';
+import { RunUsage } from './usage/run-usage';
+import { UsageController } from './usage/usage.controller';
+import { UsageRepository } from './usage/usage.repository';
+import { UsageService } from './usage/usage.service';
 
 /**
  * Runs and the runtime contract, on top of agents (row lock, access), auth (key revocations) and
@@ -21,8 +25,8 @@ import { RuntimeService } from './runtime.service';
  */
 @Module({
   imports: [AgentsModule, AuthModule, VariationStoreModule],
-  controllers: [RunsController, RuntimeController, AdmissionController],
-  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, RunReplays, AgentQueueService],
+  controllers: [RunsController, RuntimeController, AdmissionController, UsageController],
+  providers: [RunsRepository, RunQueueSignal, RunsService, RuntimeService, RunsMaintenance, RunAdmission, RunRetries, RunReplays, AgentQueueService, RunUsage, UsageRepository, UsageService],
   exports: [RunsRepository],
 })
 export class RunsModule {}

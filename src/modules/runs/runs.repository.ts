@@ -8,6 +8,7 @@ import { VariationJson, variationFrom, variationsSql } from '../variation-store/
 import { VariationRow } from '../variation-store/variation.row';
 import { WrittenRunEvent } from './domain/run-events';
 import { RunStatus } from './domain/run-status';
+import { UsageTotals } from './domain/run-usage';
 import { DB_NOW, RunChanges, RunEventRow, RunRow, RunTrigger } from './run.row';
 
 /** Run-queue wake-ups: NOTIFY on this channel (payload: the org id) when a run becomes claimable. */
@@ -18,7 +19,7 @@ const COLUMNS = `r.id, r.seq::text AS seq, r.org_id AS "orgId", r.agent_id AS "a
   r.error, r.approval, r.attempt, r.retries, r.claimed_by AS "claimedBy", r.claimed_at AS "claimedAt",
   r.lease_expires_at AS "leaseExpiresAt", r.started_at AS "startedAt", r.timeout_at AS "timeoutAt",
   r.finished_at AS "finishedAt", r.created_by AS "createdBy", r.created_at AS "createdAt", r.environment, r.routed_to AS "routedTo",
-  r.traceparent, r.replay_of AS "replayOf"`;
+  r.traceparent, r.replay_of AS "replayOf", r.usage`;
 
 const COLUMN_OF: Record<keyof RunChanges, string> = {
   status: 'status',
@@ -234,16 +235,17 @@ export class RunsRepository {
 
   /**
    * Applies the changes and appends the event with the run's next sequence number, in one statement
-   * (the run row is locked by the caller). Returns the run as it now stands and the event as written, for the outbox.
+   * (the run row is locked by the caller), with the run's new usage totals when the event reported usage. Returns the run as it now stands and the event as written, for the outbox.
    */
   async updateWithEvent(
     db: EntityManager,
     id: string,
     changes: RunChanges,
     event: { type: string; message?: string | null; data?: unknown },
+    usage?: UsageTotals,
   ): Promise<{ run: RunRow; event: WrittenRunEvent }> {
     const values: unknown[] = [id, event.type, event.message ?? null, json(event.data)];
-    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1'];
+    const assignments = [...assignmentsOf(changes, values), 'last_event_seq = r.last_event_seq + 1', ...(usage ? [`usage = $${values.push(json(usage))}`] : [])];
     const [row] = await queryRows<RunRow & { eventSeq: number }>(
       db,
       `WITH r AS (UPDATE runs r SET ${assignments.join(', ')} WHERE r.id = $1 RETURNING r.*),

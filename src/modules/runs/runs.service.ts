@@ -19,6 +19,8 @@ import { EnvironmentsRepository } from '../variation-store/environments.reposito
 import { PRODUCTION } from '../variation-store/domain/environments';
 import { RunAdmission } from './admission/run-admission';
 import { RunRetries } from './admission/run-retries';
+import { addUsage, Usage } from './domain/run-usage';
+import { RunUsage } from './usage/run-usage';
 import { acceptsHeartbeat, isFinal, nextRunStatus, RunMove } from './domain/run-status';
 import { ListRunsQueryDto, RunDecisionDto, RunEventDto, RunListResponseDto, RunResponseDto, StartRunDto } from './dto/run.dto';
 import { DB_NOW, RunChanges, RunRow } from './run.row';
@@ -40,6 +42,7 @@ export class RunsService {
     private readonly environments: EnvironmentsRepository,
     private readonly admission: RunAdmission,
     private readonly retries: RunRetries,
+    private readonly usage: RunUsage,
   ) {}
 
   /**
@@ -163,13 +166,13 @@ export class RunsService {
         case 'started':
           return { changes: { status: 'running', startedAt: run.startedAt ?? DB_NOW, leaseExpiresAt: null, timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS }, event: report };
         case 'action_taken':
-          return { changes: { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS }, event: report };
+          return { changes: { timeoutInSeconds: this.config.RUN_TIMEOUT_SECONDS }, event: report, usage: event.usage };
         case 'approval_required': {
           const approval = { state: 'pending', message: event.message ?? null, data: event.data ?? null, decidedBy: null, decidedAt: null, comment: null } as const;
           return { changes: { status: 'awaiting_approval', approval }, event: report };
         }
         case 'outcome':
-          return { changes: { status: 'succeeded', output: event.output ?? null, finishedAt: DB_NOW }, event: report };
+          return { changes: { status: 'succeeded', output: event.output ?? null, finishedAt: DB_NOW }, event: report, usage: event.usage };
         case 'error': {
           const retry = await this.retries.decide(db, run, event.retryable);
           if (retry.retry) {
@@ -206,18 +209,19 @@ export class RunsService {
     principal: Principal,
     runId: string,
     move: RunMove,
-    plan: (db: EntityManager, run: RunRow) => Promise<{ changes: RunChanges; event: { type: string; message?: string | null; data?: unknown } }>,
+    plan: (db: EntityManager, run: RunRow) => Promise<{ changes: RunChanges; event: { type: string; message?: string | null; data?: unknown }; usage?: Usage }>,
   ): Promise<RunResponseDto> {
     let finished: RunRow | undefined;
     const response = await this.tx.run(actorOf(principal), async (work) => {
       const run = await this.runs.findForUpdate(work.db, principal.orgId, runId);
       if (!run) throw runErrors.notFound();
-      const { changes, event } = await plan(work.db, run);
+      const { changes, event, usage } = await plan(work.db, run);
       const next = nextRunStatus(run.status, move);
       if (next === null) throw runErrors.stateConflict(run.status, move);
       // A plan may send the run elsewhere than the move's usual status: a retryable error back to the queue.
-      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event);
+      const { run: updated, event: written } = await this.runs.updateWithEvent(work.db, run.id, { status: next, ...changes }, event, usage && addUsage(run.usage, usage));
       work.record(runEventChange(written));
+      if (usage) await this.usage.record(work, updated, usage);
       if (isFinal(updated.status)) finished = updated;
       return toRunResponse(updated);
     });

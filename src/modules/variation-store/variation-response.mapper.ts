@@ -22,6 +22,7 @@ export function toVariationPayload(variation: VariationView): VariationPayloadDt
     concurrency: content.concurrency ?? null,
     inputSchema: content.inputSchema ?? null,
     retry: content.retry ?? null,
+    budget: content.budget ?? null,
   };
 }
 

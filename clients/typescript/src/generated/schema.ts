@@ -720,6 +720,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report usage
+         * @description Tokens and cost that runs' `action_taken` and `outcome` events reported, over UTC days `from`..`to` (both included), grouped by agent, day or model. An org admin sees the whole org, or one agent with `agentId`; anyone else must name an agent they can use with `agentId`.
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/notifications": {
         parameters: {
             query?: never;
@@ -1366,6 +1386,22 @@ export interface components {
                 /** @example 300 */
                 maxBackoffSeconds?: number;
             } | null;
+            /**
+             * @description Versioned; the active version's applies. When the `costUsd` the agent's runs reported this UTC month passes `monthlyUsd`, the event that passed it records `agent.budget_exceeded` (once a month) and, with `pause`, pauses the agent (`agent.paused`; resume it by hand). `notify`: the event only. `null`: no budget.
+             * @example {
+             *       "monthlyUsd": 500,
+             *       "onExceeded": "pause"
+             *     }
+             */
+            budget?: {
+                /** @example 500 */
+                monthlyUsd?: number;
+                /**
+                 * @example pause
+                 * @enum {string}
+                 */
+                onExceeded?: "pause" | "notify";
+            } | null;
             /** @description Not versioned: applies at once. */
             accessConfig?: components["schemas"]["AccessConfigInput"];
             /**
@@ -1457,6 +1493,15 @@ export interface components {
                 maxAttempts: number;
                 backoffSeconds: number;
                 maxBackoffSeconds: number;
+            } | null;
+            /**
+             * @description The agent's monthly spend limit (UTC months) and what crossing it does; null: none.
+             * @example null
+             */
+            budget?: {
+                monthlyUsd: number;
+                /** @enum {string} */
+                onExceeded: "pause" | "notify";
             } | null;
         };
         PendingOwnershipTransfer: {
@@ -1661,6 +1706,22 @@ export interface components {
                 backoffSeconds?: number;
                 /** @example 300 */
                 maxBackoffSeconds?: number;
+            } | null;
+            /**
+             * @description Versioned; the active version's applies. When the `costUsd` the agent's runs reported this UTC month passes `monthlyUsd`, the event that passed it records `agent.budget_exceeded` (once a month) and, with `pause`, pauses the agent (`agent.paused`; resume it by hand). `notify`: the event only. `null`: no budget.
+             * @example {
+             *       "monthlyUsd": 500,
+             *       "onExceeded": "pause"
+             *     }
+             */
+            budget?: {
+                /** @example 500 */
+                monthlyUsd?: number;
+                /**
+                 * @example pause
+                 * @enum {string}
+                 */
+                onExceeded?: "pause" | "notify";
             } | null;
             /** @description Not versioned: applies at once. */
             accessConfig?: components["schemas"]["AccessConfigInput"];
@@ -1886,6 +1947,15 @@ export interface components {
                 maxAttempts: number;
                 backoffSeconds: number;
                 maxBackoffSeconds: number;
+            } | null;
+            /**
+             * @description The agent's monthly spend limit (UTC months) and what crossing it does; null: none.
+             * @example null
+             */
+            budget?: {
+                monthlyUsd: number;
+                /** @enum {string} */
+                onExceeded: "pause" | "notify";
             } | null;
             name: string;
             /** @enum {string} */
@@ -2166,6 +2236,19 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        /** @description The sums of the usage a run's events reported. */
+        RunUsageTotals: {
+            /** @example 1200 */
+            inputTokens: number;
+            /** @example 350 */
+            outputTokens: number;
+            /** @example 800 */
+            cachedTokens: number;
+            /** @example 0 */
+            reasoningTokens: number;
+            /** @example 0.0123 */
+            costUsd: number;
+        };
         Run: {
             /** Format: uuid */
             id: string;
@@ -2246,6 +2329,8 @@ export interface components {
              * @description On a replay only: the run it repeats (`POST /runs/{runId}/replay`).
              */
             replayOf?: string;
+            /** @description The sums of the `usage` its `action_taken` and `outcome` events reported; null when none did. */
+            usage: components["schemas"]["RunUsageTotals"] | null;
         };
         RunList: {
             runs: components["schemas"]["Run"][];
@@ -2278,6 +2363,27 @@ export interface components {
              */
             type: "started";
         };
+        /** @description What the work an event reports cost: tokens (integers, 0 to 2147483647) and dollars (0 to 1000000). */
+        RunUsage: {
+            /** @example gpt-4o */
+            model: string;
+            /** @example 1200 */
+            inputTokens: number;
+            /** @example 350 */
+            outputTokens: number;
+            /**
+             * @description Of the input tokens, those served from the cache.
+             * @example 800
+             */
+            cachedTokens: number;
+            /** @example 0 */
+            reasoningTokens: number;
+            /**
+             * @description Stored to the micro-dollar.
+             * @example 0.0123
+             */
+            costUsd: number;
+        };
         /** @description A step the runtime took (running → running). */
         RunActionTakenEvent: {
             /** @example Fetched 42 orders from the CRM. */
@@ -2296,6 +2402,8 @@ export interface components {
              * @enum {string}
              */
             type: "action_taken";
+            /** @description What the reported work cost. Summed on the run (`usage`), reported by `GET /api/v1/usage`, and counted against the agent's monthly `budget`. */
+            usage?: components["schemas"]["RunUsage"];
         };
         /** @description What needs approving, in `message` and `data` (running → awaiting_approval). */
         RunApprovalRequiredEvent: {
@@ -2343,6 +2451,8 @@ export interface components {
             output: (string | null) | number | boolean | {
                 [key: string]: unknown;
             } | unknown[];
+            /** @description What the reported work cost. Summed on the run (`usage`), reported by `GET /api/v1/usage`, and counted against the agent's monthly `budget`. */
+            usage?: components["schemas"]["RunUsage"];
         };
         /** @description Why the run failed (queued or running → failed). */
         RunErrorEvent: {
@@ -2478,6 +2588,43 @@ export interface components {
              */
             cancelled: number;
         };
+        UsageGroup: {
+            /**
+             * @description The group: the agent's numeric id (as text), the day (`YYYY-MM-DD`) or the model.
+             * @example 42
+             */
+            key: string;
+            /** @example 120000 */
+            inputTokens: number;
+            /** @example 35000 */
+            outputTokens: number;
+            /** @example 80000 */
+            cachedTokens: number;
+            /** @example 0 */
+            reasoningTokens: number;
+            /** @example 1.23 */
+            costUsd: number;
+            /**
+             * @description How many events reported usage.
+             * @example 100
+             */
+            events: number;
+        };
+        UsageReport: {
+            /** @example 2026-05-01 */
+            from: string;
+            /** @example 2026-05-31 */
+            to: string;
+            /**
+             * @example agent
+             * @enum {string}
+             */
+            groupBy: "agent" | "day" | "model";
+            /** @description Groups with usage in the range, by key; none when nothing was reported. */
+            groups: components["schemas"]["UsageGroup"][];
+            /** @description Every group summed (`key`: `total`). */
+            total: components["schemas"]["UsageGroup"];
+        };
         /** @description One notification and where its delivery stands. */
         Notification: {
             /**
@@ -2494,7 +2641,7 @@ export interface components {
              * @example outcome
              * @enum {string}
              */
-            event: "action_taken" | "approval_required" | "outcome" | "error" | "digest";
+            event: "action_taken" | "approval_required" | "outcome" | "error" | "digest" | "budget_exceeded";
             /** @example C0123456789 */
             channel: string;
             /**
@@ -2567,7 +2714,7 @@ export interface components {
              * @example run.started
              * @enum {string}
              */
-            type: "agent.created" | "agent.updated" | "agent.deployed" | "agent.draft_discarded" | "agent.paused" | "agent.resumed" | "agent.schedule_toggled" | "agent.deleted" | "agent.undeleted" | "agent.access_changed" | "agent.notifications_changed" | "agent.ownership_transfer.requested" | "agent.ownership_transfer.accepted" | "agent.ownership_transfer.declined" | "agent.ownership_transfer.cancelled" | "agent.ownership_transfer.expired" | "environment.updated" | "run.queued" | "run.claimed" | "run.started" | "run.action_taken" | "run.approval_required" | "run.approved" | "run.rejected" | "run.retrying" | "run.lease_expired" | "run.claim_revoked" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.timed_out" | "schedule.tick_skipped" | "schedule.tick_missed" | "api_key.created" | "api_key.revoked" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.disabled" | "webhook_endpoint.deleted";
+            type: "agent.created" | "agent.updated" | "agent.deployed" | "agent.draft_discarded" | "agent.paused" | "agent.resumed" | "agent.schedule_toggled" | "agent.deleted" | "agent.undeleted" | "agent.access_changed" | "agent.notifications_changed" | "agent.ownership_transfer.requested" | "agent.ownership_transfer.accepted" | "agent.ownership_transfer.declined" | "agent.ownership_transfer.cancelled" | "agent.ownership_transfer.expired" | "agent.budget_exceeded" | "environment.updated" | "run.queued" | "run.claimed" | "run.started" | "run.action_taken" | "run.approval_required" | "run.approved" | "run.rejected" | "run.retrying" | "run.lease_expired" | "run.claim_revoked" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.timed_out" | "schedule.tick_skipped" | "schedule.tick_missed" | "api_key.created" | "api_key.revoked" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.disabled" | "webhook_endpoint.deleted";
             /**
              * Format: date-time
              * @description When the transaction that wrote it began.
@@ -8086,6 +8233,94 @@ export interface operations {
             };
             /** @description Well-formed but rejected by a rule (see `code`). */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a rate limit (`RATE_LIMITED`: retry after `Retry-After` seconds; `RateLimit` says what is left), or too many at once for this caller. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, Slack) is unavailable; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query: {
+                /** @description The first UTC day counted (`YYYY-MM-DD`), e.g. `2026-05-01`. */
+                from: string;
+                /** @description The last UTC day counted, included (`YYYY-MM-DD`), e.g. `2026-05-31`; at most 366 days after `from`. */
+                to: string;
+                groupBy: "agent" | "day" | "model";
+                /** @description Only this agent's usage (numeric id). Required of callers who are not org admins: an agent they can use. */
+                agentId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every offending field. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

@@ -19,7 +19,8 @@ export type AgentEventType =
   | 'agent.ownership_transfer.accepted'
   | 'agent.ownership_transfer.declined'
   | 'agent.ownership_transfer.cancelled'
-  | 'agent.ownership_transfer.expired';
+  | 'agent.ownership_transfer.expired'
+  | 'agent.budget_exceeded';
 
 /** A change of the agent, for `work.record`. */
 export function agentChange(agent: { id: number; orgId: string }, type: AgentEventType, data?: Record<string, unknown>): Change {

@@ -11,8 +11,8 @@ import { validateTrigger } from '../../variation-store/domain/schedule-trigger';
 import { WorkflowStructure } from '../../variation-store/domain/variation-content';
 import { validateWorkflowGraph } from '../../variation-store/domain/workflow-graph';
 import { duplicateToolIds } from '../domain/content-rules';
-import { ConcurrencyDto, JSON_OBJECT_LIMIT, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
-import { inputSchemaErrors, INPUT_SCHEMA_LIMITS, retryErrors } from '../../variation-store/domain/admission-content';
+import { BudgetDto, ConcurrencyDto, JSON_OBJECT_LIMIT, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from '../../variation-store/dto/variation-content.dto';
+import { inputSchemaErrors, INPUT_SCHEMA_LIMITS, MAX_MONTHLY_BUDGET_USD, retryErrors } from '../../variation-store/domain/admission-content';
 
 export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-([A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$/;
 
@@ -151,6 +151,18 @@ export class AgentFieldsDto {
     example: { maxAttempts: 3, backoffSeconds: 30, maxBackoffSeconds: 300 },
   })
   @OptionalNullable() @IsObject() @ValidateNested() @Type(() => RetryPolicyDto) @CheckedBy(retryErrors) retry?: RetryPolicyDto | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    required: ['monthlyUsd', 'onExceeded'],
+    properties: { monthlyUsd: { type: 'number', minimum: 0, maximum: MAX_MONTHLY_BUDGET_USD, example: 500 }, onExceeded: { type: 'string', enum: ['pause', 'notify'], example: 'pause' } },
+    description:
+      "Versioned; the active version's applies. When the `costUsd` the agent's runs reported this UTC month passes `monthlyUsd`, the event that passed it records `agent.budget_exceeded` " +
+      '(once a month) and, with `pause`, pauses the agent (`agent.paused`; resume it by hand). `notify`: the event only. `null`: no budget.',
+    example: { monthlyUsd: 500, onExceeded: 'pause' },
+  })
+  @OptionalNullable() @IsObject() @ValidateNested() @Type(() => BudgetDto) budget?: BudgetDto | null;
 
   @ApiPropertyOptional({ type: AccessConfigInputDto, description: 'Not versioned: applies at once.' })
   @OptionalButNotNull() @IsObject() @ValidateNested() @Type(() => AccessConfigInputDto)

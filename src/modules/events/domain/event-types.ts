@@ -19,6 +19,7 @@ export const EVENT_TYPES = {
   'agent.ownership_transfer.declined': 'The recipient declined an ownership transfer.',
   'agent.ownership_transfer.cancelled': 'An ownership transfer was cancelled.',
   'agent.ownership_transfer.expired': 'An ownership transfer expired unanswered.',
+  'agent.budget_exceeded': "The agent's spend this UTC month passed its `budget` (§15), once a month; `data`: `{month, spentUsd, monthlyUsd, onExceeded}`. With `pause` an `agent.paused` follows.",
   'environment.updated': 'An environment changed (§14).',
   'run.queued': 'A run was queued.',
   'run.claimed': 'A runtime claimed the run.',

@@ -1,4 +1,4 @@
-import { DigestSnapshot, isNotifyingEvent, messageFor, RunEventSnapshot, testMessage } from './notification-message';
+import { BudgetSnapshot, DigestSnapshot, isNotifyingEvent, messageFor, RunEventSnapshot, testMessage } from './notification-message';
 
 const event: RunEventSnapshot = {
   kind: 'run_event',
@@ -53,5 +53,13 @@ describe('notification messages', () => {
 
   it('names the agent in the test message', () => {
     expect(testMessage('Sales', 7).text).toBe('Test message from Agentry for agent "Sales": notifications reach this channel.');
+  });
+
+  it('says what a crossed budget did, escaping the agent name in the blocks', () => {
+    const budget: BudgetSnapshot = { kind: 'budget', agentId: 7, agentName: 'Sales <report>', month: '2026-05', spentUsd: 512.5, monthlyUsd: 500, onExceeded: 'pause' };
+    const message = messageFor(budget);
+    expect(message.text).toBe('Agent "Sales <report>" passed its monthly budget: $512.5 of $500 in 2026-05. It was paused: resume it to run again this month.');
+    expect(JSON.stringify(message.blocks)).toContain('Sales &lt;report&gt; (#7)');
+    expect(messageFor({ ...budget, onExceeded: 'notify' }).text).toMatch(/It keeps running\.$/);
   });
 });

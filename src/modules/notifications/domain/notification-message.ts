@@ -9,7 +9,7 @@ export const NOTIFYING_EVENTS = {
   error: 'error',
 } as const satisfies Record<string, NotificationEvent>;
 export type NotifyingEvent = keyof typeof NOTIFYING_EVENTS;
-export type NotificationKind = NotifyingEvent | 'digest';
+export type NotificationKind = NotifyingEvent | 'digest' | 'budget_exceeded';
 
 export function isNotifyingEvent(type: string): type is NotifyingEvent {
   return Object.hasOwn(NOTIFYING_EVENTS, type);
@@ -40,7 +40,18 @@ export interface DigestSnapshot {
   failures: { runId: string; code: string | null; message: string | null }[];
 }
 
-export type NotificationSnapshot = RunEventSnapshot | DigestSnapshot;
+/** What a crossed monthly budget says (SPEC §15), from its `agent.budget_exceeded` event. */
+export interface BudgetSnapshot {
+  kind: 'budget';
+  agentId: number;
+  agentName: string;
+  month: string;
+  spentUsd: number;
+  monthlyUsd: number;
+  onExceeded: 'pause' | 'notify';
+}
+
+export type NotificationSnapshot = RunEventSnapshot | DigestSnapshot | BudgetSnapshot;
 
 const EVENT_TITLES: Record<NotifyingEvent, string> = {
   action_taken: 'took an action',
@@ -55,6 +66,7 @@ const MAX_SECTION = 2900;
 export const DIGEST_FAILURES_SHOWN = 10;
 
 export function messageFor(snapshot: NotificationSnapshot): SlackMessage {
+  if (snapshot.kind === 'budget') return budgetMessage(snapshot);
   return snapshot.kind === 'digest' ? digestMessage(snapshot) : runEventMessage(snapshot);
 }
 
@@ -98,6 +110,19 @@ function digestMessage(s: DigestSnapshot): SlackMessage {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escape(`*Failures*\n${lines.join('\n')}`), MAX_SECTION) } });
   }
   return { text, blocks };
+}
+
+function budgetMessage(s: BudgetSnapshot): SlackMessage {
+  const consequence = s.onExceeded === 'pause' ? 'It was paused: resume it to run again this month.' : 'It keeps running.';
+  const text = `Agent "${s.agentName}" passed its monthly budget: $${s.spentUsd} of $${s.monthlyUsd} in ${s.month}. ${consequence}`;
+  return {
+    text,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: clip(`Agent "${s.agentName}" passed its monthly budget`, 150) } },
+      { type: 'section', fields: [field('Agent', `${s.agentName} (#${s.agentId})`), field('Month', s.month), field('Spent', `$${s.spentUsd}`), field('Budget', `$${s.monthlyUsd}`)] },
+      { type: 'section', text: { type: 'mrkdwn', text: clip(escape(consequence), MAX_SECTION) } },
+    ],
+  };
 }
 
 /** The message `POST /agents/{id}/notifications/test` sends. */

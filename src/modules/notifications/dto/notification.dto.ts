@@ -3,7 +3,7 @@ import { IsIn, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 
 export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'failed'] as const;
-const NOTIFICATION_KINDS = ['action_taken', 'approval_required', 'outcome', 'error', 'digest'] as const;
+const NOTIFICATION_KINDS = ['action_taken', 'approval_required', 'outcome', 'error', 'digest', 'budget_exceeded'] as const;
 const DATE_TIME = { type: String, format: 'date-time' } as const;
 
 export class ListNotificationsQueryDto extends PageQueryDto {

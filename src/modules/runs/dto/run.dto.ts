@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { IsDateTime } from '../../../common/validation/is-date-time.decorator';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
@@ -8,6 +8,7 @@ import { ANY_JSON } from '../../../common/swagger/any-json';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalButNotNull, RequiredWhen } from '../../../common/validation/presence.decorators';
 import { VariationDetailDto } from '../../variation-store/dto/variation-response.dto';
+import { USAGE_LIMITS } from '../domain/run-usage';
 import { RUN_EVENT_TYPES, RUN_STATUSES, RunEventType, RunStatus } from '../domain/run-status';
 
 /** SPEC §8: a run's input, output and each event's data are JSON of at most 256 KiB. */
@@ -49,6 +50,29 @@ export class RunErrorDto {
   @ApiProperty({ example: 'The CRM did not answer.' }) @IsString() @MaxLength(10_000) message!: string;
 }
 
+@ApiSchema({ name: 'RunUsage', description: 'What the work an event reports cost: tokens (integers, 0 to 2147483647) and dollars (0 to 1000000).' })
+export class RunUsageDto {
+  @ApiProperty({ example: 'gpt-4o', minLength: 1, maxLength: USAGE_LIMITS.modelLength }) @IsString() @Length(1, USAGE_LIMITS.modelLength) model!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxTokens, example: 1200 }) @IsInt32(0) inputTokens!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxTokens, example: 350 }) @IsInt32(0) outputTokens!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxTokens, example: 800, description: 'Of the input tokens, those served from the cache.' }) @IsInt32(0) cachedTokens!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxTokens, example: 0 }) @IsInt32(0) reasoningTokens!: number;
+  @ApiProperty({ minimum: 0, maximum: USAGE_LIMITS.maxCostUsd, example: 0.0123, description: 'Stored to the micro-dollar.' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(USAGE_LIMITS.maxCostUsd)
+  costUsd!: number;
+}
+
+@ApiSchema({ name: 'RunUsageTotals', description: "The sums of the usage a run's events reported." })
+export class RunUsageTotalsDto {
+  @ApiProperty({ type: 'integer', example: 1200 }) inputTokens!: number;
+  @ApiProperty({ type: 'integer', example: 350 }) outputTokens!: number;
+  @ApiProperty({ type: 'integer', example: 800 }) cachedTokens!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) reasoningTokens!: number;
+  @ApiProperty({ example: 0.0123 }) costUsd!: number;
+}
+
 /** What the runtime reports, as validated; the document shows it as RUN_EVENT_REQUEST_SCHEMA, one shape per `type`. */
 export class RunEventDto {
   @ApiProperty({ enum: RUN_EVENT_TYPES, example: 'action_taken' })
@@ -88,8 +112,18 @@ export class RunEventDto {
   @ValidateNested()
   @Type(() => RunErrorDto)
   error?: RunErrorDto;
-}
 
+  @ApiPropertyOptional({
+    type: RunUsageDto,
+    description:
+      "With `action_taken` or `outcome`: what the reported work cost. Summed on the run (`usage`), reported by `GET /api/v1/usage`, and counted against the agent's monthly `budget`. Ignored with other types.",
+  })
+  @OptionalButNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RunUsageDto)
+  usage?: RunUsageDto;
+}
 
 /** The fields every reported event may carry. */
 class RunEventCommonDoc {
@@ -105,6 +139,11 @@ export class RunStartedEventDoc extends RunEventCommonDoc {
 @ApiSchema({ name: 'RunActionTakenEvent', description: 'A step the runtime took (running → running).' })
 export class RunActionTakenEventDoc extends RunEventCommonDoc {
   @ApiProperty({ enum: ['action_taken'] }) type!: 'action_taken';
+  @ApiPropertyOptional({
+    type: RunUsageDto,
+    description: "What the reported work cost. Summed on the run (`usage`), reported by `GET /api/v1/usage`, and counted against the agent's monthly `budget`.",
+  })
+  usage?: RunUsageDto;
 }
 
 @ApiSchema({ name: 'RunApprovalRequiredEvent', description: 'What needs approving, in `message` and `data` (running → awaiting_approval).' })
@@ -116,6 +155,11 @@ export class RunApprovalRequiredEventDoc extends RunEventCommonDoc {
 export class RunOutcomeEventDoc extends RunEventCommonDoc {
   @ApiProperty({ enum: ['outcome'] }) type!: 'outcome';
   @ApiProperty({ ...ANY_JSON, description: "The run's result. Any JSON value (≤ 256 KiB).", example: { report: 'EMEA sales up 4%' } }) output!: unknown;
+  @ApiPropertyOptional({
+    type: RunUsageDto,
+    description: "What the reported work cost. Summed on the run (`usage`), reported by `GET /api/v1/usage`, and counted against the agent's monthly `budget`.",
+  })
+  usage?: RunUsageDto;
 }
 
 @ApiSchema({ name: 'RunErrorEvent', description: 'Why the run failed (queued or running → failed).' })
@@ -229,6 +273,8 @@ export class RunResponseDto {
   @ApiPropertyOptional({ type: [RunEventResponseDto], description: 'On the single-run view only, oldest first.' }) events?: RunEventResponseDto[];
   @ApiPropertyOptional({ format: 'uuid', description: 'On a replay only: the run it repeats (`POST /runs/{runId}/replay`).' })
   replayOf?: string;
+  @ApiProperty({ type: RunUsageTotalsDto, nullable: true, description: "The sums of the `usage` its `action_taken` and `outcome` events reported; null when none did." })
+  usage!: RunUsageTotalsDto | null;
 }
 
 @ApiSchema({ name: 'RunList' })

@@ -26,6 +26,14 @@ export function retryErrors(retry: unknown, path = 'retry'): FieldError[] {
   return policy.maxBackoffSeconds < policy.backoffSeconds ? [{ field: `${path}.maxBackoffSeconds`, message: 'maxBackoffSeconds must not be less than backoffSeconds' }] : [];
 }
 
+/** SPEC §15: the agent's spend per UTC month over which it is paused (or only notified about), once a month. */
+export interface Budget {
+  monthlyUsd: number;
+  onExceeded: 'pause' | 'notify';
+}
+
+export const MAX_MONTHLY_BUDGET_USD = 1_000_000_000;
+
 /** A JSON Schema (2020-12) the input of a run must match; checked when written. */
 export type InputSchema = Record<string, unknown>;
 

@@ -83,9 +83,10 @@ describe('contentHash', () => {
   });
 
   it('hashes content stored before the admission fields existed as the same content with them null', () => {
-    const { concurrency: _c, inputSchema: _i, retry: _r, ...older } = defaultContent('Report', 'task');
+    const { concurrency: _c, inputSchema: _i, retry: _r, budget: _b, ...older } = defaultContent('Report', 'task');
     expect(contentHash(older as VariationContent)).toBe(contentHash(defaultContent('Report', 'task')));
     expect(contentHash({ ...defaultContent('Report', 'task'), concurrency: { limit: 2, onLimit: 'queue' } })).not.toBe(contentHash(older as VariationContent));
+    expect(contentHash({ ...defaultContent('Report', 'task'), budget: { monthlyUsd: 100, onExceeded: 'notify' } })).not.toBe(contentHash(older as VariationContent));
   });
 
   it('changes when any content changes', () => {

@@ -10,7 +10,7 @@ describe('variation content', () => {
   it('lists fields in the order of the API representation', () => {
     expect(CONTENT_FIELDS[0]).toBe('name');
     expect(CONTENT_FIELDS[1]).toBe('type');
-    expect(CONTENT_FIELDS.slice(-4)).toEqual(['subAgents', 'concurrency', 'inputSchema', 'retry']);
+    expect(CONTENT_FIELDS.slice(-5)).toEqual(['subAgents', 'concurrency', 'inputSchema', 'retry', 'budget']);
   });
 
   it('starts a new agent with empty, not-runnable content', () => {
@@ -32,6 +32,7 @@ describe('variation content', () => {
       concurrency: null,
       inputSchema: null,
       retry: null,
+      budget: null,
     });
   });
 

@@ -1,4 +1,4 @@
-import type { Concurrency, InputSchema, RetryPolicy } from './admission-content';
+import type { Budget, Concurrency, InputSchema, RetryPolicy } from './admission-content';
 
 export type AgentType = 'task' | 'workflow';
 export type PipelineMode = 'pipeline' | 'sts' | 'hybrid';
@@ -68,10 +68,11 @@ export interface VariationContent {
   concurrency?: Concurrency | null;
   inputSchema?: InputSchema | null;
   retry?: RetryPolicy | null;
+  budget?: Budget | null;
 }
 
 /** Content fields added after versions were first stored: absent and null mean the same. */
-export const NULLABLE_LATER_FIELDS = ['concurrency', 'inputSchema', 'retry'] as const;
+export const NULLABLE_LATER_FIELDS = ['concurrency', 'inputSchema', 'retry', 'budget'] as const;
 
 /** The order in which fields are reported, e.g. in a diff. */
 export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
@@ -92,6 +93,7 @@ export const CONTENT_FIELDS: readonly (keyof VariationContent)[] = [
   'concurrency',
   'inputSchema',
   'retry',
+  'budget',
 ];
 
 export function defaultContent(name: string, type: AgentType): VariationContent {
@@ -113,5 +115,6 @@ export function defaultContent(name: string, type: AgentType): VariationContent 
     concurrency: null,
     inputSchema: null,
     retry: null,
+    budget: null,
   };
 }

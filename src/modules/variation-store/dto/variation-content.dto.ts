@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { MAX_CONCURRENCY_LIMIT, RETRY_LIMITS } from '../domain/admission-content';
+import { MAX_CONCURRENCY_LIMIT, MAX_MONTHLY_BUDGET_USD, RETRY_LIMITS } from '../domain/admission-content';
 import { IsInt32 } from '../../../common/validation/is-int32.decorator';
 import { MaxJsonBytes } from '../../../common/validation/max-json-bytes.decorator';
 import { OptionalNullable } from '../../../common/validation/presence.decorators';
@@ -64,6 +64,13 @@ export class ConcurrencyDto {
   @ApiProperty({ enum: ['queue', 'reject'], example: 'queue', description: '`queue`: later runs wait their turn; `reject`: a start over the limit is 429 `AGENT_AT_CAPACITY`.' })
   @IsIn(['queue', 'reject'])
   onLimit!: 'queue' | 'reject';
+}
+
+@ApiSchema({ name: 'Budget', description: "The agent's spend per UTC month, and what crossing it does." })
+export class BudgetDto {
+  @ApiProperty({ minimum: 0, maximum: MAX_MONTHLY_BUDGET_USD, example: 500 })
+  @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(MAX_MONTHLY_BUDGET_USD) monthlyUsd!: number;
+  @ApiProperty({ enum: ['pause', 'notify'], example: 'pause' }) @IsIn(['pause', 'notify']) onExceeded!: 'pause' | 'notify';
 }
 
 @ApiSchema({ name: 'RetryPolicy', description: 'How a run whose runtime reported an `error` with `retryable: true` is tried again.' })

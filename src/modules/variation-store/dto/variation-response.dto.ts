@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { ANY_JSON } from '../../../common/swagger/any-json';
-import { ConcurrencyDto, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
+import { BudgetDto, ConcurrencyDto, RetryPolicyDto, SubAgentRefDto, ToolRefDto, VoiceDto, WorkflowStructureDto } from './variation-content.dto';
 
 @ApiSchema({ name: 'Variation' })
 export class VariationPayloadDto {
@@ -40,6 +40,15 @@ export class VariationPayloadDto {
     description: 'How runs that report a retryable error are tried again; null: never.',
   })
   retry!: RetryPolicyDto | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['monthlyUsd', 'onExceeded'],
+    properties: { monthlyUsd: { type: 'number' }, onExceeded: { type: 'string', enum: ['pause', 'notify'] } },
+    example: null,
+    description: "The agent's monthly spend limit (UTC months) and what crossing it does; null: none.",
+  })
+  budget!: BudgetDto | null;
 }
 
 @ApiSchema({ name: 'FieldChange' })
