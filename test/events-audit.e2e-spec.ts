@@ -183,8 +183,17 @@ describe('events: the audit route', () => {
     expect(problem.errors.find((e: { field: string }) => e.field === 'type').message).toMatch(/"nope\.\*" matches no event type/);
   });
 
-  it('knows every type of SPEC §13, and the two run events the service records when a claim lapses or its key is revoked', () => {
-    expect(EVENT_TYPE_NAMES).toHaveLength(39);
+  it("knows every type of SPEC §13, §15's budget event, and the two run events the service records when a claim lapses or its key is revoked", () => {
+    const spec = [
+      'agent.created', 'agent.updated', 'agent.deployed', 'agent.draft_discarded', 'agent.paused', 'agent.resumed', 'agent.schedule_toggled',
+      'agent.deleted', 'agent.undeleted', 'agent.access_changed', 'agent.notifications_changed',
+      ...['requested', 'accepted', 'declined', 'cancelled', 'expired'].map((step) => `agent.ownership_transfer.${step}`),
+      'environment.updated',
+      ...['queued', 'claimed', 'started', 'action_taken', 'approval_required', 'approved', 'rejected', 'retrying', 'succeeded', 'failed', 'cancelled', 'timed_out'].map((step) => `run.${step}`),
+      'schedule.tick_skipped', 'schedule.tick_missed', 'api_key.created', 'api_key.revoked',
+      ...['created', 'updated', 'disabled', 'deleted'].map((step) => `webhook_endpoint.${step}`),
+    ];
+    expect([...EVENT_TYPE_NAMES].sort()).toEqual([...spec, 'agent.budget_exceeded', 'run.lease_expired', 'run.claim_revoked'].sort());
   });
 });
 
