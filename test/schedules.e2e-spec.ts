@@ -1,4 +1,4 @@
-import { AGENTS, createAgent, deployed, freshOrg, getAgent, patched, scheduleTrigger } from './support/agents';
+import { AGENTS, clearOfMinuteEnd, createAgent, deployed, freshOrg, getAgent, patched, scheduleTrigger } from './support/agents';
 import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
@@ -31,6 +31,8 @@ describe('schedules', () => {
   const scheduleOf = async (agentId: number) => (await api('GET', `${AGENTS}/${agentId}/schedule`, alice)).body;
 
   it('creates one run for a due tick, with scheduledFor = the tick, and moves the next tick on', async () => {
+    // Created and made due within one minute, so neither its own next tick nor a newer one fires first.
+    await clearOfMinuteEnd();
     const agent = await scheduledAgent();
     expect(agent).toMatchObject({ isScheduleActive: true, nextRunAt: expect.any(String) });
     expect(new Date(agent.nextRunAt).getTime()).toBeGreaterThan(Date.now());
@@ -70,6 +72,7 @@ describe('schedules', () => {
   });
 
   it('after downtime runs only the latest missed tick and counts the others as missed', async () => {
+    await clearOfMinuteEnd();
     const agent = await scheduledAgent();
     const [{ latest }] = (
       await withDatabase((db) =>

@@ -71,7 +71,8 @@ describe('tracing', () => {
     // Sweeps run every 200 ms here; each is a root span whose queries are its children.
     const spans = await spansWhere('a sweep with a query', (all) => {
       const sweeps = new Set(all.filter((s) => s.name.startsWith('job runs-') && s.parentSpanId === '').map((s) => s.spanId));
-      return all.some((s) => s.kind === SPAN_KIND.CLIENT && sweeps.has(s.parentSpanId));
+      // The time-out sweep's own span too: the sweeps start in no fixed order, so one with a query may come first.
+      return all.some((s) => s.kind === SPAN_KIND.CLIENT && sweeps.has(s.parentSpanId)) && all.some((s) => s.name === 'job runs-time-out');
     });
     expect(spans.find((s) => s.name === 'job runs-time-out')?.attributes).toMatchObject({ 'agentry.job.queue': 'runs-time-out' });
 

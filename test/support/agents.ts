@@ -77,3 +77,13 @@ export async function patched(who: Caller, id: number | string, body: unknown, o
   if (response.status !== 200) throw new Error(`patch failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+/**
+ * Waits, when the current minute has less than 10 s left, until the next one began. A test that makes
+ * this minute's tick due expects that tick's run; a sweep after the next minute began would run the
+ * newer tick instead (only the latest due tick runs), so such a test starts clear of the minute's end.
+ */
+export async function clearOfMinuteEnd(): Promise<void> {
+  const seconds = new Date().getSeconds();
+  if (seconds >= 50) await new Promise((resolve) => setTimeout(resolve, (61 - seconds) * 1000));
+}
