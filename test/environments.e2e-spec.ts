@@ -195,7 +195,9 @@ describe('environments: concurrency', () => {
   it('two promotes at once onto one environment with the same If-Match: one wins, the other 412', async () => {
     const { agent } = await withStaging(alice);
     const qa = ok(await putEnvironment(alice, agent.id, 'qa', { version: 1 }), 201);
-    const [a, b] = await Promise.all([promote(alice, agent.id, 'qa', 'staging', qa.etag), promote(alice, agent.id, 'qa', 'production', qa.etag)]);
+    // Both move qa from version 1 to staging's 2; from production (version 1) the move would change
+    // nothing, keep qa's ETag, and rightly let the other pass too.
+    const [a, b] = await Promise.all([promote(alice, agent.id, 'qa', 'staging', qa.etag), promote(alice, agent.id, 'qa', 'staging', qa.etag)]);
     expect([a.status, b.status].sort()).toEqual([200, 412]);
     const winner = a.status === 200 ? a : b;
     expect(ok(await getEnvironment(alice, agent.id, 'qa'))).toMatchObject({ version: winner.body.version, etag: winner.body.etag });
