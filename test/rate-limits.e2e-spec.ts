@@ -14,6 +14,8 @@ const WINDOW_SECONDS = 10;
 const READS_PER_CALLER = 30;
 const WRITES_PER_ORG = 20;
 const AUTH_FAILURES_PER_ADDRESS = 20;
+/** Large enough to be counted in memory between syncs (domain/local-tally.ts); refills 100 a second. */
+const RUNTIME_PER_CALLER = 1000;
 const LIMITS = {
   RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
   RATE_LIMIT_READS_PER_CALLER: String(READS_PER_CALLER),
@@ -21,6 +23,8 @@ const LIMITS = {
   RATE_LIMIT_WRITES_PER_CALLER: '0',
   RATE_LIMIT_WRITES_PER_ORG: String(WRITES_PER_ORG),
   RATE_LIMIT_AUTH_FAILURES_PER_ADDRESS: String(AUTH_FAILURES_PER_ADDRESS),
+  RATE_LIMIT_RUNTIME_PER_CALLER: String(RUNTIME_PER_CALLER),
+  RATE_LIMIT_RUNTIME_PER_ORG: '100000',
 };
 
 interface Timed {
@@ -145,6 +149,18 @@ describe('Rate limits (two instances sharing the database)', () => {
     const claimed = await claim(runtime, {}, b.url);
     expect(claimed.status).toBe(204);
     expect(claimed.headers.get('ratelimit-policy')).toMatch(/^"runtime-org";q=\d+;w=10, "runtime-caller";q=\d+;w=10$/);
+  }, 120_000);
+
+  it('counts a large budget in memory on each instance and still keeps it, within 10 %, across both', async () => {
+    const runtime = await runtimeKey(randomUUID());
+    const timed = await hammer([a, b], 1, (baseUrl) => claim(runtime, {}, baseUrl), 12);
+    const answers = timed.map(({ answer }) => answer);
+    expect(answers.filter((answer) => answer.status !== 204 && answer.status !== 429)).toEqual([]);
+    // Counted apart, the two instances would have allowed twice the budget.
+    expectWithinBudget(timed, (answer) => answer.status === 204, RUNTIME_PER_CALLER);
+    const refused = answers.find((answer) => answer.status === 429)!;
+    expect(expectProblem(refused, 429, 'RATE_LIMITED').detail).toMatch(/"runtime-caller"/);
+    expect(refused.headers.get('ratelimit')).toMatch(/^"runtime-org";r=\d+;t=\d+, "runtime-caller";r=0;t=(9|10)$/);
   }, 120_000);
 
   // Last: it spends this address's failures on instance b.

@@ -1,27 +1,48 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { BucketPolicy, BucketState, perSecond } from './domain/policy';
+import { BucketPolicy, perSecond } from './domain/policy';
+
+/** One bucket of a statement: `charge` requests already admitted in memory, and whether to take one more now. */
+export interface BucketCharge {
+  key: string;
+  policy: BucketPolicy;
+  charge: number;
+  take: boolean;
+}
+
+/** A bucket as the statement left it: what it holds, and whether the token asked for was there. */
+export interface ChargedBucket {
+  tokens: number;
+  allowed: boolean;
+}
 
 /** The tokens a bucket holds now: what it held, plus the refill since it was last touched, at most its capacity. */
-const REFILLED = `least(excluded.capacity, b.tokens + greatest(0, extract(epoch FROM now() - b.updated_at)) * excluded.per_second)`;
+const REFILLED = `least(i.capacity, b.tokens + greatest(0, extract(epoch FROM now() - b.updated_at)) * i.per_second)`;
+/** What is left once the requests admitted in memory are charged. */
+const AFTER_CHARGE = `(${REFILLED} - i.charge)`;
 
 /**
- * Takes a token from each bucket in one statement: a bucket missing (new, or dropped when full) starts
- * full; an existing one is refilled from its stored time and loses a token if it has a whole one. The
- * row lock of ON CONFLICT DO UPDATE makes this atomic across instances. The rows are locked in the
- * order given (the org's bucket before the caller's, always), so two requests never wait on each other
- * in a cycle. A refused request still spends a token of a bucket that had one: the caller's, when only
- * the org's is empty; that is all it costs, and it keeps this one round trip.
+ * Charges each bucket in one statement: a bucket missing (new, or dropped when full) starts full; an
+ * existing one is refilled from its stored time, loses what was admitted in memory (it may go below
+ * zero, down to minus its capacity: that debt delays the next tokens), then a token if one was asked
+ * for and a whole one is left. The row lock of ON CONFLICT DO UPDATE makes this atomic across
+ * instances. Rows are locked in key order, the same in every statement, so two never wait on each
+ * other in a cycle. A refused request still spends a token of a bucket that had one (the caller's,
+ * when only the org's is empty); that is all it costs, and it keeps this one round trip.
  */
-const TAKE = (buckets: number) => `
+const CHARGE = (buckets: number) => `
+  WITH i (key, capacity, per_second, charge, want) AS (
+    VALUES ${Array.from({ length: buckets }, (_, n) => `($${n * 5 + 1}, $${n * 5 + 2}::float8, $${n * 5 + 3}::float8, $${n * 5 + 4}::float8, $${n * 5 + 5}::float8)`).join(', ')}
+  )
   INSERT INTO rate_limit_buckets AS b (key, capacity, per_second, tokens, allowed, updated_at)
-  VALUES ${Array.from({ length: buckets }, (_, i) => `($${i * 3 + 1}, $${i * 3 + 2}::float8, $${i * 3 + 3}::float8, $${i * 3 + 2}::float8 - 1, true, now())`).join(', ')}
+  SELECT key, capacity, per_second, capacity - charge - CASE WHEN capacity - charge >= want THEN want ELSE 0 END, capacity - charge >= want, now()
+  FROM i ORDER BY key
   ON CONFLICT (key) DO UPDATE SET
     capacity = excluded.capacity,
     per_second = excluded.per_second,
-    tokens = ${REFILLED} - CASE WHEN ${REFILLED} >= 1 THEN 1 ELSE 0 END,
-    allowed = ${REFILLED} >= 1,
+    tokens = (SELECT greatest(-i.capacity, ${AFTER_CHARGE} - CASE WHEN ${AFTER_CHARGE} >= i.want THEN i.want ELSE 0 END) FROM i WHERE i.key = b.key),
+    allowed = (SELECT ${AFTER_CHARGE} >= i.want FROM i WHERE i.key = b.key),
     updated_at = now()
   RETURNING key, tokens, allowed`;
 
@@ -29,14 +50,15 @@ const TAKE = (buckets: number) => `
 export class RateLimitBucketsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async take(buckets: { key: string; policy: BucketPolicy }[]): Promise<BucketState[]> {
-    const parameters = buckets.flatMap(({ key, policy }) => [key, policy.capacity, perSecond(policy)]);
-    const rows = await queryRows<{ key: string; tokens: number; allowed: boolean }>(this.db.manager, TAKE(buckets.length), parameters);
+  /** Charges and takes from the buckets in one statement; the answers are in the order asked. */
+  async charge(buckets: BucketCharge[]): Promise<ChargedBucket[]> {
+    const parameters = buckets.flatMap(({ key, policy, charge, take }) => [key, policy.capacity, perSecond(policy), charge, take ? 1 : 0]);
+    const rows = await queryRows<{ key: string; tokens: number; allowed: boolean }>(this.db.manager, CHARGE(buckets.length), parameters);
     const byKey = new Map(rows.map((row) => [row.key, row]));
-    return buckets.map(({ key, policy }) => {
+    return buckets.map(({ key }) => {
       const row = byKey.get(key);
       if (!row) throw new Error(`rate limit bucket ${key} was not returned`);
-      return { policy, tokens: Number(row.tokens), allowed: row.allowed };
+      return { tokens: Number(row.tokens), allowed: row.allowed };
     });
   }
 
