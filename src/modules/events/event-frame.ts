@@ -22,17 +22,30 @@ export function joinMessages(events: readonly FramedEvent[], from = 0, to = even
 }
 
 /**
- * One read of an org's live events, framed once for all of the org's streams here. Most streams
- * show every event of a read (no filter, or the filter the burst was written for): they share one
- * joined text instead of each building its own.
+ * One read of an org's live events, framed once for all of the org's streams here. Streams with the
+ * same view (the same caller, as access sees it, and the same filters) show the same events of it:
+ * `select` works that out once per view and the selection's joined text is shared too, so a thousand
+ * streams of one caller cost one pass over the batch, not a thousand.
  */
 export class FramedBatch {
   private joined: string | undefined;
+  private readonly views = new Map<string, FramedBatch>();
 
   constructor(readonly events: readonly FramedEvent[]) {}
 
   get text(): string {
     this.joined ??= joinMessages(this.events);
     return this.joined;
+  }
+
+  /** The events of the batch that `view` shows (`shows` decides, for the first stream of that view). */
+  select(view: string, shows: (event: LoggedEvent) => boolean): FramedBatch {
+    let selected = this.views.get(view);
+    if (!selected) {
+      const events = this.events.filter((framed) => shows(framed.event));
+      selected = events.length === this.events.length ? this : new FramedBatch(events);
+      this.views.set(view, selected);
+    }
+    return selected;
   }
 }

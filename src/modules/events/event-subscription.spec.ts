@@ -67,6 +67,33 @@ describe('a stream fed by batches', () => {
     expect(raw.chunks).toEqual([batch.events[0].message + batch.events[2].message + batch.events[3].message]);
   });
 
+  it('works out what a view shows once per batch: streams of one caller and filter share it, another filter or caller gets its own', () => {
+    const batch = new FramedBatch([event('agent.updated'), event('agent.paused'), event('agent.updated')].map(frame));
+    const updated = new Set<EventType>(['agent.updated']);
+    const member: Principal = { orgId: 'org', subject: 'user:member', groups: [], isOrgAdmin: false };
+    let judged = 0;
+    const counted = (scope: Partial<StreamScope>) => {
+      const raw = new StalledResponse();
+      const subscription = new Subscription({ principal: admin, endsAtTerminalRunEvent: false, ...scope }, new SseSink(raw as unknown as ServerResponse, 1_000_000), undefined, {
+        accessOf: () => {
+          judged += 1;
+          return { orgId: 'org', accessConfig: { owner: 'user:member', orgAccess: 'none', grants: [] } };
+        },
+      });
+      subscription.goLive();
+      return { raw, subscription };
+    };
+    const same = [counted({ principal: member, types: new Set(updated) }), counted({ principal: member, types: new Set(updated) })];
+    const other = counted({ principal: { ...member, subject: 'user:other' }, types: new Set(updated) });
+    for (const { subscription } of [...same, other]) subscription.offer(batch);
+    // The member owns agent 1: both updates. Another member sees nothing of it.
+    expect(same[0].raw.chunks).toEqual([batch.events[0].message + batch.events[2].message]);
+    expect(same[1].raw.chunks[0]).toBe(same[0].raw.chunks[0]);
+    expect(other.raw.chunks).toEqual([]);
+    // The agent's access was looked up by the first stream of each view only.
+    expect(judged).toBe(2);
+  });
+
   it('sends nothing at or before the last event it sent, so a catch-up and the live feed may overlap', () => {
     const events = [event('agent.updated'), event('agent.updated'), event('agent.updated')].map(frame);
     const { raw, subscription } = stream();

@@ -33,6 +33,15 @@ export const overflowMessage = (lastEventId: string | null): string =>
   sseMessage({ event: 'overflow', data: { lastEventId, detail: 'The stream fell too far behind and was closed; reconnect with Last-Event-ID (the last id received) to resume.' } });
 
 /**
+ * What decides which events a stream shows (`matches`): streams with equal views show the same ones.
+ * The caller counts as the access policy and event visibility see it; the rest are the filters.
+ */
+function viewOf({ principal, types, agentId, runId }: StreamScope): string {
+  const { orgId, subject, groups, isOrgAdmin } = principal;
+  return JSON.stringify([orgId, subject, [...groups].sort(), isOrgAdmin, types ? [...types].sort() : null, agentId ?? null, runId ?? null]);
+}
+
+/**
  * One client's stream. It starts catching up (events read for it from the log, while the org's live
  * events wait in `pending`), then goes live. Every event is sent at most once and in log order: an
  * event at or before the last one sent is dropped, so the catch-up and the live feed may overlap.
@@ -46,6 +55,7 @@ export class Subscription {
   /** The last event sent, or where the stream started. */
   private cursor: EventPosition | undefined;
   private lastSentId: string | null = null;
+  private readonly view: string;
 
   constructor(
     readonly scope: StreamScope,
@@ -53,6 +63,7 @@ export class Subscription {
     start: EventPosition | undefined,
     private readonly access: AccessSource,
   ) {
+    this.view = viewOf(scope);
     this.cursor = start;
     sink.onClose(() => clearTimeout(this.expiryTimer));
     this.watchExpiry();
@@ -79,24 +90,14 @@ export class Subscription {
   /**
    * A read of the org's live feed: the events this stream shows go out as one chunk (one write and
    * one system call per stream and read, however many events), or wait in `pending` while the
-   * stream catches up.
+   * stream catches up. Which events those are is worked out once per view, shared by its streams.
    */
   offer(batch: FramedBatch): void {
     if (this.closed) return;
-    const all = batch.events;
-    // Undefined while every event so far matched: then the batch's shared text is this stream's.
-    let matched: FramedEvent[] | undefined;
-    for (let i = 0; i < all.length; i++) {
-      const shown = this.matches(all[i].event);
-      if (matched) {
-        if (shown) matched.push(all[i]);
-      } else if (!shown) {
-        matched = all.slice(0, i);
-      }
-    }
-    const events = matched ?? all;
+    const selected = batch.select(this.view, (event) => this.matches(event));
+    const events = selected.events;
     if (events.length === 0) return;
-    if (this.live) return this.deliver(events, matched ? undefined : batch, true);
+    if (this.live) return this.deliver(events, selected, true);
     for (const framed of events) {
       const bytes = framed.message.length;
       if (!this.sink.fits(this.pendingBytes + bytes)) return this.overflow();
