@@ -95,7 +95,7 @@ app.post('/claim', async (request, reply) => {
        UPDATE runs r SET claimed_by = 'floor', claimed_at = now(), lease_expires_at = now() + interval '1 hour'
        WHERE r.id = (
          SELECT q.id FROM runs q JOIN agents a ON a.id = q.agent_id AND a.status = 'active'
-         WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL
+         WHERE q.org_id = $1 AND q.status = 'queued' AND q.lease_expires_at IS NULL AND NOT q.capacity_limited
          ORDER BY q.seq LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
        RETURNING r.*)
      SELECT c.*, a.uid AS agent_uid, a.name AS agent_name, a.type AS agent_type, v.version, v.content
