@@ -1,6 +1,6 @@
 // The floor the service is measured against (npm run bench): plain Fastify + pg on the service's own
-// schema, doing only the SQL each benchmarked operation needs. No framework, no ORM, no auth, no
-// validation, no logging; rows go out as they come. It is a yardstick, not a second implementation:
+// schema, doing only the SQL each benchmarked operation needs. No framework, no ORM, no validation, no
+// logging, no auth beyond the one read an API key needs (a JWT needs none); rows go out as they come. It is a yardstick, not a second implementation:
 // the service must stay within a ratio of it (README, "Benchmark").
 // Env: DATABASE_URL, PORT, ORG_ID (every request acts in that org), DB_POOL_SIZE (as the service's).
 import Fastify from 'fastify';
@@ -88,8 +88,25 @@ app.patch('/agents/:id', async (request, reply) => {
   return agent;
 });
 
+// A runtime's API key is a row to read (by its lookup prefix, as the service's index has it) before
+// anything else: the runtime routes' answers need it, where a JWT needs no SQL. The hash check is the
+// service's CPU, not SQL, and is left out.
+const API_KEY_LOOKUP = 'pk_live_'.length + 12;
+async function apiKeyOk(request, reply) {
+  const key = request.headers['x-api-key'];
+  const { rows } = typeof key === 'string'
+    ? await pool.query(`SELECT org_id, role FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`, [key.slice(0, API_KEY_LOOKUP)])
+    : { rows: [] };
+  if (rows[0]?.org_id !== org) {
+    reply.code(401).send({ status: 401 });
+    return false;
+  }
+  return true;
+}
+
 // Claim: one statement takes the oldest claimable run (SKIP LOCKED) and returns it with its agent and variation.
 app.post('/claim', async (request, reply) => {
+  if (!(await apiKeyOk(request, reply))) return reply;
   const { rows } = await pool.query(
     `WITH claimed AS (
        UPDATE runs r SET claimed_by = 'floor', claimed_at = now(), lease_expires_at = now() + interval '1 hour'
@@ -108,6 +125,7 @@ app.post('/claim', async (request, reply) => {
 
 // An event under the run's row lock: check the status, append the event and move the run in one statement.
 app.post('/runs/:id/events', async (request, reply) => {
+  if (!(await apiKeyOk(request, reply))) return reply;
   const run = await inTransaction(async (client) => {
     const { rows: [locked] } = await client.query(`SELECT status FROM runs WHERE id = $1 AND org_id = $2 FOR UPDATE`, [request.params.id, org]);
     if (!locked || !['queued', 'running'].includes(locked.status)) return undefined;

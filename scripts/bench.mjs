@@ -321,6 +321,7 @@ try {
       }),
       floor: () => ({
         connections: RUNTIMES,
+        headers: { 'x-api-key': runtimeKey },
         requests: [
           { method: 'POST', path: '/claim', body: '{}', onResponse: (status, body, context) => { context.runId = status === 200 ? JSON.parse(body).id : 'none'; } },
           { method: 'POST', body: JSON.stringify({ type: 'started' }), setupRequest: (request, context) => ({ ...request, path: `/runs/${context.runId}/events` }) },

@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../infrastructure/config/app-config';
 import { NOTIFY_ORGS_SQL } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
 
@@ -9,21 +11,32 @@ import { queryRows } from '../../infrastructure/database/query-rows';
  * transaction: PostgreSQL serializes the COMMITs of all notifying transactions on one lock held
  * through the commit's WAL flush, which cost a large part of PATCH throughput (docs/decisions.md, "Issue #22: the event log's performance"). Here the commits
  * of this instance share NOTIFYs: one in flight at a time, the next naming every org announced
- * meanwhile. A notification lost anyway (the process dying just after a COMMIT, the database away)
- * only delays the live streams: each feed also reads on the stream heartbeat, and resuming readers
- * read the log itself.
+ * meanwhile. They go out on a connection of their own, outside the pool: under load the pool has a
+ * queue of requests, and an announcement waiting behind them was latency added to every stream.
+ * A notification lost anyway (the process dying just after a COMMIT, the database away) only
+ * delays the live streams: each feed also reads on the stream heartbeat, and resuming readers read
+ * the log itself.
  */
 @Injectable()
 export class EventAnnouncer implements OnModuleDestroy {
   private readonly logger = new Logger(EventAnnouncer.name);
   private readonly pending = new Set<string>();
   private sending: Promise<void> | undefined;
+  private connection: Promise<Client> | undefined;
+  private stopped = false;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
-  /** Lets the last announcement out before the pool closes. */
+  /** Lets the last announcement out, then closes the connection. */
   async onModuleDestroy(): Promise<void> {
     await this.sending;
+    this.stopped = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.then((client) => client.end()).catch(() => undefined);
   }
 
   /** Called after the COMMIT that stored events of `orgIds`. */
@@ -37,10 +50,48 @@ export class EventAnnouncer implements OnModuleDestroy {
       const orgIds = [...this.pending];
       this.pending.clear();
       try {
-        await queryRows(this.db.manager, NOTIFY_ORGS_SQL, [orgIds]);
+        await this.notify(orgIds);
       } catch (error) {
         this.logger.warn({ err: error }, `could not announce new events of ${orgIds.length} org(s); their streams read them on the next heartbeat`);
       }
+    }
+  }
+
+  /** On the announcer's own connection; through the pool while it is (re)connecting or has none (no DATABASE_URL). */
+  private async notify(orgIds: string[]): Promise<void> {
+    const client = await this.client();
+    if (!client) {
+      await queryRows(this.db.manager, NOTIFY_ORGS_SQL, [orgIds]);
+      return;
+    }
+    try {
+      await client.query(NOTIFY_ORGS_SQL, [orgIds]);
+    } catch (error) {
+      // A broken connection is replaced on the next announcement.
+      if (this.connection) void this.connection.then((broken) => broken.end()).catch(() => undefined);
+      this.connection = undefined;
+      throw error;
+    }
+  }
+
+  private async client(): Promise<Client | undefined> {
+    const url = this.config.DATABASE_URL;
+    if (!url || this.stopped) return undefined;
+    this.connection ??= (async () => {
+      const client = new Client({ connectionString: url, application_name: 'agentry-announcer' });
+      client.on('error', (error) => {
+        this.logger.warn({ err: error }, 'the announcer lost its connection; it reconnects on the next announcement');
+        this.connection = undefined;
+      });
+      await client.connect();
+      return client;
+    })();
+    try {
+      return await this.connection;
+    } catch (error) {
+      this.connection = undefined;
+      this.logger.warn({ err: error }, 'the announcer could not connect; announcing through the pool');
+      return undefined;
     }
   }
 }

@@ -2,12 +2,13 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { EVENTS_CHANNEL, ORG_PAYLOAD, REVOKED_KEY_PAYLOAD } from '../../infrastructure/database/event-append.sql';
 import { PgListener } from '../../infrastructure/database/pg-listener';
+import { typeormOptions } from '../../infrastructure/database/typeorm-options';
 import { Metrics } from '../../infrastructure/metrics/metrics';
 import { accessOf } from '../agents/agent.row';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -22,6 +23,13 @@ import { SseSink, sseComment } from './sse';
 
 /** Events per catch-up read; the next is read once the client has taken the previous. */
 const CATCH_UP_PAGE = 100;
+
+/**
+ * Connections of the streams' own, outside the service's pool: the org feeds' reads, the catch-ups
+ * and the access loads. Through the pool they queued behind every request waiting for a connection,
+ * and under load that was seconds of latency on every stream.
+ */
+const STREAM_READERS = 2;
 
 /** What a stream shows and from where: the events service decides it before the response starts. */
 export interface StreamPlan {
@@ -52,6 +60,8 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
   private readonly openPerCaller = new Map<string, number>();
   private readonly listener: PgListener;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The streams' own connections (see STREAM_READERS); the service's pool until they are up. */
+  private readers: DataSource | undefined;
   private stopping = false;
 
   constructor(
@@ -81,6 +91,8 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     this.revocations.register((work, key) => this.events.announceKeyRevoked(work.db, key.id));
     this.metrics.countOpenStreams(() => this.subscriptions.size);
     this.heartbeat = setInterval(() => this.beat(), this.config.STREAM_HEARTBEAT_MS).unref();
+    const options = typeormOptions(this.config, this.config.DATABASE_URL ?? '');
+    this.readers = await new DataSource({ ...options, extra: { ...options.extra, max: STREAM_READERS, application_name: 'agentry-streams' } }).initialize();
     await this.listener.start();
   }
 
@@ -88,6 +100,12 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     this.stopAll();
     clearInterval(this.heartbeat);
     await this.listener.stop();
+    await this.readers?.destroy();
+  }
+
+  /** Where the streams read the log and agents' access. */
+  private get reads(): EntityManager {
+    return (this.readers ?? this.db).manager;
   }
 
   /**
@@ -151,7 +169,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
    */
   private async catchUp(subscription: Subscription, filter: EventFilter, settledOnly: boolean): Promise<void> {
     for (;;) {
-      const page = await this.events.read(this.db.manager, { ...filter, after: subscription.position }, { order: 'asc', limit: CATCH_UP_PAGE, settledOnly });
+      const page = await this.events.read(this.reads, { ...filter, after: subscription.position }, { order: 'asc', limit: CATCH_UP_PAGE, settledOnly });
       subscription.sendCaughtUp(page.map(frame));
       if (page.length < CATCH_UP_PAGE || subscription.closed) return;
       await subscription.sink.drained();
@@ -163,9 +181,9 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     let feed = this.feeds.get(orgId);
     if (!feed) {
       const created = new OrgFeed(orgId, {
-        db: this.db,
+        db: () => this.reads,
         events: this.events,
-        loadAccess: async (org, ids) => new Map((await this.agents.findMany(this.db.manager, org, ids)).map((agent) => [agent.id, accessOf(agent)])),
+        loadAccess: async (org, ids) => new Map((await this.agents.findMany(this.reads, org, ids)).map((agent) => [agent.id, accessOf(agent)])),
         handedOut: (at) => this.metrics.eventHandedOut(at),
       });
       // A feed that could not start is dropped, so the next stream of the org starts a new one.
@@ -205,7 +223,7 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy {
     const keyed = subscriptions.filter((subscription) => subscription.scope.principal.apiKeyId !== undefined);
     if (keyed.length === 0) return;
     try {
-      const revoked = new Set(await this.events.revokedKeys(this.db.manager, [...new Set(keyed.map((s) => s.scope.principal.apiKeyId as string))]));
+      const revoked = new Set(await this.events.revokedKeys(this.reads, [...new Set(keyed.map((s) => s.scope.principal.apiKeyId as string))]));
       for (const subscription of keyed) if (revoked.has(subscription.scope.principal.apiKeyId as string)) subscription.end();
     } catch (error) {
       this.logger.warn({ err: error }, 'could not check the API keys of open event streams');

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AccessControlled } from '../access/domain/access.policy';
 import { LoggedEvent } from './domain/event';
 import { comparePositions, EventPosition, positionBefore } from './domain/event-position';
@@ -16,6 +16,13 @@ const BATCH = 100;
  * this much latency. An event after a quiet spell is read at once.
  */
 const MIN_READ_INTERVAL_MS = 50;
+/**
+ * With this many streams or more, at most every BUSY_READ_INTERVAL_MS: each read costs a write per
+ * stream, and with 1,000 streams at 200 events/s reads every 50 ms spent the instance's CPU on socket
+ * writes until requests queued for the pool past its timeout (bench:events); every 100 ms, none did.
+ */
+const BUSY_FEED_STREAMS = 500;
+const BUSY_READ_INTERVAL_MS = 100;
 /** Re-reads while committed events wait behind an older open transaction: 25 ms, doubling to a second. */
 const HELD_BACK_FIRST_RETRY_MS = 25;
 const HELD_BACK_MAX_RETRY_MS = 1000;
@@ -27,7 +34,8 @@ const HELD_BACK_WARNING_MS = 30_000;
 const MAX_CACHED_AGENTS = 10_000;
 
 export interface OrgFeedDeps {
-  db: DataSource;
+  /** Where the feed reads: the streams' own connections, so a read never queues behind requests for the pool. */
+  db: () => EntityManager;
   events: EventsRepository;
   /** The access configuration of the org's agents among `ids` (missing ones: not in the org). */
   loadAccess(orgId: string, ids: number[]): Promise<Map<number, AccessControlled>>;
@@ -92,7 +100,7 @@ export class OrgFeed implements AccessSource {
 
   /** Starts where the log stands now: before the oldest transaction still running. */
   private async start(): Promise<void> {
-    this.position = positionBefore(await this.deps.events.horizon(this.deps.db.manager));
+    this.position = positionBefore(await this.deps.events.horizon(this.deps.db()));
   }
 
   private async readUntilCaughtUp(): Promise<void> {
@@ -104,7 +112,7 @@ export class OrgFeed implements AccessSource {
         this.readAgain = false;
         let full = true;
         while (full && !this.stopped) {
-          const { events, horizon, heldBack } = await this.deps.events.follow(this.deps.db.manager, this.orgId, this.position, BATCH);
+          const { events, horizon, heldBack } = await this.deps.events.follow(this.deps.db(), this.orgId, this.position, BATCH);
           await this.loadAccess(events);
           if (events.length > 0) {
             const batch = new FramedBatch(events.map(frame));
@@ -127,9 +135,10 @@ export class OrgFeed implements AccessSource {
     }
   }
 
-  /** Waits until MIN_READ_INTERVAL_MS after the previous read began (or the feed stops). */
+  /** Waits until the read interval has passed since the previous read began (or the feed stops). */
   private async pace(): Promise<void> {
-    const wait = this.lastReadAt + MIN_READ_INTERVAL_MS - Date.now();
+    const interval = this.subscribers.size >= BUSY_FEED_STREAMS ? BUSY_READ_INTERVAL_MS : MIN_READ_INTERVAL_MS;
+    const wait = this.lastReadAt + interval - Date.now();
     if (wait > 0 && !this.stopped) {
       await new Promise<void>((resolve) => {
         this.paced = resolve;
