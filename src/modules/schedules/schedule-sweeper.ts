@@ -22,6 +22,11 @@ const BATCH = 2500;
  */
 const PARALLEL = 2;
 /**
+ * A sweep's first batch: small, so that when a tick has made thousands of agents due the parallel
+ * batches start after a fraction of a second rather than after a whole batch on its own.
+ */
+const FIRST_BATCH = 500;
+/**
  * Ticks fall on whole minutes (a cron names minutes, and zones' offsets are whole minutes), so a sweep
  * once a second finds a tick within a second; the other sweeps' interval (JOBS_SWEEP_INTERVAL_MS,
  * 5 s by default) would make every run up to 5 s late. A sweep that finds nothing due is one index probe.
@@ -55,18 +60,18 @@ export class ScheduleSweeper implements OnModuleInit {
   }
 
   /**
-   * Sweeps until nothing is due; returns how many agents it handled. One batch first, so a sweep that
-   * finds little takes one connection; only when a full batch shows more is due do PARALLEL go on.
+   * Sweeps until nothing is due; returns how many agents it handled. One small batch first, so a sweep
+   * that finds little takes one connection; only when it was full do PARALLEL loops of batches go on.
    */
   async sweep(): Promise<number> {
-    const first = await this.sweepBatchOf();
-    if (first < BATCH) return first;
+    const first = await this.sweepBatchOf(FIRST_BATCH);
+    if (first < FIRST_BATCH) return first;
     const handled = await Promise.all(Array.from({ length: PARALLEL }, () => this.sweepUntilDone()));
     return handled.reduce((sum, n) => sum + n, first);
   }
 
-  private async sweepBatchOf(): Promise<number> {
-    const { handled, ticks } = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work));
+  private async sweepBatchOf(size = BATCH): Promise<number> {
+    const { handled, ticks } = await this.tx.run(SYSTEM_ACTOR, (work) => this.sweepBatch(work, size));
     this.metrics.scheduledRunsCreated(ticks);
     return handled;
   }
@@ -81,8 +86,8 @@ export class ScheduleSweeper implements OnModuleInit {
   }
 
   /** A tick's run is recorded as queued (by the batch's statement); skipped and missed ticks as what they are (SPEC §13). */
-  private async sweepBatch(work: Work): Promise<{ handled: number; ticks: Date[] }> {
-    const due = await this.schedules.claimDue(work.db, BATCH);
+  private async sweepBatch(work: Work, size: number): Promise<{ handled: number; ticks: Date[] }> {
+    const due = await this.schedules.claimDue(work.db, size);
     if (due.length === 0) return { handled: 0, ticks: [] };
     const book = new TickBook(new Date(due[0].now), this.config.SCHEDULE_CATCHUP_SECONDS * 1000, this.logger);
     const outcomes = due.map((agent) => book.decide(agent));
