@@ -10,13 +10,20 @@ import { queryRows } from '../../infrastructure/database/query-rows';
  * COMMIT of the write that appended them (EventLog.append leaves it for then). Not in that
  * transaction: PostgreSQL serializes the COMMITs of all notifying transactions on one lock held
  * through the commit's WAL flush, which cost a large part of PATCH throughput (docs/decisions.md, "Issue #22: the event log's performance"). Here the commits
- * of this instance share NOTIFYs: one in flight at a time, the next naming every org announced
- * meanwhile. They go out on a connection of their own, outside the pool: under load the pool has a
+ * of this instance share NOTIFYs: one in flight at a time and at most one every MIN_INTERVAL_MS,
+ * the next naming every org announced meanwhile. They go out on a connection of their own, outside the pool: under load the pool has a
  * queue of requests, and an announcement waiting behind them was latency added to every stream.
  * A notification lost anyway (the process dying just after a COMMIT, the database away) only
  * delays the live streams: each feed also reads on the stream heartbeat, and resuming readers read
  * the log itself.
  */
+/**
+ * Announcements start at most this often. Feeds read an org at most every 50 ms anyway, and under load
+ * an announcement per commit was a round trip (and a NOTIFY's commit) per write; with this, at most
+ * 100 a second per instance, for at most 10 ms more latency.
+ */
+const MIN_INTERVAL_MS = 10;
+
 @Injectable()
 export class EventAnnouncer implements OnModuleDestroy {
   private readonly logger = new Logger(EventAnnouncer.name);
@@ -24,6 +31,7 @@ export class EventAnnouncer implements OnModuleDestroy {
   private sending: Promise<void> | undefined;
   private connection: Promise<Client> | undefined;
   private stopped = false;
+  private lastSentAt = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -47,6 +55,9 @@ export class EventAnnouncer implements OnModuleDestroy {
 
   private async send(): Promise<void> {
     while (this.pending.size > 0) {
+      const wait = this.lastSentAt + MIN_INTERVAL_MS - Date.now();
+      if (wait > 0 && !this.stopped) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastSentAt = Date.now();
       const orgIds = [...this.pending];
       this.pending.clear();
       try {

@@ -30,6 +30,13 @@ const HELD_BACK_MAX_RETRY_MS = 1000;
 const FAILED_READ_RETRY_MS = 1000;
 /** Held back this long, the log says which transaction holds it (an operator may want to end it). */
 const HELD_BACK_WARNING_MS = 30_000;
+/**
+ * Streams handed a batch between two turns of the event loop. A write per stream, a thousand streams
+ * in one go held the loop for tens of milliseconds every read, and every request's database round
+ * trips waited behind it: transactions held their pooled connections longer, until, at 200 writes a
+ * second, requests queued for the pool past its timeout.
+ */
+const HAND_OUT_SLICE = 100;
 /** Agents' access kept per org feed; past this the cache starts over. */
 const MAX_CACHED_AGENTS = 10_000;
 
@@ -116,8 +123,10 @@ export class OrgFeed implements AccessSource {
           await this.loadAccess(events);
           if (events.length > 0) {
             const batch = new FramedBatch(events.map(frame));
-            for (const subscriber of this.subscribers) subscriber.offer(batch);
+            // A stream that joins during the hand-out starts after this batch, as if it joined after it.
+            const subscribers = [...this.subscribers];
             this.position = events[events.length - 1].position;
+            await handOut(batch, subscribers);
             for (const event of events) this.deps.handedOut(event.at);
           }
           full = events.length === BATCH;
@@ -192,5 +201,13 @@ export class OrgFeed implements AccessSource {
   private hasMembers(): boolean {
     for (const subscriber of this.subscribers) if (!subscriber.scope.principal.isOrgAdmin) return true;
     return false;
+  }
+}
+
+/** Offers `batch` to each stream in order, yielding to the event loop after every HAND_OUT_SLICE of them. */
+async function handOut(batch: FramedBatch, subscribers: readonly Subscription[]): Promise<void> {
+  for (let i = 0; i < subscribers.length; i++) {
+    if (i > 0 && i % HAND_OUT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    subscribers[i].offer(batch);
   }
 }
