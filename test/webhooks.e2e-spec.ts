@@ -310,9 +310,10 @@ describe('webhook delivery', () => {
     // As if the name had been re-pointed after creation (set by data: the API refuses it).
     await withDatabase((db) => db.query(`UPDATE webhook_endpoints SET url = 'http://private.example.test/hook' WHERE id = $1`, [endpoint.id]), pair.url);
     await emitEvent(admin);
+    // A try is listed from its claim on, its outcome all null until it is recorded: wait for the outcome.
     const log = await eventually(async () => {
       const body = await deliveries(admin, endpoint.id);
-      return body.deliveries[0]?.tries.length >= 1 ? body : undefined;
+      return body.deliveries[0]?.tries[0]?.latencyMs !== null && body.deliveries[0]?.tries.length >= 1 ? body : undefined;
     });
     expect(log.deliveries[0].tries[0]).toMatchObject({ statusCode: null, latencyMs: 0, error: 'Not sent: the URL leads to 10.0.0.5, a private address; webhooks go to public addresses only.' });
     expect(hook.received).toEqual([]);
