@@ -10,6 +10,19 @@ import { QUERY_READ_TIMEOUT } from '../../common/errors/database-unavailable';
  * drops it.
  */
 export class TimeoutSafeClient extends Client {
+  /**
+   * A connection the server ends (a restart's "terminating connection due to administrator command")
+   * while no query is on it is an `error` event on the client. Idle in the pool, the pool listens;
+   * lent out between two queries, its holder may not, and an `error` event nobody listens to ends the
+   * process: a restart killed the service this way (test/database-restart.e2e-spec.ts). This listener
+   * keeps the process up; the client is no longer queryable, so its holder's next query fails and
+   * the pool drops it when it comes back.
+   */
+  constructor(...args: ConstructorParameters<typeof Client>) {
+    super(...args);
+    this.on('error', () => undefined);
+  }
+
   override query(...args: unknown[]): any {
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
     if (result instanceof Promise) {
