@@ -28,13 +28,14 @@ export function joinMessages(events: readonly FramedEvent[], from = 0, to = even
  * streams of one caller cost one pass over the batch, not a thousand.
  */
 export class FramedBatch {
-  private joined: string | undefined;
+  private joined: Buffer | undefined;
   private readonly views = new Map<string, FramedBatch>();
 
   constructor(readonly events: readonly FramedEvent[]) {}
 
-  get text(): string {
-    this.joined ??= joinMessages(this.events);
+  /** The joined text, encoded once: a thousand streams writing a string would each encode it again. */
+  get bytes(): Buffer {
+    this.joined ??= Buffer.from(joinMessages(this.events));
     return this.joined;
   }
 

@@ -162,7 +162,7 @@ export class Subscription {
       }
     }
     if (to > from) {
-      this.sink.write(whole && from === 0 && to === events.length ? whole.text : joinMessages(events, from, to));
+      this.sink.write(whole && from === 0 && to === events.length ? whole.bytes : joinMessages(events, from, to));
       const last = events[to - 1];
       this.cursor = last.event.position;
       this.lastSentId = last.id;

@@ -54,7 +54,7 @@ export class SseSink {
     return this.maxBufferedBytes - this.raw.writableLength;
   }
 
-  write(chunk: string): void {
+  write(chunk: string | Buffer): void {
     if (!this.closed) this.raw.write(chunk);
   }
 
