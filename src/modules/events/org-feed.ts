@@ -13,18 +13,12 @@ const BATCH = 100;
 /**
  * Reads of one org start at most this often: the events of a burst (each commit notifies) go to every
  * stream together, one write per stream instead of one per event and stream, at the price of at most
- * this much latency. An event after a quiet spell is read at once.
+ * this much latency. An event after a quiet spell is read at once. With 1,000 streams at 200 events/s
+ * the reads' socket writes are most of the instance's CPU: they once took it all at this interval, so
+ * big feeds read every 100 ms; once a batch was encoded once for all its streams (FramedBatch.bytes),
+ * every 50 ms cost what every 100 ms had (bench:events, docs/decisions.md).
  */
 const MIN_READ_INTERVAL_MS = 50;
-/**
- * With this many streams or more, at most every BUSY_READ_INTERVAL_MS: each read costs a write per
- * stream, and with 1,000 streams at 200 events/s reads every 50 ms spent the instance's CPU on socket
- * writes until requests queued for the pool past its timeout (bench:events). Every 100 ms none did;
- * once a batch's bytes were encoded once for all streams (FramedBatch.bytes), 75 ms cost the same CPU
- * as 100 ms had and brought p99 under 250 ms.
- */
-const BUSY_FEED_STREAMS = 500;
-const BUSY_READ_INTERVAL_MS = 75;
 /** Re-reads while committed events wait behind an older open transaction: 25 ms, doubling to a second. */
 const HELD_BACK_FIRST_RETRY_MS = 25;
 const HELD_BACK_MAX_RETRY_MS = 1000;
@@ -148,8 +142,7 @@ export class OrgFeed implements AccessSource {
 
   /** Waits until the read interval has passed since the previous read began (or the feed stops). */
   private async pace(): Promise<void> {
-    const interval = this.subscribers.size >= BUSY_FEED_STREAMS ? BUSY_READ_INTERVAL_MS : MIN_READ_INTERVAL_MS;
-    const wait = this.lastReadAt + interval - Date.now();
+    const wait = this.lastReadAt + MIN_READ_INTERVAL_MS - Date.now();
     if (wait > 0 && !this.stopped) {
       await new Promise<void>((resolve) => {
         this.paced = resolve;
