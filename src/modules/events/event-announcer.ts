@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { NOTIFY_ORGS_SQL } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { connectionTimeouts } from '../../infrastructure/database/typeorm-options';
 
 /**
  * Tells the streams of every instance (their one LISTEN) which orgs' events committed, after the
@@ -23,6 +24,8 @@ import { queryRows } from '../../infrastructure/database/query-rows';
  * 100 a second per instance, for at most 10 ms more latency.
  */
 const MIN_INTERVAL_MS = 10;
+/** After its own connection failed to open, the announcer goes through the pool this long before trying again. */
+const RECONNECT_AFTER_MS = 1000;
 
 @Injectable()
 export class EventAnnouncer implements OnModuleDestroy {
@@ -32,6 +35,7 @@ export class EventAnnouncer implements OnModuleDestroy {
   private connection: Promise<Client> | undefined;
   private stopped = false;
   private lastSentAt = 0;
+  private connectFailedAt = -Infinity;
 
   constructor(
     private readonly db: DataSource,
@@ -85,11 +89,17 @@ export class EventAnnouncer implements OnModuleDestroy {
     }
   }
 
+  /**
+   * The announcer's own connection, with the pool's timeouts: a connect or a NOTIFY that hangs (a
+   * database gone silent behind a dead route) would otherwise hold every announcement after it until
+   * TCP gave up, minutes later. After a failed connect, the pool for a while.
+   */
   private async client(): Promise<Client | undefined> {
     const url = this.config.DATABASE_URL;
     if (!url || this.stopped) return undefined;
+    if (!this.connection && Date.now() - this.connectFailedAt < RECONNECT_AFTER_MS) return undefined;
     this.connection ??= (async () => {
-      const client = new Client({ connectionString: url, application_name: 'agentry-announcer' });
+      const client = new Client({ connectionString: url, application_name: 'agentry-announcer', ...connectionTimeouts(this.config) });
       client.on('error', (error) => {
         this.logger.warn({ err: error }, 'the announcer lost its connection; it reconnects on the next announcement');
         this.connection = undefined;
@@ -101,6 +111,7 @@ export class EventAnnouncer implements OnModuleDestroy {
       return await this.connection;
     } catch (error) {
       this.connection = undefined;
+      this.connectFailedAt = Date.now();
       this.logger.warn({ err: error }, 'the announcer could not connect; announcing through the pool');
       return undefined;
     }
