@@ -66,6 +66,26 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents Retry-After where the answer names its wait, and the rate-limit fields where the rate limiter answers', async () => {
+    const RETRY_AFTER = { $ref: '#/components/headers/Retry-After' };
+    const codesOf = (response: any): string[] => Object.values<any>(response?.content ?? {}).flatMap((media) => Object.keys(media.examples ?? {}));
+    for (const [method, path, operation] of operations(committed)) {
+      const name = `${method} ${path}`;
+      const rateLimited = codesOf(operation.responses['429']).includes('RATE_LIMITED');
+      for (const [status, response] of Object.entries<any>(operation.responses)) {
+        const waits = status === '503' || codesOf(response).some((code) => ['RATE_LIMITED', 'AGENT_AT_CAPACITY', 'IDEMPOTENCY_KEY_IN_USE'].includes(code));
+        expect({ name, status, retryAfter: response.headers?.['Retry-After'] }).toEqual({ name, status, retryAfter: waits ? RETRY_AFTER : undefined });
+        const limits = rateLimited && (status.startsWith('2') || status === '429');
+        expect({ name, status, rateLimit: Object.keys(response.headers ?? {}).filter((header) => header.startsWith('RateLimit')) }).toEqual({ name, status, rateLimit: limits ? ['RateLimit-Policy', 'RateLimit'] : [] });
+      }
+    }
+    expect(byId('startRun').responses['429'].headers['Retry-After']).toEqual(RETRY_AFTER);
+    // As documented: a success of a rate-limited operation carries the fields.
+    const listed = await api('GET', AGENTS, { token: tokenFor({ org: freshOrg(), sub: 'openapi-headers' }) });
+    expect(byId('listAgents').responses['200'].headers).toHaveProperty('RateLimit');
+    expect({ policy: listed.headers.get('ratelimit-policy'), left: listed.headers.get('ratelimit') }).toEqual({ policy: expect.stringMatching(/^"reads-/), left: expect.stringMatching(/;r=\d+;t=\d+/) });
+  });
+
   it('declares the health probes public and everything else authenticated', () => {
     for (const [, path, operation] of operations(committed)) {
       expect({ path, public: operation.security?.length === 0 }).toEqual({ path, public: path.startsWith('/health/') });

@@ -22,7 +22,22 @@ const HEADERS = {
     required: true,
     schema: { type: 'string', example: '"17"' },
   },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again: on every 503, on a 429 `RATE_LIMITED` or `AGENT_AT_CAPACITY`, and on a 409 `IDEMPOTENCY_KEY_IN_USE` while the first request is still in flight.',
+    schema: { type: 'integer', minimum: 0, example: 1 },
+  },
+  'RateLimit-Policy': {
+    description: 'The rate limits the request was counted against (draft-ietf-httpapi-ratelimit-headers): per limit its name, quota `q` and window `w` in seconds.',
+    schema: { type: 'string', example: '"writes-caller";q=60000;w=60' },
+  },
+  RateLimit: {
+    description: 'What is left of each limit: `r` requests, and `t` seconds until it is full again.',
+    schema: { type: 'string', example: '"writes-caller";r=59999;t=1' },
+  },
 };
+
+/** The codes whose answers name their wait in Retry-After (DomainError.retryAfterSeconds); every 503 does too (ProblemFilter). */
+const NAMES_ITS_WAIT: readonly string[] = [ErrorCode.RATE_LIMITED, ErrorCode.AGENT_AT_CAPACITY, ErrorCode.IDEMPOTENCY_KEY_IN_USE];
 
 /** What the service answers on any operation of a kind, whatever the controller documents. */
 const COMMON_PROBLEMS: { applies: (operation: Operation) => boolean; code: ErrorCode; description: string; example: string; detail: string }[] = [
@@ -68,7 +83,9 @@ const COMMON_PROBLEMS: { applies: (operation: Operation) => boolean; code: Error
  * route gets it without doing anything:
  *
  * - OpenAPI 3.1 with nullability as JSON Schema states it (`toNullable31`, see nullable.ts);
- * - `X-Request-Id` documented on every response, `ETag` on every success whose body has an `etag`;
+ * - `X-Request-Id` documented on every response, `ETag` on every success whose body has an `etag`,
+ *   `Retry-After` on every 503 and on the responses whose codes name a wait, `RateLimit-Policy` and `RateLimit`
+ *   on the successes and 429s of every rate-limited operation;
  * - the answers the service gives before a controller runs: 413 and 415 on every operation with a body,
  *   414 and 400 (a path segment too long, bad percent-encoding) on every operation with path parameters,
  *   403 for a `runtime` API key on every secured operation it may not call. They come in the
@@ -88,10 +105,17 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
       for (const media of Object.values<Schema>(operation.requestBody?.content ?? {})) if (media.schema) media.schema = rewriteSchema(media.schema);
       const secured = !Array.isArray(operation.security) || operation.security.length > 0;
       if (secured) addCommonProblems(`${method.toUpperCase()} ${path} (${operation.operationId})`, operation);
+      const rateLimited = errorCodes(operation, '429').includes(ErrorCode.RATE_LIMITED);
       for (const [status, response] of Object.entries<Schema>(operation.responses ?? {})) {
         for (const media of Object.values<Schema>(response.content ?? {})) if (media.schema) media.schema = rewriteSchema(media.schema);
         response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
         if (status.startsWith('2') && hasEtag(doc, response)) response.headers.ETag = { $ref: '#/components/headers/ETag' };
+        if (status === '503' || errorCodes(operation, status).some((code) => NAMES_ITS_WAIT.includes(code))) response.headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
+        // The rate limiter sets these on the answers it lets through and on its own 429.
+        if (rateLimited && (status.startsWith('2') || status === '429')) {
+          response.headers['RateLimit-Policy'] = { $ref: '#/components/headers/RateLimit-Policy' };
+          response.headers.RateLimit = { $ref: '#/components/headers/RateLimit' };
+        }
       }
     }
   }
@@ -118,6 +142,11 @@ function addCommonProblems(name: string, operation: Operation): void {
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `#/components/schemas/${ProblemDto.name.replace(/Dto$/, '')}` }, examples: { [common.example]: example } } },
     };
   }
+}
+
+/** The codes a response documents: its examples are keyed by code, whatever the error format. */
+function errorCodes(operation: Operation, status: string): string[] {
+  return Object.values<Schema>(operation.responses?.[status]?.content ?? {}).flatMap((media) => Object.keys(media.examples ?? {}));
 }
 
 function hasPathParameters(operation: Operation): boolean {
