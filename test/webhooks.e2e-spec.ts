@@ -168,6 +168,59 @@ describe('webhook endpoints', () => {
   });
 });
 
+describe('the webhook delivery log', () => {
+  it('is newest first by number whatever the ids’ digits, on every page', async () => {
+    const { id: orgId, admin } = org();
+    const endpoint = await createEndpoint(admin, { url: (await receiver()).url, types: ['api_key.created'] });
+    // Ids far past the sequence's, across a change in digit count: as text, 9… would sort before 10….
+    const ids = ['9999999999998', '9999999999999', '10000000000000', '10000000000001'];
+    await withDatabase(async (db) => {
+      for (const id of ids) {
+        await db.query(
+          `INSERT INTO webhook_deliveries (id, endpoint_id, org_id, message_id, type, body, status, attempts) OVERRIDING SYSTEM VALUE
+           VALUES ($1, $2, $3, $4, 'webhook.test', '{}', 'delivered', 1)`,
+          [id, endpoint.id, orgId, `msg_order_${id}`],
+        );
+      }
+    }, pair.url);
+    const first = await deliveries(admin, endpoint.id, '?pageSize=2');
+    const second = await deliveries(admin, endpoint.id, `?pageSize=2&pageToken=${first.nextPageToken}`);
+    expect([...first.deliveries, ...second.deliveries].map((delivery: { id: unknown }) => String(delivery.id))).toEqual([...ids].reverse());
+    expect(second.nextPageToken).toBeNull();
+  });
+
+  it('removes finished deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS (30 by default) with their tries; keeps pending, younger and recently retried ones', async () => {
+    const { id: orgId, admin } = org();
+    const endpoint = await createEndpoint(admin, { url: (await receiver()).url, types: ['api_key.created'] });
+    // Deliveries as old ones are, written straight into the log (the sweep runs every 200 ms here).
+    const ids = await withDatabase(async (db) => {
+      const insert = async (label: string, status: string, ageDays: number, lastTryAgeDays = ageDays): Promise<string> => {
+        const { rows } = await db.query(
+          `INSERT INTO webhook_deliveries (endpoint_id, org_id, message_id, type, body, status, attempts, created_at)
+           VALUES ($1, $2, $3, 'webhook.test', '{}', $4, 1, now() - make_interval(days => $5)) RETURNING id::text AS id`,
+          [endpoint.id, orgId, `msg_retention_${label}`, status, ageDays],
+        );
+        await db.query(`INSERT INTO webhook_delivery_tries (delivery_id, try, at, finished_at, status_code) VALUES ($1, 1, now() - make_interval(days => $2), now() - make_interval(days => $2), 200)`, [rows[0].id, lastTryAgeDays]);
+        return rows[0].id;
+      };
+      return {
+        oldDelivered: await insert('old-delivered', 'delivered', 31),
+        oldFailed: await insert('old-failed', 'failed', 31),
+        oldPending: await insert('old-pending', 'pending', 31),
+        young: await insert('young', 'delivered', 29),
+        retriedYesterday: await insert('retried', 'delivered', 31, 1),
+      };
+    }, pair.url);
+    const left = await eventually(async () => {
+      const listed = (await deliveries(admin, endpoint.id)).deliveries as { id: string }[];
+      return listed.length === 3 ? listed : undefined;
+    }, 10_000);
+    expect(left.map((delivery) => String(delivery.id)).sort()).toEqual([ids.oldPending, ids.young, ids.retriedYesterday].sort());
+    const tries = await withDatabase((db) => db.query(`SELECT count(*)::int AS n FROM webhook_delivery_tries WHERE delivery_id = ANY($1::bigint[])`, [[ids.oldDelivered, ids.oldFailed]]), pair.url);
+    expect(tries.rows[0].n).toBe(0);
+  });
+});
+
 describe('webhook delivery', () => {
   it('delivers each matching event once, signed per Standard Webhooks, with the event as data; the log shows the try', async () => {
     const { admin, id: orgId } = org();

@@ -143,6 +143,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
   EVENT_RETENTION_DAYS = 400;
 
+  /** Finished webhook deliveries (and their tries) are removed this many days after they were made, once no try is younger. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36_500)
+  WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+
   /** Open event streams one caller may hold on one instance; one more is 429. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   STREAM_MAX_PER_PRINCIPAL = 20;

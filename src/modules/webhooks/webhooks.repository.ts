@@ -340,13 +340,35 @@ export class WebhooksRepository {
 
   // ---- The delivery log ------------------------------------------------------------------------
 
+  /**
+   * Removes up to `batchSize` of the oldest finished deliveries made over `retentionDays` ago whose
+   * tries are all that old too (a redelivery keeps its delivery), their tries with them (the foreign
+   * key cascades). Rows another transaction holds (a redelivery in progress) are skipped, and a row
+   * that became pending meanwhile is not removed.
+   */
+  async purgeFinishedOlderThan(retentionDays: number, batchSize: number): Promise<number> {
+    const rows = await queryRows<{ n: string }>(
+      this.db,
+      `WITH doomed AS (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.status <> 'pending' AND d.created_at < now() - make_interval(days => $1)
+           AND NOT EXISTS (SELECT 1 FROM webhook_delivery_tries t WHERE t.delivery_id = d.id AND t.at >= now() - make_interval(days => $1))
+         ORDER BY d.created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       deleted AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id AND d.status <> 'pending' RETURNING 1)
+       SELECT count(*)::text AS n FROM deleted`,
+      [retentionDays, batchSize],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** A page of an endpoint's deliveries, newest first, after the delivery `before` (exclusive). */
   listDeliveries(endpointId: string, options: { status?: DeliveryStatus; before?: string; limit: number }): Promise<DeliveryRow[]> {
     const values: unknown[] = [endpointId];
-    const conditions = ['endpoint_id = $1'];
-    if (options.status) conditions.push(`status = $${values.push(options.status)}`);
-    if (options.before) conditions.push(`id < $${values.push(options.before)}::bigint`);
-    return queryRows<DeliveryRow>(this.db, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT $${values.push(options.limit)}`, values);
+    const conditions = ['d.endpoint_id = $1'];
+    if (options.status) conditions.push(`d.status = $${values.push(options.status)}`);
+    if (options.before) conditions.push(`d.id < $${values.push(options.before)}::bigint`);
+    // `d.id`, not `id`: ORDER BY would take the output column `id`, which is text, and put 99 before 100.
+    return queryRows<DeliveryRow>(this.db, `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')} ORDER BY d.id DESC LIMIT $${values.push(options.limit)}`, values);
   }
 
   triesOf(deliveryIds: readonly string[]): Promise<TryRow[]> {
