@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { inBatches } from '../jobs/in-batches';
 import { Jobs } from '../jobs/jobs.service';
 import { IdempotencyStore } from './idempotency.store';
 
@@ -21,12 +22,7 @@ export class IdempotencyMaintenance implements OnModuleInit {
   }
 
   async purgeExpired(): Promise<void> {
-    let removed = 0;
-    let batch: number;
-    do {
-      batch = await this.store.purgeExpired(PURGE_BATCH);
-      removed += batch;
-    } while (batch === PURGE_BATCH);
+    const removed = await inBatches(PURGE_BATCH, (batch) => this.store.purgeExpired(batch));
     if (removed > 0) this.logger.log(`${removed} idempotency key(s) past 24 h removed`);
   }
 }

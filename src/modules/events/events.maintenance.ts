@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { inBatches } from '../../infrastructure/jobs/in-batches';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
 import { EventsRepository } from './events.repository';
 
@@ -22,14 +23,8 @@ export class EventsMaintenance implements OnModuleInit {
     this.jobs.every('events-purge', this.config.JOBS_SWEEP_INTERVAL_MS, () => this.purgeExpired());
   }
 
-  /** In batches, each its own statement, so a sweep never holds many locks or one long transaction (which would hold back every reader of the log). */
   async purgeExpired(): Promise<void> {
-    let removed = 0;
-    let batch: number;
-    do {
-      batch = await this.events.purgeOlderThan(this.db.manager, this.config.EVENT_RETENTION_DAYS, PURGE_BATCH);
-      removed += batch;
-    } while (batch === PURGE_BATCH);
+    const removed = await inBatches(PURGE_BATCH, (batch) => this.events.purgeOlderThan(this.db.manager, this.config.EVENT_RETENTION_DAYS, batch));
     if (removed > 0) this.logger.log(`${removed} event(s) past retention removed`);
   }
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { SYSTEM_ACTOR } from '../../infrastructure/database/change';
 import { UnitOfWork } from '../../infrastructure/database/unit-of-work';
+import { inBatches } from '../../infrastructure/jobs/in-batches';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
 import { Metrics } from '../../infrastructure/metrics/metrics';
 import { runEventChange } from './domain/run-events';
@@ -60,17 +61,9 @@ export class RunsMaintenance implements OnModuleInit {
     this.metrics.runsFinishedByTimeout('failed', events.length);
   }
 
-  /**
-   * In batches, so one sweep never holds many locks or one long transaction. Retention removes
-   * history rather than changing state: nothing is recorded (docs/decisions.md, "Code shape").
-   */
+  /** Retention removes history rather than changing state: nothing is recorded (docs/decisions.md, "Code shape"). */
   async purgeFinished(): Promise<void> {
-    let removed = 0;
-    let batch: number;
-    do {
-      batch = await this.runs.purgeFinished(this.db.manager, this.config.RUN_RETENTION_DAYS, PURGE_BATCH);
-      removed += batch;
-    } while (batch === PURGE_BATCH);
+    const removed = await inBatches(PURGE_BATCH, (batch) => this.runs.purgeFinished(this.db.manager, this.config.RUN_RETENTION_DAYS, batch));
     if (removed > 0) this.logger.log(`${removed} finished run(s) past retention removed`);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { inBatches } from '../../infrastructure/jobs/in-batches';
 import { Jobs } from '../../infrastructure/jobs/jobs.service';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -24,14 +25,8 @@ export class WebhooksMaintenance implements OnModuleInit {
     this.jobs.every('webhook-deliveries-purge', this.config.JOBS_SWEEP_INTERVAL_MS, () => this.purgeExpired());
   }
 
-  /** In batches, each its own statement, so a sweep never holds many locks at once. */
   async purgeExpired(): Promise<void> {
-    let removed = 0;
-    let batch: number;
-    do {
-      batch = await this.webhooks.purgeFinishedOlderThan(this.config.WEBHOOK_DELIVERY_RETENTION_DAYS, PURGE_BATCH);
-      removed += batch;
-    } while (batch === PURGE_BATCH);
+    const removed = await inBatches(PURGE_BATCH, (batch) => this.webhooks.purgeFinishedOlderThan(this.config.WEBHOOK_DELIVERY_RETENTION_DAYS, batch));
     if (removed > 0) this.logger.log(`${removed} webhook deliveries past retention removed`);
   }
 }
