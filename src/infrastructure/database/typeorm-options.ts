@@ -10,19 +10,6 @@ import { TimeoutSafeClient } from './timeout-safe-client';
  */
 const QUERY_TIMEOUT_MARGIN_MS = 1000;
 
-/**
- * The timeouts of every connection the service opens for queries, pooled or its own: a connect that
- * hangs fails after DB_CONNECT_TIMEOUT_MS, a statement after DB_STATEMENT_TIMEOUT_MS on the server,
- * and the client stops waiting a margin later.
- */
-export function connectionTimeouts(config: AppConfig): { connectionTimeoutMillis: number; statement_timeout: number; query_timeout: number } {
-  return {
-    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
-    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
-    query_timeout: config.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
-  };
-}
-
 /** One place builds the connection options, for the service and for the migration CLI alike. */
 export function typeormOptions(config: AppConfig, url: string): DataSourceOptions {
   return {
@@ -37,7 +24,9 @@ export function typeormOptions(config: AppConfig, url: string): DataSourceOption
     logging: ['error'],
     extra: {
       max: config.DB_POOL_SIZE,
-      ...connectionTimeouts(config),
+      connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+      statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+      query_timeout: config.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
       Client: TimeoutSafeClient,
       application_name: 'agentry',
     },

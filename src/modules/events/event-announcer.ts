@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../infrastructure/config/app-config';
 import { NOTIFY_ORGS_SQL } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
-import { connectionTimeouts } from '../../infrastructure/database/typeorm-options';
+import { TimeoutSafeClient } from '../../infrastructure/database/timeout-safe-client';
 
 /**
  * Tells the streams of every instance (their one LISTEN) which orgs' events committed, after the
@@ -13,7 +13,8 @@ import { connectionTimeouts } from '../../infrastructure/database/typeorm-option
  * through the commit's WAL flush, which cost a large part of PATCH throughput (docs/decisions.md, "Issue #22: the event log's performance"). Here the commits
  * of this instance share NOTIFYs: one in flight at a time and at most one every MIN_INTERVAL_MS,
  * the next naming every org announced meanwhile. They go out on a connection of their own, outside the pool: under load the pool has a
- * queue of requests, and an announcement waiting behind them was latency added to every stream.
+ * queue of requests, and an announcement waiting behind them was latency added to every stream. While
+ * that connection opens, or after it failed, the pool carries them.
  * A notification lost anyway (the process dying just after a COMMIT, the database away) only
  * delays the live streams: each feed also reads on the stream heartbeat, and resuming readers read
  * the log itself.
@@ -24,6 +25,12 @@ import { connectionTimeouts } from '../../infrastructure/database/typeorm-option
  * 100 a second per instance, for at most 10 ms more latency.
  */
 const MIN_INTERVAL_MS = 10;
+/**
+ * The announcer's own connection gets this long to open and to answer a NOTIFY, which the database
+ * answers at once: a connection that takes longer is behind a silent route (a partition, a failover),
+ * and waiting on it held every announcement after it. Then the pool carries them.
+ */
+const OWN_CONNECTION_TIMEOUT_MS = 2000;
 /** After its own connection failed to open, the announcer goes through the pool this long before trying again. */
 const RECONNECT_AFTER_MS = 1000;
 
@@ -32,10 +39,12 @@ export class EventAnnouncer implements OnModuleDestroy {
   private readonly logger = new Logger(EventAnnouncer.name);
   private readonly pending = new Set<string>();
   private sending: Promise<void> | undefined;
-  private connection: Promise<Client> | undefined;
+  /** Its own connection once open; none while it opens (in the background) or after it failed. */
+  private connected: Client | undefined;
+  private connecting = false;
+  private connectFailedAt = -Infinity;
   private stopped = false;
   private lastSentAt = 0;
-  private connectFailedAt = -Infinity;
 
   constructor(
     private readonly db: DataSource,
@@ -46,9 +55,9 @@ export class EventAnnouncer implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.sending;
     this.stopped = true;
-    const connection = this.connection;
-    this.connection = undefined;
-    await connection?.then((client) => client.end()).catch(() => undefined);
+    const client = this.connected;
+    this.connected = undefined;
+    await client?.end().catch(() => undefined);
   }
 
   /** Called after the COMMIT that stored events of `orgIds`. */
@@ -72,48 +81,56 @@ export class EventAnnouncer implements OnModuleDestroy {
     }
   }
 
-  /** On the announcer's own connection; through the pool while it is (re)connecting or has none (no DATABASE_URL). */
+  /**
+   * On its own connection when it has one open; otherwise, or when that connection fails the NOTIFY
+   * (then it is dropped and the same orgs go again), through the pool.
+   */
   private async notify(orgIds: string[]): Promise<void> {
-    const client = await this.client();
-    if (!client) {
-      await queryRows(this.db.manager, NOTIFY_ORGS_SQL, [orgIds]);
-      return;
+    const client = this.ownConnection();
+    if (client) {
+      try {
+        await client.query(NOTIFY_ORGS_SQL, [orgIds]);
+        return;
+      } catch (error) {
+        this.drop(client);
+        this.logger.warn({ err: error }, 'the announcer\'s connection failed; announcing through the pool while it opens another');
+      }
     }
-    try {
-      await client.query(NOTIFY_ORGS_SQL, [orgIds]);
-    } catch (error) {
-      // A broken connection is replaced on the next announcement.
-      if (this.connection) void this.connection.then((broken) => broken.end()).catch(() => undefined);
-      this.connection = undefined;
-      throw error;
-    }
+    await queryRows(this.db.manager, NOTIFY_ORGS_SQL, [orgIds]);
   }
 
-  /**
-   * The announcer's own connection, with the pool's timeouts: a connect or a NOTIFY that hangs (a
-   * database gone silent behind a dead route) would otherwise hold every announcement after it until
-   * TCP gave up, minutes later. After a failed connect, the pool for a while.
-   */
-  private async client(): Promise<Client | undefined> {
+  /** The open connection, if any; without one, starts opening it (at most once a RECONNECT_AFTER_MS after a failure) and returns none. */
+  private ownConnection(): Client | undefined {
     const url = this.config.DATABASE_URL;
-    if (!url || this.stopped) return undefined;
-    if (!this.connection && Date.now() - this.connectFailedAt < RECONNECT_AFTER_MS) return undefined;
-    this.connection ??= (async () => {
-      const client = new Client({ connectionString: url, application_name: 'agentry-announcer', ...connectionTimeouts(this.config) });
-      client.on('error', (error) => {
-        this.logger.warn({ err: error }, 'the announcer lost its connection; it reconnects on the next announcement');
-        this.connection = undefined;
-      });
-      await client.connect();
-      return client;
-    })();
-    try {
-      return await this.connection;
-    } catch (error) {
-      this.connection = undefined;
-      this.connectFailedAt = Date.now();
-      this.logger.warn({ err: error }, 'the announcer could not connect; announcing through the pool');
-      return undefined;
-    }
+    if (this.connected || this.connecting || !url || this.stopped || Date.now() - this.connectFailedAt < RECONNECT_AFTER_MS) return this.connected;
+    this.connecting = true;
+    // TimeoutSafeClient: a NOTIFY that timed out closes the socket, not only the wait for it.
+    const client = new TimeoutSafeClient({
+      connectionString: url,
+      application_name: 'agentry-announcer',
+      connectionTimeoutMillis: OWN_CONNECTION_TIMEOUT_MS,
+      statement_timeout: OWN_CONNECTION_TIMEOUT_MS,
+      query_timeout: OWN_CONNECTION_TIMEOUT_MS,
+    });
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'the announcer lost its connection; it opens another on the next announcement');
+      this.drop(client);
+    });
+    client.connect().then(
+      () => {
+        if (this.stopped) void client.end().catch(() => undefined);
+        else this.connected = client;
+      },
+      (error: unknown) => {
+        this.connectFailedAt = Date.now();
+        this.logger.warn({ err: error }, 'the announcer could not open its connection; announcing through the pool');
+      },
+    ).finally(() => (this.connecting = false));
+    return undefined;
+  }
+
+  private drop(client: Client): void {
+    if (this.connected === client) this.connected = undefined;
+    void client.end().catch(() => undefined);
   }
 }
