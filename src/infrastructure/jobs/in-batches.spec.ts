@@ -21,3 +21,14 @@ describe('inBatches', () => {
     expect({ total, steps }).toEqual({ total: 4, steps: 3 });
   });
 });
+
+describe('inBatches over a long backlog', () => {
+  it('stops after its batch limit, leaving the rest to the next call', async () => {
+    let steps = 0;
+    const total = await inBatches(10, async () => {
+      steps++;
+      return 10;
+    }, 4);
+    expect({ total, steps }).toEqual({ total: 40, steps: 4 });
+  });
+});

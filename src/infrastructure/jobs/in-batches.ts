@@ -1,15 +1,21 @@
 /**
- * Runs `step` until it handles fewer than `batchSize` rows, and returns how many it handled in all.
- * Each step is one short statement of its own (at most `batchSize` rows), so a long backlog (retention
- * after downtime, say) never becomes many locks held at once or one long transaction, which would
- * hold back every reader of the event log.
+ * Batches one call handles at most: a backlog (retention after downtime, a first sweep over a big
+ * table) is worked off over several ticks, so a shutdown never waits on more than this many statements.
  */
-export async function inBatches(batchSize: number, step: (batchSize: number) => Promise<number>): Promise<number> {
+const MAX_BATCHES = 20;
+
+/**
+ * Runs `step` until it handles fewer than `batchSize` rows (or MAX_BATCHES times), and returns how
+ * many it handled in all. Each step is one short statement of its own (at most `batchSize` rows), so a
+ * long backlog never becomes many locks held at once or one long transaction, which would hold back
+ * every reader of the event log.
+ */
+export async function inBatches(batchSize: number, step: (batchSize: number) => Promise<number>, maxBatches = MAX_BATCHES): Promise<number> {
   let total = 0;
-  let handled: number;
-  do {
-    handled = await step(batchSize);
+  for (let batches = 0; batches < maxBatches; batches++) {
+    const handled = await step(batchSize);
     total += handled;
-  } while (handled === batchSize);
+    if (handled < batchSize) break;
+  }
   return total;
 }
