@@ -9,9 +9,12 @@ import eventsModule from '../dist/modules/events/events.repository.js';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The service's event-feed lag histogram (`agentry_event_feed_lag_seconds`): cumulative count per bucket bound. */
 async function feedLag(serviceBase) {
-  const text = await (await fetch(`${serviceBase}/metrics`)).text();
+  const response = await fetch(`${serviceBase}/metrics`);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET /metrics: ${response.status} ${text.slice(0, 200)}`);
   const buckets = new Map();
   for (const [, le, count] of text.matchAll(/^agentry_event_feed_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) buckets.set(le, Number(count));
+  if (!buckets.has('+Inf')) throw new Error('GET /metrics: no agentry_event_feed_lag_seconds histogram');
   return buckets;
 }
 
@@ -163,6 +166,7 @@ async function streamsUnder({ rssOf, cpuOf, servicePid, serviceBase, owner, targ
   // sockets and this client.
   const lagAfter = await feedLag(serviceBase);
   const handed = (le) => (lagAfter.get(le) ?? 0) - (lagBefore.get(le) ?? 0);
+  if (handed('+Inf') === 0) throw new Error('the service handed out no event during the streams load');
   const handedOutWithin = { '100ms': Number((handed('0.1') / handed('+Inf')).toFixed(4)), '250ms': Number((handed('0.25') / handed('+Inf')).toFixed(4)) };
   for (const req of sockets) req.destroy();
 

@@ -142,7 +142,9 @@ const extraArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Bool
 const app = spawn(process.execPath, [...extraArgs, ...serviceArgs()], {
   env: { ...process.env, DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, PORT: String(servicePort), HOST: '127.0.0.1', LOG_LEVEL: SERVICE_LOG_LEVEL, DB_POOL_SIZE: String(POOL_SIZE), RUN_LEASE_SECONDS: '3600', JOBS_SWEEP_INTERVAL_MS: '1000', SWAGGER_ENABLED: 'false',
     // The streams part opens all its streams (and one observer) as one caller on one instance: the limit is per caller per instance.
-    STREAM_MAX_PER_PRINCIPAL: String(Number(values.streams) + 1) },
+    STREAM_MAX_PER_PRINCIPAL: String(Number(values.streams) + 1),
+    // The metrics and streams parts read /metrics without a token: an empty one here wins over a .env's.
+    METRICS_TOKEN: '' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 let floor;
