@@ -160,7 +160,11 @@ describe('Rate limits (two instances sharing the database)', () => {
     expectWithinBudget(timed, (answer) => answer.status === 204, RUNTIME_PER_CALLER);
     const refused = answers.find((answer) => answer.status === 429)!;
     expect(expectProblem(refused, 429, 'RATE_LIMITED').detail).toMatch(/"runtime-caller"/);
-    expect(refused.headers.get('ratelimit')).toMatch(/^"runtime-org";r=\d+;t=\d+, "runtime-caller";r=0;t=(9|10)$/);
+    const [, full] = /^"runtime-org";r=\d+;t=\d+, "runtime-caller";r=0;t=(\d+)$/.exec(refused.headers.get('ratelimit') ?? '') ?? [];
+    // Until the bucket is full again: about its window; counted in memory, it may be overdrawn by up to
+    // 10 % (as above), which takes that much longer to refill.
+    expect(Number(full)).toBeGreaterThanOrEqual(WINDOW_SECONDS - 1);
+    expect(Number(full)).toBeLessThanOrEqual(Math.ceil(WINDOW_SECONDS * 1.1));
   }, 120_000);
 
   // Last: it spends this address's failures on instance b.
