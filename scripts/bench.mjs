@@ -259,7 +259,8 @@ const fmtTable = (rows) => [
 try {
   await waitFor(`${serviceBase}/health/ready`);
   await sql.connect();
-  floor = spawn(process.execPath, ['bench/floor-server.mjs'], { env: { ...process.env, DATABASE_URL: database.url, PORT: String(floorPort), ORG_ID: ORG, DB_POOL_SIZE: String(POOL_SIZE) }, stdio: 'inherit' });
+  // The floor runs with the service's node flags (its heap budget): both sides on the same runtime settings.
+  floor = spawn(process.execPath, [...serviceArgs().slice(0, -1), 'bench/floor-server.mjs'], { env: { ...process.env, DATABASE_URL: database.url, PORT: String(floorPort), ORG_ID: ORG, DB_POOL_SIZE: String(POOL_SIZE) }, stdio: 'inherit' });
   await waitFor(`${floorBase}/health`);
 
   const started = Date.now();
