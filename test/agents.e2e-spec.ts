@@ -319,6 +319,23 @@ describe('agents: list', () => {
     expect(beta).toEqual(withoutVariation);
   });
 
+  it('shows every timestamp as GET shows it (the page reads them as text, GET as dates)', async () => {
+    const own = tokenFor({ sub: 'agents-list-times', org: freshOrg() });
+    const scheduled = await createAgent(own, { name: 'Scheduled Report', trigger: TOKYO_0630 });
+    await deployed(own, scheduled.id);
+    const removed = await createAgent(own, { name: 'Removed Report' });
+    expect((await api('DELETE', `${AGENTS}/${removed.id}`, { token: own })).status).toBe(200);
+    const listed = await api('GET', `${AGENTS}?showDeleted=true`, { token: own });
+    expect(listed.status).toBe(200);
+    const rowOf = (id: number) => listed.body.agents.find((a: { id: number }) => a.id === id);
+    for (const id of [scheduled.id, removed.id]) {
+      const { variation: _variation, ...full } = (await getAgent(own, id)).body;
+      expect(rowOf(id)).toEqual(full);
+    }
+    expect(rowOf(scheduled.id).nextRunAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/);
+    expect(rowOf(removed.id).deletedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
   it('walks keyset pages with an opaque pageToken until nextPageToken is null', async () => {
     const seen: number[] = [];
     let pageToken: string | null = null;

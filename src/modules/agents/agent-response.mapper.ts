@@ -1,4 +1,4 @@
-import { isoOrNull } from '../../common/http/iso-date';
+import { isoOf, isoOrNull } from '../../common/http/iso-date';
 import { AccessRights } from '../access/domain/access.policy';
 import { VariationView } from '../variation-store/variation.row';
 import { AgentRow, PendingTransferRow } from './agent.row';
@@ -32,8 +32,8 @@ export function toAgentResponse(agent: AgentRow, rights: AccessRights, viewed?: 
     ...(viewed ? { variation: toVariationPayload(viewed) } : {}),
     ...(transfer ? { pendingOwnershipTransfer: toPendingTransfer(transfer) } : {}),
     etag: formatEtag(agent.version),
-    createdAt: new Date(agent.createdAt).toISOString(),
-    updatedAt: new Date(agent.updatedAt).toISOString(),
+    createdAt: isoOf(agent.createdAt),
+    updatedAt: isoOf(agent.updatedAt),
     deletedAt: isoOrNull(agent.deletedAt),
   };
 }

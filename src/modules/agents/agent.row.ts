@@ -19,7 +19,8 @@ export interface AgentRow {
   grants: Grant[];
   notificationConfig: NotificationConfig | null;
   isScheduleActive: boolean;
-  nextRunAt: Date | null;
+  /** Timestamps are Dates, or the API's ISO text where a read keeps them so (a page: ISO_TIMESTAMPS); read them with `new Date()` or isoOf. */
+  nextRunAt: Date | string | null;
   activeVariationId: string | null;
   draftVariationId: string | null;
   hasUnpublishedChanges: boolean;
@@ -27,9 +28,9 @@ export interface AgentRow {
   version: number;
   runsCount: number;
   createdBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-  deletedAt: Date | null;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+  deletedAt: Date | string | null;
   /** The transfer awaiting its recipient; expired ones count as absent. */
   pendingOwnershipTransfer: PendingTransferRow | null;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
+import { ISO_TIMESTAMPS } from '../../infrastructure/database/iso-timestamps';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variation-store/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
@@ -173,7 +174,7 @@ export class AgentsRepository {
     return row;
   }
 
-  /** Keyset page, newest first, filtered in SQL to the agents the caller can use. */
+  /** Keyset page, newest first, filtered in SQL to the agents the caller can use; its timestamps are the API's text (they only leave the service). */
   list(db: EntityManager, query: AgentListQuery): Promise<AgentRow[]> {
     const conditions = ['a.org_id = $1'];
     const values: unknown[] = [query.orgId];
@@ -187,7 +188,7 @@ export class AgentsRepository {
     if (query.type) conditions.push(`a.type = ${bind(query.type)}`);
     if (query.q) conditions.push(`a.name ILIKE ${bind(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
     if (query.afterId !== undefined) conditions.push(`a.id < ${bind(query.afterId)}`);
-    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ${bind(query.limit)}`, values);
+    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ${bind(query.limit)}`, values, { types: ISO_TIMESTAMPS });
   }
 
   /** Numeric ids and UUIDs of the org's agents among `uids` or `ids` (the compatibility routes name sub-agents by UUID). */

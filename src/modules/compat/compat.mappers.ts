@@ -1,3 +1,4 @@
+import { isoOf } from '../../common/http/iso-date';
 import { LiveAgent, LiveWrite } from './live-agents.service';
 import { ApiAgentDto, ApiAgentUpdateDto } from './dto/api-agent.dto';
 import { ChatAgentDto, ChatAgentRequestDto } from './dto/chat-agent.dto';
@@ -38,8 +39,8 @@ export function toChatAgent({ agent, content, uidOf }: LiveAgent): ChatAgentDto 
     modelId: content.modelId,
     agentTools: content.tools.map((tool) => ({ tool: { id: tool.toolId }, config: tool.config ?? {} })),
     subAgents: content.subAgents.map((sub) => ({ agentId: uidOf.get(sub.agentId) ?? String(sub.agentId) })),
-    createdAt: new Date(agent.createdAt).toISOString(),
-    updatedAt: new Date(agent.updatedAt).toISOString(),
+    createdAt: isoOf(agent.createdAt),
+    updatedAt: isoOf(agent.updatedAt),
   };
 }
 
@@ -69,8 +70,8 @@ export function toApiAgent({ agent, content }: LiveAgent): ApiAgentDto {
       events: Object.fromEntries(Object.entries(notification.events).map(([key, on]) => [snakeCasePath(key), on])),
     },
     runs_count: agent.runsCount,
-    created_on: new Date(agent.createdAt).toISOString(),
-    updated_on: new Date(agent.updatedAt).toISOString(),
+    created_on: isoOf(agent.createdAt),
+    updated_on: isoOf(agent.updatedAt),
     triggers: content.trigger ? [content.trigger as Record<string, unknown>] : [],
     tools: content.tools.map((tool) => ({ tool_id: tool.toolId, config: tool.config ?? {} })),
   };
