@@ -11,6 +11,8 @@ export class TcpProxy {
   private partitioned = false;
   /** Writes (and closes: chunk null) held back by a partition, in the order they were sent. */
   private held: { to: Socket; chunk: Buffer | null }[] = [];
+  /** The sockets of connections whose far side vanished: nothing reaches them any more. */
+  private readonly vanished = new Set<Socket>();
   /** Added to every chunk the database sends back, to keep requests in flight. */
   delayMs = 0;
 
@@ -21,9 +23,10 @@ export class TcpProxy {
 
   static start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     let proxy: TcpProxy;
-    const server = createServer((client) => {
+    // Half-open allowed: a side's end is forwarded explicitly (below), and a vanished peer must not answer one.
+    const server = createServer({ allowHalfOpen: true }, (client) => {
       if (proxy.down) return void client.destroy();
-      const upstream = connect(targetPort, targetHost);
+      const upstream = connect({ port: targetPort, host: targetHost, allowHalfOpen: true });
       for (const [socket, other] of [
         [client, upstream],
         [upstream, client],
@@ -57,6 +60,7 @@ export class TcpProxy {
   }
 
   private forward(to: Socket, chunk: Buffer | null): void {
+    if (this.vanished.has(to)) return;
     if (this.partitioned) this.held.push({ to, chunk });
     else if (!to.destroyed) void (chunk ? to.write(chunk) : to.end());
   }
@@ -71,6 +75,14 @@ export class TcpProxy {
     const held = this.held;
     this.held = [];
     for (const { to, chunk } of held) this.forward(to, chunk);
+  }
+
+  /**
+   * The far side of every open connection is gone without a word (a failover, a host that died):
+   * whatever is sent on them is lost, and nothing tells either end. New connections work.
+   */
+  vanish(): void {
+    for (const socket of this.sockets) this.vanished.add(socket);
   }
 
   cut(): void {
