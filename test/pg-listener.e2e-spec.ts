@@ -56,7 +56,8 @@ describe('the LISTEN connection when its database vanishes', () => {
       applicationName: 'pg-listener-test',
       onNotification: (payload) => heard.push(payload),
       onListening: () => listening++,
-      liveness: { intervalMs: 200, timeoutMs: 300 },
+      // Long enough that a healthy check on a loaded machine is not mistaken for a dead connection.
+      liveness: { intervalMs: 300, timeoutMs: 1500 },
     });
     listeners.push(listener);
     return { listener, heard, listening: () => listening };
@@ -69,13 +70,28 @@ describe('the LISTEN connection when its database vanishes', () => {
     await notifier.query(`NOTIFY ${channel}, 'before'`);
     await until('the first notification', () => heard.includes('before'), 5000);
 
+    const before = listening();
     proxy.vanish();
     await notifier.query(`NOTIFY ${channel}, 'lost'`);
-    // The check (every 200 ms, 300 ms to answer) gives up, reconnects a second later and listens again.
-    await until('listening again', () => listening() === 2, 10_000);
+    // The check (every 300 ms, 1.5 s to answer) gives up, reconnects a second later and listens again.
+    await until('listening again', () => listening() > before, 10_000);
     await notifier.query(`NOTIFY ${channel}, 'after'`);
     await until('the notification after', () => heard.includes('after'), 5000);
     expect(heard).not.toContain('lost');
+    // Once: the connection given up errors again as it is destroyed, which must not start a second one.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(listening()).toBe(before + 1);
+  });
+
+  it('closes a connection that was still opening when it stopped, and never listens on it', async () => {
+    proxy.partition();
+    const { listener, listening } = listen();
+    const starting = listener.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await listener.stop();
+    proxy.heal();
+    await starting;
+    expect(listening()).toBe(0);
   });
 
   it('stops at once even when its database vanished', async () => {

@@ -55,18 +55,22 @@ export class PgListener {
       // Its only queries are LISTEN and the liveness check, both instant on a database that answers.
       query_timeout: this.options.liveness?.timeoutMs ?? LIVENESS_TIMEOUT_MS,
       keepAlive: true,
+      keepAliveInitialDelayMillis: LIVENESS_INTERVAL_MS,
     });
     client.on('notification', (message) => {
       if (message.payload) this.options.onNotification(message.payload);
     });
     client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'listener lost its connection; reconnecting');
+      // A connection already given up (its liveness check failed) errors once more as it is destroyed.
+      if (this.client === client) this.logger.warn({ err: error }, 'listener lost its connection; reconnecting');
       this.reconnect(client);
     });
     client.on('end', () => this.reconnect(client));
     try {
       await client.connect();
       await client.query(`LISTEN ${this.options.channel}`);
+      // Stopped while connecting: stop() found no connection to close, so this one is closed here.
+      if (this.stopped) return destroy(client);
       this.client = client;
       this.watch(client);
       this.options.onListening?.();
@@ -101,11 +105,11 @@ export class PgListener {
   }
 
   private reconnect(failed: Client): void {
+    // Destroyed, not ended: ending says goodbye and waits for an answer that a dead peer never sends.
+    destroy(failed);
     if (this.stopped || this.reconnectTimer || (this.client && this.client !== failed)) return;
     this.client = undefined;
     clearInterval(this.livenessTimer);
-    // Destroyed, not ended: ending says goodbye and waits for an answer that a dead peer never sends.
-    destroy(failed);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.start();
