@@ -600,7 +600,7 @@ async function queuedClaimPlan() {
        FROM (SELECT * FROM agents WHERE status = 'active' AND active_variation_id IS NOT NULL ORDER BY id LIMIT 1000) a, generate_series(1, 100) g`,
     );
     await sql.query('ANALYZE runs');
-    const { rows } = await sql.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${runsModule.CLAIM_NEXT_SQL}`, [ORG, null, null, 'bench-plan', 60, null, 'runtime', null]);
+    const { rows } = await sql.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${runsModule.CLAIM_NEXT_SQL}`, [ORG, 'bench-plan', 60, null, 'runtime', null]);
     const tree = rows[0]['QUERY PLAN'][0];
     const lines = [];
     const walk = (node, depth) => { lines.push(`${'  '.repeat(depth)}${node['Node Type']}${node['Index Name'] ? ` using ${node['Index Name']}` : ''}${node['Relation Name'] ? ` on ${node['Relation Name']} ${node.Alias}` : ''} (rows ${node['Actual Rows']}, loops ${node['Actual Loops']})`); for (const child of node.Plans ?? []) walk(child, depth + 1); };

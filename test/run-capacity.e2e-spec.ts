@@ -138,11 +138,11 @@ describe('agent capacity', () => {
         if (process.env.PRINT_PLANS) {
           // For docs/decisions.md: the same claim, as text, undone so the checked one below claims the same run.
           await db.query('SAVEPOINT shown');
-          const text = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${claimSql()}`, [org, null, null, 'plan-test', 60, null, 'runtime', null]);
+          const text = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${claimSql()}`, [org, 'plan-test', 60, null, 'runtime', null]);
           console.log(text.rows.map((row) => row['QUERY PLAN']).join('\n'));
           await db.query('ROLLBACK TO SAVEPOINT shown');
         }
-        const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimSql()}`, [org, null, null, 'plan-test', 60, null, 'runtime', null]);
+        const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimSql()}`, [org, 'plan-test', 60, null, 'runtime', null]);
         const plan = rows[0]['QUERY PLAN'][0];
         const runScans = nodes(plan.Plan).filter((node) => node['Relation Name'] === 'runs' && node['Node Type'].includes('Scan'));
         expect(runScans.map((node) => node['Node Type']).filter((type) => !type.startsWith('Index'))).toEqual([]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AGENTS, deploy, freshOrg, getAgent, patched } from './support/agents';
+import { AGENTS, deploy, deployableWorkflow, freshOrg, getAgent, patched } from './support/agents';
 import { api, expectProblem } from './support/http';
 import { user } from './support/principals';
 import { claim, deployedAgent, getRun, heartbeat, queuedRun, report, RUNS, runtimeKey, startRun } from './support/runs';
@@ -170,6 +170,31 @@ describe('runs: the runtime contract', () => {
     const task = await deployedAgent(alice);
     await queuedRun(alice, task.id);
     expect((await claim(runtime, { agentIds: [task.id], types: ['workflow'] })).status).toBe(204);
+  });
+
+  it('claims by type alone, by agent alone, by both, or by neither (each shape of filter is its own statement)', async () => {
+    const own = freshOrg();
+    const owner = user(own, 'filters-owner');
+    const key = await runtimeKey(own);
+    const task = await deployedAgent(owner, { name: 'Filtered task' });
+    const workflow = await deployedAgent(owner, deployableWorkflow({ name: 'Filtered workflow' }));
+    const [taskRun, workflowRun, secondTaskRun, lastRun] = [
+      await queuedRun(owner, task.id),
+      await queuedRun(owner, workflow.id),
+      await queuedRun(owner, task.id),
+      await queuedRun(owner, workflow.id),
+    ];
+    const claimedRun = async (body: unknown) => {
+      const claimed = await claim(key, body);
+      expect(claimed.status).toBe(200);
+      return claimed.body.run.id;
+    };
+    expect(await claimedRun({ types: ['workflow'] })).toBe(workflowRun.id);
+    expect(await claimedRun({ agentIds: [task.id] })).toBe(taskRun.id);
+    expect((await claim(key, { agentIds: [task.id], types: ['workflow'] })).status).toBe(204);
+    expect(await claimedRun({ agentIds: [task.id, workflow.id], types: ['task'] })).toBe(secondTaskRun.id);
+    expect(await claimedRun({})).toBe(lastRun.id);
+    expect((await claim(key, {})).status).toBe(204);
   });
 
   it('wakes a waiting claim as soon as a run is queued, without waiting out its wait', async () => {

@@ -36,7 +36,7 @@ describe('the run queue', () => {
         await insertRuns(db, agent.id, 100_000, 'succeeded', 'plan-test');
         await insertRuns(db, agent.id, 60_000, 'queued', 'plan-test');
         await db.query('ANALYZE runs');
-        const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${claimSql()}`, [org, null, null, 'plan-test', 60, randomUUID(), 'runtime', null]);
+        const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${claimSql()}`, [org, 'plan-test', 60, randomUUID(), 'runtime', null]);
         const queueScans = nodes(rows[0]['QUERY PLAN'][0].Plan).filter((node) => node['Relation Name'] === 'runs' && node.Alias === 'q');
         expect(queueScans.map((node) => [node['Node Type'], node['Index Name']])).toEqual([['Index Scan', 'runs_claimable_idx']]);
       } finally {
