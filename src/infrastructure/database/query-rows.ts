@@ -18,6 +18,17 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** One statement for queryPipelined: its SQL, parameters and (as queryRows' `options.types`) type parsers. */
+export interface Statement {
+  sql: string;
+  parameters?: unknown[];
+  types?: CustomTypesConfig;
+}
+
+function queryConfig({ sql, parameters = [], types }: Statement): QueryConfig {
+  return { name: statementName(sql), text: sql, values: parameters, ...(types ? { types } : {}) };
+}
+
 type Queryable = Pick<EntityManager, 'query'> & Partial<Pick<EntityManager, 'queryRunner' | 'connection'>>;
 
 /**
@@ -38,14 +49,35 @@ async function pgConnectionOf(db: Queryable): Promise<Pool | PoolClient | undefi
  */
 export async function queryRows<T>(db: Queryable, sql: string, parameters: unknown[] = [], options: { types?: CustomTypesConfig } = {}): Promise<T[]> {
   const connection = await pgConnectionOf(db);
-  if (connection) {
-    const query: QueryConfig = { name: statementName(sql), text: sql, values: parameters, ...(options.types ? { types: options.types } : {}) };
-    return (await connection.query(query)).rows as T[];
-  }
+  if (connection) return (await connection.query(queryConfig({ sql, parameters, ...options }))).rows as T[];
   // TypeORM's postgres driver answers UPDATE/DELETE ... RETURNING with `[rows, affectedCount]`.
   const result: unknown = await db.query(sql, parameters);
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
     return result[0] as T[];
   }
   return result as T[];
+}
+
+/**
+ * Runs statements in order on the transaction's connection and returns each one's rows. The pool's
+ * connections pipeline (pg's `pipeline` mode): all the statements go out at once and their answers
+ * come back together, one round trip instead of one a statement. PostgreSQL still runs them one after
+ * the other, each with a snapshot taken when it starts, so a read sent behind a row lock sees
+ * everything committed before the lock was granted, as if it had been sent after the lock's answer.
+ * If one fails, the transaction is aborted and those after it fail too: the first error is thrown.
+ * Outside a transaction (the pool) or on a connection that does not pipeline, they run one by one.
+ */
+export async function queryPipelined<T extends unknown[]>(db: Queryable, statements: { [K in keyof T]: Statement }): Promise<{ [K in keyof T]: T[K][] }> {
+  const connection = await pgConnectionOf(db);
+  const results: unknown[][] = [];
+  if (connection && 'release' in connection && (connection as { pipeline?: boolean }).pipeline) {
+    const settled = await Promise.allSettled(statements.map((statement) => connection.query(queryConfig(statement))));
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      results.push(outcome.value.rows);
+    }
+  } else {
+    for (const statement of statements) results.push(await queryRows(db, statement.sql, statement.parameters, statement));
+  }
+  return results as { [K in keyof T]: T[K][] };
 }

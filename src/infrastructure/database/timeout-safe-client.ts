@@ -1,5 +1,7 @@
-import { Client } from 'pg';
+import { Client, QueryResult } from 'pg';
 import { QUERY_READ_TIMEOUT } from '../../common/errors/database-unavailable';
+
+const START = 'START TRANSACTION';
 
 /**
  * A pg client that closes its connection when a query times out on the client side (`query_timeout`).
@@ -23,14 +25,35 @@ export class TimeoutSafeClient extends Client {
     this.on('error', () => undefined);
   }
 
+  /** A START TRANSACTION sent and not yet answered: the next statement's answer carries its outcome. */
+  private begun: Promise<unknown> | undefined;
+
   override query(...args: unknown[]): any {
+    if (this.pipeline && args[0] === START && args[1] === undefined && args[2] === undefined) return this.startTransaction();
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
-    if (result instanceof Promise) {
-      result.catch((error: unknown) => {
-        if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.closeConnection();
-      });
-    }
-    return result;
+    if (!(result instanceof Promise)) return result;
+    result.catch((error: unknown) => {
+      if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.closeConnection();
+    });
+    const begun = this.begun;
+    if (!begun) return result;
+    this.begun = undefined;
+    // The BEGIN's answer comes first: if it failed, this statement reports its error.
+    return Promise.all([begun, result]).then(([, answer]) => answer);
+  }
+
+  /**
+   * TypeORM opens every transaction with START TRANSACTION and waits for its answer before the first
+   * statement: a round trip that carries nothing. With the pool pipelining, it is sent at once and
+   * answered at once, and its real answer travels back with the next statement's, which goes out right
+   * behind it: PostgreSQL runs the two in order, so that statement is inside the transaction. Only a
+   * connection that fails can fail a BEGIN, and then the statement behind it fails as well.
+   */
+  private startTransaction(): Promise<QueryResult> {
+    const begun = (super.query as (text: string) => Promise<QueryResult>)(START);
+    begun.catch(() => undefined); // handled with the next statement, or lost with the connection
+    this.begun = begun;
+    return Promise.resolve({ command: 'START', rowCount: null, oid: 0, rows: [], fields: [] });
   }
 
   private closeConnection(): void {

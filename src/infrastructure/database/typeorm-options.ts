@@ -28,6 +28,8 @@ export function typeormOptions(config: AppConfig, url: string): DataSourceOption
       statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
       query_timeout: config.DB_STATEMENT_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS,
       Client: TimeoutSafeClient,
+      // Statements a use case sends together go out at once (queryPipelined); one at a time, as before.
+      pipeline: true,
       application_name: 'agentry',
     },
   };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { grantsSql } from '../access/access.repository';
 import { ISO_TIMESTAMPS } from '../../infrastructure/database/iso-timestamps';
-import { queryRows } from '../../infrastructure/database/query-rows';
+import { queryPipelined, queryRows } from '../../infrastructure/database/query-rows';
 import { DraftWrite, VariationJson, VariationPair, variationPairFrom, variationsSql } from '../variation-store/variations.repository';
 import { AgentChanges, AgentRow } from './agent.row';
 import { AgentRef, refColumn } from './domain/agent-ref';
@@ -25,6 +25,19 @@ const AGENT_COLUMNS = `
      FROM ownership_transfers t WHERE t.agent_id = a.id AND t.state = 'pending' AND t.expires_at > now()) AS "pendingOwnershipTransfer"`;
 
 const SELECT_AGENT = `SELECT ${AGENT_COLUMNS} FROM agents a`;
+
+const lockSql = (column: string) => `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`;
+
+const findShowingSql = (column: string) => `SELECT ${AGENT_COLUMNS}, ${variationsSql.pairOf('a')} AS "variationPair" FROM agents a WHERE a.org_id = $1 AND a.${column} = $2`;
+
+/**
+ * The row read behind a lock by the same reference: the row locked, as each reference is unique in
+ * the org and the holder of the lock is the only one who may change it.
+ */
+function sameRow<T extends { id: number }>(locked: { id: number }, read: T | undefined): T {
+  if (read?.id !== locked.id) throw new Error(`agent ${locked.id} was locked but read as ${read?.id ?? 'nothing'}`);
+  return read;
+}
 
 const COLUMN_OF: Record<keyof AgentChanges, string> = {
   status: 'status',
@@ -84,11 +97,7 @@ export class AgentsRepository {
   /** The agent with the variations it points at, in one round trip. */
   async findShowing(db: EntityManager, orgId: string, ref: AgentRef): Promise<{ agent: AgentRow; variations: VariationPair } | undefined> {
     const [column, value] = refColumn(ref);
-    const [row] = await queryRows<AgentRow & { variationPair: VariationJson[] | null }>(
-      db,
-      `SELECT ${AGENT_COLUMNS}, ${variationsSql.pairOf('a')} AS "variationPair" FROM agents a WHERE a.org_id = $1 AND a.${column} = $2`,
-      [orgId, value],
-    );
+    const [row] = await queryRows<AgentRow & { variationPair: VariationJson[] | null }>(db, findShowingSql(column), [orgId, value]);
     if (!row) return undefined;
     const { variationPair, ...agent } = row;
     return { agent, variations: variationPairFrom(variationPair, agent.activeVariationId, agent.draftVariationId) };
@@ -98,23 +107,28 @@ export class AgentsRepository {
    * Locks the row for the rest of the transaction: every write applies to what it finds here.
    * The lock is taken first and the agent read by a second statement, because a statement that
    * waited for the lock still sees its old snapshot in subqueries (the grants); the next one sees
-   * everything the previous holder committed.
+   * everything the previous holder committed. The two are pipelined (one round trip): PostgreSQL
+   * starts the read only once the lock is held.
    */
   async findForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow | undefined> {
-    const id = await this.lock(db, orgId, ref);
-    return id === undefined ? undefined : this.find(db, orgId, { id });
+    const [column, value] = refColumn(ref);
+    const [[locked], [agent]] = await queryPipelined<[{ id: number }, AgentRow]>(db, [
+      { sql: lockSql(column), parameters: [orgId, value] },
+      { sql: `${SELECT_AGENT} WHERE a.org_id = $1 AND a.${column} = $2`, parameters: [orgId, value] },
+    ]);
+    return locked && sameRow(locked, agent);
   }
 
   /** As findForUpdate, with the variations the agent points at read by the same second statement. */
   async findShowingForUpdate(db: EntityManager, orgId: string, ref: AgentRef): Promise<{ agent: AgentRow; variations: VariationPair } | undefined> {
-    const id = await this.lock(db, orgId, ref);
-    return id === undefined ? undefined : this.findShowing(db, orgId, { id });
-  }
-
-  private async lock(db: EntityManager, orgId: string, ref: AgentRef): Promise<number | undefined> {
     const [column, value] = refColumn(ref);
-    const [locked] = await queryRows<{ id: number }>(db, `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`, [orgId, value]);
-    return locked?.id;
+    const [[locked], [row]] = await queryPipelined<[{ id: number }, AgentRow & { variationPair: VariationJson[] | null }]>(db, [
+      { sql: lockSql(column), parameters: [orgId, value] },
+      { sql: findShowingSql(column), parameters: [orgId, value] },
+    ]);
+    if (!locked) return undefined;
+    const { variationPair, ...agent } = sameRow(locked, row);
+    return { agent, variations: variationPairFrom(variationPair, agent.activeVariationId, agent.draftVariationId) };
   }
 
   private select(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow[]> {

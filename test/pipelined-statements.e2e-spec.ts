@@ -1,0 +1,100 @@
+import { Client, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { validateConfig } from '../src/infrastructure/config/app-config';
+import { queryPipelined } from '../src/infrastructure/database/query-rows';
+import { TimeoutSafeClient } from '../src/infrastructure/database/timeout-safe-client';
+import { typeormOptions } from '../src/infrastructure/database/typeorm-options';
+
+/**
+ * The service's connections pipeline: a transaction's BEGIN goes out with its first statement, and
+ * statements sent together (queryPipelined) share one round trip. What must hold is what one at a
+ * time gave: each statement in order, inside its transaction, a read behind a lock seeing what the
+ * lock's holder committed, and the first error reported.
+ */
+describe('pipelined statements', () => {
+  const url = process.env.E2E_DATABASE_URL ?? '';
+  const table = `pipelined_${process.pid}`;
+  let dataSource: DataSource;
+  let other: Client;
+
+  beforeAll(async () => {
+    dataSource = new DataSource(typeormOptions(validateConfig({ DATABASE_URL: url, DB_POOL_SIZE: '2' }), url));
+    await dataSource.initialize();
+    other = new Client({ connectionString: url });
+    await other.connect();
+    await other.query(`CREATE TABLE ${table} (id int PRIMARY KEY, holder text NOT NULL, note text)`);
+  });
+
+  afterAll(async () => {
+    await other.query(`DROP TABLE IF EXISTS ${table}`);
+    await other.end();
+    await dataSource.destroy();
+  });
+
+  beforeEach(() => other.query(`TRUNCATE ${table}; INSERT INTO ${table} VALUES (1, 'first', NULL)`));
+
+  it('the service pool pipelines', async () => {
+    await dataSource.transaction(async (db) => {
+      expect(((await db.queryRunner!.connect()) as PoolClient & { pipeline: boolean }).pipeline).toBe(true);
+    });
+  });
+
+  it("answers START TRANSACTION without waiting for the server, whose answer comes with the next statement's", async () => {
+    const client = new TimeoutSafeClient({ connectionString: url, pipeline: true });
+    await client.connect();
+    const socket = (client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
+    try {
+      socket.pause(); // nothing the server sends is read
+      const started = await Promise.race([client.query('START TRANSACTION'), new Promise((resolve) => setTimeout(() => resolve('waited for the server'), 2000))]);
+      expect(started).toMatchObject({ command: 'START' });
+      socket.resume();
+      await client.query(`UPDATE ${table} SET note = 'rolled back' WHERE id = 1`);
+      expect(client.getTransactionStatus()).toBe('T');
+      await client.query('ROLLBACK');
+      expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: null }]);
+    } finally {
+      socket.resume();
+      await client.end();
+    }
+  });
+
+  it('commits a transaction whose use wrote nothing, and keeps what one wrote', async () => {
+    await dataSource.transaction(async () => undefined);
+    await dataSource.transaction((db) => db.query(`UPDATE ${table} SET note = 'kept' WHERE id = 1`));
+    expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: 'kept' }]);
+  });
+
+  it('reads, behind a lock it waited for, what the holder committed', async () => {
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM ${table} WHERE id = 1 FOR UPDATE`);
+    await other.query(`UPDATE ${table} SET holder = 'second' WHERE id = 1`);
+    const read = dataSource.transaction((db) =>
+      queryPipelined<[{ id: number }, { holder: string }]>(db, [
+        { sql: `SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, parameters: [1] },
+        { sql: `SELECT (SELECT holder FROM ${table} t WHERE t.id = $1) AS holder`, parameters: [1] },
+      ]),
+    );
+    // The pipelined lock waits for the holder (and the read behind it waits too) before the holder commits.
+    let waiting = false;
+    for (let i = 0; i < 250 && !waiting; i++) {
+      const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
+      waiting = rows[0].n === 1;
+      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await other.query('COMMIT');
+    expect(waiting).toBe(true);
+    expect(await read).toEqual([[{ id: 1 }], [{ holder: 'second' }]]);
+  });
+
+  it('reports the first failure, not the aborted transaction after it, and rolls back', async () => {
+    const run = dataSource.transaction((db) =>
+      queryPipelined(db, [
+        { sql: `UPDATE ${table} SET note = 'rolled back' WHERE id = 1` },
+        { sql: `SELECT 1 / (SELECT count(*)::int - 1 FROM ${table})` },
+        { sql: `SELECT 1` },
+      ]),
+    );
+    await expect(run).rejects.toThrow('division by zero');
+    expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: null }]);
+  });
+});
