@@ -2,7 +2,7 @@ import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../src/infrastructure/config/app-config';
 import { EVENTS_CHANNEL } from '../src/infrastructure/database/event-append.sql';
-import { EventAnnouncer } from '../src/modules/events/event-announcer';
+import { EventAnnouncer } from '../src/infrastructure/database/event-announcer';
 import { TcpProxy } from './support/tcp-proxy';
 
 // Jest cannot load Nest's ESM packages (the app does, through require(esm)); the announcer needs only these.

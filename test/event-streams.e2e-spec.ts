@@ -175,6 +175,18 @@ describe('event streams', () => {
       expect(new Set(stream.messages.map((m) => m.data.runId))).toEqual(new Set([run.id]));
     });
 
+    it('hears of a claim made on another instance at once, not at its next heartbeat read', async () => {
+      const agent = await deployedAgent(alice);
+      const runtime = await runtimeKey(org);
+      const run = await queuedRun(alice, agent.id);
+      // Instance A reads a quiet org only every 15 s (its heartbeat): within 5 s, only the claim's announcement brings the event.
+      const stream = await open(runStream(run.id), alice);
+      await stream.until((s) => s.messages.length === 1);
+      expect((await claim(runtime, { agentIds: [agent.id] }, b.url)).status).toBe(200);
+      await stream.until((s) => s.messages.length === 2, 5000, 'run.claimed on the stream');
+      expect(stream.messages.map((m) => m.event)).toEqual(['run.queued', 'run.claimed']);
+    });
+
     it('replays a finished run and ends; resumed after its last event it answers 204', async () => {
       const agent = await deployedAgent(alice);
       const runtime = await runtimeKey(org);

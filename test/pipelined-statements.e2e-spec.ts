@@ -45,7 +45,9 @@ describe('pipelined statements', () => {
     const socket = (client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
     try {
       socket.pause(); // nothing the server sends is read
-      const started = await Promise.race([client.query('START TRANSACTION'), new Promise((resolve) => setTimeout(() => resolve('waited for the server'), 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const started = await Promise.race([client.query('START TRANSACTION'), new Promise((resolve) => (timer = setTimeout(() => resolve('waited for the server'), 2000)))]);
+      clearTimeout(timer);
       expect(started).toMatchObject({ command: 'START' });
       socket.resume();
       await client.query(`UPDATE ${table} SET note = 'rolled back' WHERE id = 1`);
@@ -64,26 +66,48 @@ describe('pipelined statements', () => {
     expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: 'kept' }]);
   });
 
-  it('reads, behind a lock it waited for, what the holder committed', async () => {
+  it('reads, behind a lock it waited for, what the holder committed, both statements sent before the lock was granted', async () => {
     await other.query('BEGIN');
     await other.query(`SELECT 1 FROM ${table} WHERE id = 1 FOR UPDATE`);
     await other.query(`UPDATE ${table} SET holder = 'second' WHERE id = 1`);
-    const read = dataSource.transaction((db) =>
-      queryPipelined<[{ id: number }, { holder: string }]>(db, [
+    let sent = 0;
+    const read = dataSource.transaction(async (db) => {
+      const client = (await db.queryRunner!.connect()) as PoolClient;
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (...args: unknown[]) => (sent++, query(...args));
+      return queryPipelined<[{ id: number }, { holder: string }]>(db, [
         { sql: `SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, parameters: [1] },
         { sql: `SELECT (SELECT holder FROM ${table} t WHERE t.id = $1) AS holder`, parameters: [1] },
-      ]),
-    );
-    // The pipelined lock waits for the holder (and the read behind it waits too) before the holder commits.
+      ]);
+    });
+    // The pipelined lock waits for the holder, and the read behind it is already sent and waits too.
     let waiting = false;
-    for (let i = 0; i < 250 && !waiting; i++) {
-      const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
-      waiting = rows[0].n === 1;
-      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      for (let i = 0; i < 250 && !waiting; i++) {
+        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
+        waiting = rows[0].n === 1;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(waiting).toBe(true);
+      expect(sent).toBe(2);
+    } finally {
+      await other.query('COMMIT');
     }
-    await other.query('COMMIT');
-    expect(waiting).toBe(true);
     expect(await read).toEqual([[{ id: 1 }], [{ holder: 'second' }]]);
+  });
+
+  it('leaves the pool clean after a transaction that failed before its first statement', async () => {
+    await expect(
+      dataSource.transaction(async () => {
+        throw new Error('before any statement');
+      }),
+    ).rejects.toThrow('before any statement');
+    for (let i = 0; i < 3; i++) {
+      await dataSource.transaction(async (db) => {
+        expect(await db.query(`SELECT ${i} AS i`)).toEqual([{ i }]);
+        expect(((await db.queryRunner!.connect()) as PoolClient & Client).getTransactionStatus()).toBe('T');
+      });
+    }
   });
 
   it('reports the first failure, not the aborted transaction after it, and rolls back', async () => {

@@ -4,12 +4,16 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { migrateExclusively } from './migrate-exclusively';
 import { typeormOptions } from './typeorm-options';
+import { EventAnnouncer } from './event-announcer';
 import { UnitOfWork } from './unit-of-work';
 
 /** The factory below gets only the options: AUTO_MIGRATE rides along with them (TypeORM ignores the extra key). */
 type AgentryDataSourceOptions = DataSourceOptions & { autoMigrate?: boolean };
 
-/** The database, and the unit of work every module writes through (global, like the pool it wraps). */
+/**
+ * The database, the unit of work every module writes through, and the announcer that tells the event
+ * streams what committed (global, like the pool they wrap).
+ */
 @Global()
 @Module({
   imports: [
@@ -28,7 +32,7 @@ type AgentryDataSourceOptions = DataSourceOptions & { autoMigrate?: boolean };
       },
     }),
   ],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [UnitOfWork, EventAnnouncer],
+  exports: [UnitOfWork, EventAnnouncer],
 })
 export class DatabaseModule {}

@@ -59,20 +59,23 @@ export async function queryRows<T>(db: Queryable, sql: string, parameters: unkno
 }
 
 /**
- * Runs statements in order on the transaction's connection and returns each one's rows. The pool's
+ * Runs statements in order in the caller's transaction and returns each one's rows. The pool's
  * connections pipeline (pg's `pipeline` mode): all the statements go out at once and their answers
  * come back together, one round trip instead of one a statement. PostgreSQL still runs them one after
  * the other, each with a snapshot taken when it starts, so a read sent behind a row lock sees
  * everything committed before the lock was granted, as if it had been sent after the lock's answer.
  * If one fails, the transaction is aborted and those after it fail too: the first error is thrown.
- * Outside a transaction (the pool) or on a connection that does not pipeline, they run one by one.
+ * Outside a transaction, or on a connection that does not pipeline, they run one by one.
  */
 export async function queryPipelined<T extends unknown[]>(db: Queryable, statements: { [K in keyof T]: Statement }): Promise<{ [K in keyof T]: T[K][] }> {
-  const connection = await pgConnectionOf(db);
+  const connection = db.queryRunner?.isTransactionActive ? ((await pgConnectionOf(db)) as PoolClient) : undefined;
   const results: unknown[][] = [];
-  if (connection && 'release' in connection && (connection as { pipeline?: boolean }).pipeline) {
-    const settled = await Promise.allSettled(statements.map((statement) => connection.query(queryConfig(statement))));
-    for (const outcome of settled) {
+  if (connection?.pipeline) {
+    // pg times a query from when it is handed over, so each one's client-side timeout is counted from
+    // there: the n-th waits for the n - 1 before it (a lock's wait included) and then for itself.
+    const timeout = (connection as unknown as { connectionParameters: { query_timeout?: number } }).connectionParameters.query_timeout;
+    const sent = statements.map((statement, i) => connection.query({ ...queryConfig(statement), ...(timeout ? { query_timeout: timeout * (i + 1) } : {}) } as QueryConfig));
+    for (const outcome of await Promise.allSettled(sent)) {
       if (outcome.status === 'rejected') throw outcome.reason;
       results.push(outcome.value.rows);
     }

@@ -5,7 +5,8 @@ const START = 'START TRANSACTION';
 
 /**
  * A pg client that closes its connection when a query times out on the client side (`query_timeout`).
- * pg only stops waiting: the query stays in flight on the connection, which would go back to the pool
+ * pg only stops waiting (it closes the connection itself only when it pipelines, as the pool's
+ * connections do; the event announcer's does not): the query stays in flight on the connection, which would go back to the pool
  * and make the next request wait behind it (and, inside a transaction, a ROLLBACK sent later would wait
  * too). Worse, once a partition heals the server could still run the statement in a transaction that a
  * later borrower commits. A closed connection errors, TypeORM releases it with that error, and the pool
@@ -46,13 +47,21 @@ export class TimeoutSafeClient extends Client {
    * TypeORM opens every transaction with START TRANSACTION and waits for its answer before the first
    * statement: a round trip that carries nothing. With the pool pipelining, it is sent at once and
    * answered at once, and its real answer travels back with the next statement's, which goes out right
-   * behind it: PostgreSQL runs the two in order, so that statement is inside the transaction. Only a
-   * connection that fails can fail a BEGIN, and then the statement behind it fails as well.
+   * behind it: PostgreSQL runs the two in order, so that statement is inside the transaction. A BEGIN
+   * fails only with its connection (or in a transaction already aborted), and then the statement behind
+   * it fails as well.
    */
   private startTransaction(): Promise<QueryResult> {
     const begun = (super.query as (text: string) => Promise<QueryResult>)(START);
-    begun.catch(() => undefined); // handled with the next statement, or lost with the connection
     this.begun = begun;
+    // A BEGIN answered before any statement followed it has nothing left to tell (and a failed one was
+    // its connection's end): no later statement is tied to it.
+    begun.then(
+      () => {
+        if (this.begun === begun) this.begun = undefined;
+      },
+      () => undefined,
+    );
     return Promise.resolve({ command: 'START', rowCount: null, oid: 0, rows: [], fields: [] });
   }
 

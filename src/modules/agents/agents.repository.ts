@@ -26,6 +26,8 @@ const AGENT_COLUMNS = `
 
 const SELECT_AGENT = `SELECT ${AGENT_COLUMNS} FROM agents a`;
 
+const selectSql = (column: string) => `${SELECT_AGENT} WHERE a.org_id = $1 AND a.${column} = $2`;
+
 const lockSql = (column: string) => `SELECT id FROM agents WHERE org_id = $1 AND ${column} = $2 FOR UPDATE`;
 
 const findShowingSql = (column: string) => `SELECT ${AGENT_COLUMNS}, ${variationsSql.pairOf('a')} AS "variationPair" FROM agents a WHERE a.org_id = $1 AND a.${column} = $2`;
@@ -114,7 +116,7 @@ export class AgentsRepository {
     const [column, value] = refColumn(ref);
     const [[locked], [agent]] = await queryPipelined<[{ id: number }, AgentRow]>(db, [
       { sql: lockSql(column), parameters: [orgId, value] },
-      { sql: `${SELECT_AGENT} WHERE a.org_id = $1 AND a.${column} = $2`, parameters: [orgId, value] },
+      { sql: selectSql(column), parameters: [orgId, value] },
     ]);
     return locked && sameRow(locked, agent);
   }
@@ -133,7 +135,7 @@ export class AgentsRepository {
 
   private select(db: EntityManager, orgId: string, ref: AgentRef): Promise<AgentRow[]> {
     const [column, value] = refColumn(ref);
-    return queryRows<AgentRow>(db, `${SELECT_AGENT} WHERE a.org_id = $1 AND a.${column} = $2`, [orgId, value]);
+    return queryRows<AgentRow>(db, selectSql(column), [orgId, value]);
   }
 
   /** Returns null when the slug is taken in the org, so the caller can retry with another suffix. */

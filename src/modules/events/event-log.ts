@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../../infrastructure/database/query-rows';
+import { EventAnnouncer } from '../../infrastructure/database/event-announcer';
 import { AfterCommit, UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { LoggedEvent, NewEvent } from './domain/event';
 import { isEventType } from './domain/event-types';
-import { EventAnnouncer } from './event-announcer';
 import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
 import { EventDatabaseRow, toEvent } from './event-row';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../../infrastructure/database/change';
-import { EVENT_INSERT_COLUMNS, notifyOrgsOf } from '../../infrastructure/database/event-append.sql';
+import { EVENT_INSERT_COLUMNS } from '../../infrastructure/database/event-append.sql';
 import { queryRows } from '../../infrastructure/database/query-rows';
 import { AgentRow } from '../agents/agent.row';
 import { VariationJson, variationFrom, variationsSql } from '../variation-store/variations.repository';
@@ -128,9 +128,11 @@ function assignmentsOf(changes: RunChanges, values: unknown[]): string[] {
  * the claims fell from ~950 to ~670 a second after the first minutes, and stayed there.
  *
  * The claim is no unit of work (one statement, so a waiting claim holds no connection between tries),
- * so it appends its `run.claimed` event itself, in the same statement, with the columns EventLog sets
- * and its NOTIFY: the event commits with the claim or not at all, and costs no round trip. `notified`
- * is a plain SELECT, which runs only when read, hence the count the main query joins.
+ * so it appends its `run.claimed` event itself, in the same statement, with the columns EventLog sets:
+ * the event commits with the claim or not at all, and costs no round trip. The streams hear of it from
+ * the caller, after the statement (EventAnnouncer), as of every other write: a NOTIFY in the statement
+ * made every claim's commit wait on PostgreSQL's one lock for notifying commits, and cost the claims
+ * with the log 12 % of their rate (docs/decisions.md, "Issue #28, fourth session").
  *
  * The key row is read FOR SHARE in the same statement, before the run is picked (a one-time filter): a
  * revocation (an UPDATE of that row, which conflicts) either committed first, and the claim takes
@@ -191,12 +193,10 @@ export function claimNextSql(filters: { agents: boolean; types: boolean }): stri
    RETURNING r.*),
  logged AS (
    INSERT INTO events (${EVENT_INSERT_COLUMNS})
-   SELECT 'run.claimed', r.org_id, r.agent_id, r.id, $2, $5, $6, jsonb_build_object('attempt', r.attempt, 'leaseExpiresAt', r.lease_expires_at) FROM r
-   RETURNING org_id),
- notified AS (${notifyOrgsOf('logged')})
+   SELECT 'run.claimed', r.org_id, r.agent_id, r.id, $2, $5, $6, jsonb_build_object('attempt', r.attempt, 'leaseExpiresAt', r.lease_expires_at) FROM r)
    SELECT c.valid AS "claimantValid", ${COLUMNS},
      json_build_object('id', a.id, 'uid', a.uid, 'name', a.name, 'type', a.type) AS "claimedAgent", ${variationsSql.rowOf('v')} AS "claimedVariation"
-   FROM claimant c CROSS JOIN (SELECT count(*) FROM notified) n LEFT JOIN (r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id) ON true`;
+   FROM claimant c LEFT JOIN (r JOIN agents a ON a.id = r.agent_id JOIN variations v ON v.id = r.variation_id) ON true`;
 }
 
 /** The claim without filters (any agent, any type), as most runtimes claim; its parameters are $1–$6 above. */

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../../common/errors/database-unavailable';
 import { AppConfig } from '../../infrastructure/config/app-config';
+import { EventAnnouncer } from '../../infrastructure/database/event-announcer';
 import { Work } from '../../infrastructure/database/unit-of-work';
 import { Metrics } from '../../infrastructure/metrics/metrics';
 import { ApiKeyRevocations } from '../auth/api-key-revocations';
@@ -27,6 +28,7 @@ export class RuntimeService implements OnModuleInit {
     private readonly signal: RunQueueSignal,
     private readonly revocations: ApiKeyRevocations,
     private readonly metrics: Metrics,
+    private readonly announcer: EventAnnouncer,
   ) {}
 
   onModuleInit(): void {
@@ -59,6 +61,8 @@ export class RuntimeService implements OnModuleInit {
       if (attempt.revoked) throw runErrors.claimantLapsed('The API key was revoked while the claim waited.');
       if (attempt.claimed) {
         const { run, agent, variation } = attempt.claimed;
+        // The claim's statement committed its run.claimed event: the streams hear of it now.
+        this.announcer.announce([run.orgId]);
         if (!run.leaseExpiresAt) throw new Error(`claimed run ${run.id} has no lease`);
         // Queued since it was created only on its first attempt and unless back from an approval (then its wait began later, unrecorded).
         if (run.attempt === 1 && run.approval === null && run.claimedAt) this.metrics.runClaimed(run.createdAt, run.claimedAt);

@@ -1,14 +1,16 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../infrastructure/config/app-config';
-import { NOTIFY_ORGS_SQL } from '../../infrastructure/database/event-append.sql';
-import { queryRows } from '../../infrastructure/database/query-rows';
-import { TimeoutSafeClient } from '../../infrastructure/database/timeout-safe-client';
+import { AppConfig } from '../config/app-config';
+import { NOTIFY_ORGS_SQL } from './event-append.sql';
+import { queryRows } from './query-rows';
+import { TimeoutSafeClient } from './timeout-safe-client';
 
 /**
  * Tells the streams of every instance (their one LISTEN) which orgs' events committed, after the
- * COMMIT of the write that appended them (EventLog.append leaves it for then). Not in that
+ * COMMIT of the write that appended them (EventLog.append leaves it for then, and the run claim, which
+ * appends its event in its own statement, calls it once that statement is done; both are why it is
+ * here, below the events module and the modules that write events). Not in that
  * transaction: PostgreSQL serializes the COMMITs of all notifying transactions on one lock held
  * through the commit's WAL flush, which cost a large part of PATCH throughput (docs/decisions.md, "Issue #22: the event log's performance"). Here the commits
  * of this instance share NOTIFYs: one in flight at a time and at most one every MIN_INTERVAL_MS,
