@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import { DeliveryFailure } from '../../notification-transport/domain/slack-delivery';
+import { nextTick } from '../../variation-store/domain/schedule-ticks';
 
 export type NextStep = { kind: 'fail' } | { kind: 'retry'; delayMs: number };
 
@@ -23,7 +23,12 @@ export function nextStep(failure: DeliveryFailure, attempts: number, maxAttempts
 /** The digest goes out at this local time. */
 export const DIGEST_CRON = '0 9 * * *';
 
-/** The first 09:00 in `timeZone` after `after` (wall-clock, so DST days still get theirs at 09:00). */
+/**
+ * The first 09:00 in `timeZone` after `after` (wall-clock, so DST days still get theirs at 09:00), by
+ * the schedules' rule for a cron in a zone. Not cron-parser's own `tz` option: it gives up ("loop limit
+ * exceeded") on the day before Lord Howe's half-hour fall-back, which would fail every digest sweep
+ * holding such an agent for a day.
+ */
 export function nextDigestAt(timeZone: string | null, after: Date): Date {
-  return CronExpressionParser.parse(DIGEST_CRON, { currentDate: after, tz: timeZone ?? 'UTC' }).next().toDate();
+  return nextTick({ cron: DIGEST_CRON, timezone: timeZone ?? 'UTC' }, after);
 }
