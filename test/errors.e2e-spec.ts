@@ -1,3 +1,4 @@
+import { connect, Socket } from 'node:net';
 import { startApp, suiteEnv } from './support/app-process';
 import { ownDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
@@ -14,6 +15,59 @@ describe('errors and request ids', () => {
   it('answers a body over 1 MiB with 413', async () => {
     const rawBody = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), role: 'member' });
     expectProblem(await api('POST', '/api/v1/api-keys', { token: admin, rawBody }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  describe('a refused body on a raw connection', () => {
+    const LENGTH = 2 * 1024 * 1024;
+    let socket: Socket;
+    /** What the current socket received and whether it closed; a new object per socket, as an earlier one's events may still come. */
+    let state: { received: string; closed: boolean } = { received: '', closed: false };
+
+    beforeEach(async () => {
+      const { hostname, port } = new URL(process.env.E2E_BASE_URL!);
+      const own: typeof state = { received: '', closed: false };
+      state = own;
+      socket = connect(Number(port), hostname);
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (own.received += chunk));
+      socket.on('close', () => (own.closed = true));
+      socket.on('error', (error) => (own.received += `[${String(error)}]`));
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    });
+    afterEach(() => socket.destroy());
+
+    /** Waits until a whole answer with a `Content-Length` has arrived (or the connection closes), and returns its head. */
+    const answer = async (): Promise<string> => {
+      for (;;) {
+        const head = state.received.split('\r\n\r\n')[0];
+        const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
+        if (length !== undefined && state.received.length >= head.length + 4 + Number(length)) {
+          state.received = state.received.slice(head.length + 4 + Number(length));
+          return head;
+        }
+        if (state.closed) return `closed after: ${state.received}`;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const post = (headers: string) => `POST /api/v1/api-keys HTTP/1.1\r\nHost: agentry\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\n${headers}\r\n`;
+
+    it('answers 413 before a declared body arrives, then reads and drops it and keeps the connection for the next request', async () => {
+      socket.write(post(`Content-Length: ${LENGTH}\r\n`));
+      const refused = await answer();
+      expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+      expect(refused).not.toMatch(/\r\nconnection: close/i);
+      // The sender goes on writing the body it declared, as fetch does, then asks again on the same connection.
+      socket.write(Buffer.alloc(LENGTH, 'x'));
+      socket.write('GET /health/live HTTP/1.1\r\nHost: agentry\r\n\r\n');
+      expect(await answer()).toMatch(/^HTTP\/1\.1 200 /);
+    });
+
+    it('still closes the connection after refusing a declared body over 16 MiB, rather than read it all', async () => {
+      socket.write(post(`Content-Length: ${16 * 1024 * 1024 + 1}\r\n`));
+      const refused = await answer();
+      expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+      expect(refused).toMatch(/\r\nconnection: close/i);
+    });
   });
 
   it('answers an unknown route with 404 problem+json', async () => {

@@ -8,6 +8,8 @@ import { mapErrorCode, Problem, problemType } from './problem';
 
 /** The Retry-After of a 503 whose cause names no wait of its own (the database, an unreachable Slack). */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** A refused body of declared length up to this is read and dropped after the 413 (keepReadingRefusedBody). */
+const DRAINED_BODY_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Codes for errors raised by Nest or Fastify before a handler runs (routing, body parsing, limits). */
 function codeForHttpStatus(status: number): ErrorCode {
@@ -58,8 +60,21 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
   if (problem.code === ErrorCode.UNAUTHENTICATED) reply.header('WWW-Authenticate', 'Bearer');
   const retryAfter = exception instanceof DomainError && exception.retryAfterSeconds !== undefined ? exception.retryAfterSeconds : problem.status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined;
   if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+  if (problem.status === 413) keepReadingRefusedBody(request, reply);
   const { contentType, body } = formats.render(request.url, problem);
   void reply.status(problem.status).type(contentType).send(body);
+}
+
+/**
+ * Fastify closes the connection after refusing a body, so that a client cannot go on sending; but a
+ * client still writing a body of declared length then finds the connection reset before it reads the
+ * 413 (fetch's "write EPIPE"). Up to a bound, the connection stays open instead: Node reads the rest of
+ * the body and drops it once the answer is sent, the client reads its 413, and the connection is ready
+ * for its next request. A longer body, or one of undeclared length, is still cut off.
+ */
+function keepReadingRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared <= DRAINED_BODY_MAX_BYTES) reply.removeHeader('connection');
 }
 
 export function toProblem(exception: unknown, requestId: string): Problem {
