@@ -48,6 +48,16 @@ describe('kill -9 mid-sweep', () => {
       return deployedAgent.body as { id: number };
     });
     const ids = agents.map((agent) => agent.id);
+    // Deploying planned each agent's first tick for the next minute; had that minute begun before the
+    // lock below, a sweep would already have run it, and the tick made due again below would then be
+    // skipped as busy (CI saw that once). So park the schedules (the UPDATE waits out a sweep in
+    // flight), then undo whatever a sweep did: every agent starts from no runs.
+    await sql(`UPDATE agents SET next_run_at = now() + interval '1 day' WHERE id = ANY($1)`, [ids]);
+    await sql(
+      `WITH gone AS (DELETE FROM runs WHERE agent_id = ANY($1))
+       UPDATE agents SET runs_count = 0, last_tick_at = NULL, last_tick_run_id = NULL, skipped_ticks = 0, missed_ticks = 0 WHERE id = ANY($1)`,
+      [ids],
+    );
 
     const lock = await lockTable(pair.url, 'runs');
     let victim: 'a' | 'b' | undefined;
