@@ -46,6 +46,17 @@ describe('schedule ticks across DST (SPEC §8)', () => {
   it('keeps 09:00 local on both sides of a change', () => {
     expect(ticks('0 9 * * *', 'Europe/Berlin', '2026-03-27T12:00:00Z', 3)).toEqual(['2026-03-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z']);
   });
+
+  it("goes on across Lord Howe's half-hour fall-back into the next year, where cron-parser's own zone handling gives up", () => {
+    // 02:xx on Sundays in April: the last four minutes of 2026-04-26, then 2027-04-04, whose 02:00 comes after the clocks went back from 02:00 to 01:30.
+    expect(ticks('* 2 * 4 0', 'Australia/Lord_Howe', '2026-04-25T16:25:00Z', 5)).toEqual([
+      '2026-04-25T16:26:00.000Z',
+      '2026-04-25T16:27:00.000Z',
+      '2026-04-25T16:28:00.000Z',
+      '2026-04-25T16:29:00.000Z',
+      '2027-04-03T15:30:00.000Z',
+    ]);
+  });
 });
 
 describe('dueTicks', () => {
@@ -68,6 +79,20 @@ describe('ticks, for random crons and zones', () => {
   const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 11, 31) }).map((ms) => new Date(ms));
   const offsetAt = (date: Date, timezone: string) => new Date(date.toLocaleString('en-US', { timeZone: timezone })).getTime() - new Date(date.toLocaleString('en-US', { timeZone: 'UTC' })).getTime();
 
+  /**
+   * cron-parser's own zone handling gives up ("loop limit exceeded") on some Lord Howe dates, even with
+   * no clock change in between (`* 2 * 4 0` after 2026-04-25T16:25Z): one reason the ticks do not use
+   * it. There it is no oracle, and the comparison is left out; anything else it throws fails the test.
+   */
+  const theirsOrNone = (compute: () => Date[]): Date[] | undefined => {
+    try {
+      return compute();
+    } catch (error) {
+      if (String(error).includes('loop limit exceeded')) return undefined;
+      throw error;
+    }
+  };
+
   it('strictly increase, and equal cron-parser’s wherever no clock change lies in between', () => {
     fc.assert(
       fc.property(cron, fc.constantFrom(...zones), instant, (expression, timezone, after) => {
@@ -77,7 +102,8 @@ describe('ticks, for random crons and zones', () => {
         const offsets = new Set([new Date(after.getTime() - 3600_000), after, ...ours].map((date) => offsetAt(date, timezone)));
         if (offsets.size === 1) {
           const theirs = CronExpressionParser.parse(expression, { tz: timezone, currentDate: after });
-          expect(iso(ours)).toEqual(iso(ours.map(() => theirs.next().toDate())));
+          const expected = theirsOrNone(() => ours.map(() => theirs.next().toDate()));
+          if (expected) expect(iso(ours)).toEqual(iso(expected));
         }
       }),
       { numRuns: 300 },
