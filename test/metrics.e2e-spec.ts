@@ -1,4 +1,4 @@
-import { AGENTS, deployableTask, freshOrg, scheduleTrigger } from './support/agents';
+import { AGENTS, clearOfMinuteEnd, deployableTask, freshOrg, scheduleTrigger } from './support/agents';
 import { AppProcess, startApp, suiteEnv } from './support/app-process';
 import { ownDatabase, withDatabase } from './support/database';
 import { postsTo } from './support/fake-slack';
@@ -120,6 +120,8 @@ describe('metrics', () => {
   });
 
   it('reads queue depth, the oldest queued run, runs by status and pg-boss queues from the database, and measures schedule lag', async () => {
+    // Deployed and made due within one minute: the tick deploying plans must not run first (it would be observed with under 1 s of lag).
+    await clearOfMinuteEnd();
     const agent = await ok('POST', AGENTS, admin, deployableTask({ trigger: scheduleTrigger('* * * * *', 'UTC') }), 201);
     await ok('POST', `${AGENTS}/${agent.id}/deploy`, admin, undefined, 200);
     const before = await read();
@@ -149,6 +151,6 @@ describe('metrics', () => {
     // The runs gauges have no other status label (finished runs are counted as they finish).
     const statuses = new Set(after.samples.filter((s) => s.name === 'agentry_runs').map((s) => s.labels.status));
     expect([...statuses].sort()).toEqual(['awaiting_approval', 'queued', 'running']);
-  });
+  }, 60_000);
 });
 
