@@ -27,6 +27,7 @@ describe('the LISTEN connection when its database vanishes', () => {
     await notifier.connect();
   });
 
+  afterEach(() => jest.restoreAllMocks());
   afterAll(async () => {
     await Promise.all(listeners.map((listener) => listener.stop()));
     await notifier.end();
@@ -64,6 +65,18 @@ describe('the LISTEN connection when its database vanishes', () => {
   }
 
   it('gives up a connection that stopped answering, listens on a new one and says so', async () => {
+    // The liveness checks in flight at once: one at most, though the interval (300 ms) is shorter than the timeout (1.5 s).
+    let checking = 0;
+    let mostAtOnce = 0;
+    const query = Client.prototype.query;
+    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (args[0] === 'SELECT 1' && result instanceof Promise) {
+        mostAtOnce = Math.max(mostAtOnce, ++checking);
+        result.then(() => checking--, () => checking--);
+      }
+      return result;
+    } as typeof query);
     const { listener, heard, listening } = listen();
     await listener.start();
     expect(listening()).toBe(1);
@@ -81,6 +94,7 @@ describe('the LISTEN connection when its database vanishes', () => {
     // Once: the connection given up errors again as it is destroyed, which must not start a second one.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(listening()).toBe(before + 1);
+    expect(mostAtOnce).toBe(1);
   });
 
   it('closes a connection that was still opening when it stopped, and never listens on it', async () => {

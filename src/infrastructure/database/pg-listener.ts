@@ -95,12 +95,19 @@ export class PgListener {
   /** Asks the connection to answer now and then; one that does not in time is given up and replaced. */
   private watch(client: Client): void {
     clearInterval(this.livenessTimer);
+    // One check at a time: with a timeout longer than the interval, a second would queue behind the first on the connection (pg 9 refuses that).
+    let checking = false;
     this.livenessTimer = setInterval(() => {
-      client.query('SELECT 1').catch((error: unknown) => {
-        if (this.client !== client) return;
-        this.logger.warn({ err: error }, 'listener connection stopped answering; reconnecting');
-        this.reconnect(client);
-      });
+      if (checking) return;
+      checking = true;
+      client
+        .query('SELECT 1')
+        .catch((error: unknown) => {
+          if (this.client !== client) return;
+          this.logger.warn({ err: error }, 'listener connection stopped answering; reconnecting');
+          this.reconnect(client);
+        })
+        .finally(() => (checking = false));
     }, this.options.liveness?.intervalMs ?? LIVENESS_INTERVAL_MS).unref();
   }
 
