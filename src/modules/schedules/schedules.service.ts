@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isoOrNull } from '../../common/http/iso-date';
 import { AgentGate } from '../agents/agent-gate';
 import { AgentRef } from '../agents/domain/agent-ref';
@@ -21,8 +21,16 @@ export class SchedulesService {
     private readonly schedules: SchedulesRepository,
   ) {}
 
+  /**
+   * The agent, its active variation and its tick counters are three reads; they share one snapshot
+   * (REPEATABLE READ), or a sweep committing between them showed a tick counted as missed beside the
+   * next tick it had already replaced (CI, test/schedules.e2e-spec.ts).
+   */
   async get(principal: Principal, ref: AgentRef): Promise<ScheduleDto> {
-    const db = this.db.manager;
+    return this.db.transaction('REPEATABLE READ', (db) => this.read(db, principal, ref));
+  }
+
+  private async read(db: EntityManager, principal: Principal, ref: AgentRef): Promise<ScheduleDto> {
     const { agent } = await this.gate.read(db, principal, ref, 'use');
     const [{ active }, state] = await Promise.all([this.variations.findPair(db, agent.activeVariationId, null), this.schedules.state(db, agent.id)]);
     const trigger = active?.content.trigger;
