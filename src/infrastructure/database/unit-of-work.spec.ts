@@ -169,8 +169,11 @@ describe('UnitOfWork', () => {
 });
 
 describe('the write seam', () => {
-  /** Slack's own bookkeeping (delivery tries, digests) and the webhook fan-out change no state of an agent, run or key (docs/decisions.md, "Code shape"). */
-  const OWN_TRANSACTIONS = ['notification-delivery.ts', 'digest.sweeper.ts', 'webhook-fanout.ts'];
+  /**
+   * Slack's own bookkeeping (delivery tries, digests) and the webhook fan-out change no state of an
+   * agent, run or key (docs/decisions.md, "Code shape"); the schedule's read is a READ ONLY snapshot.
+   */
+  const OWN_TRANSACTIONS = ['notification-delivery.ts', 'digest.sweeper.ts', 'webhook-fanout.ts', 'schedules.service.ts'];
 
   it('is the only way a module opens a transaction, so no use case can write without recording', () => {
     const modules = join(__dirname, '..', '..', 'modules');

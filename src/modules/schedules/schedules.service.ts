@@ -24,10 +24,14 @@ export class SchedulesService {
   /**
    * The agent, its active variation and its tick counters are three reads; they share one snapshot
    * (REPEATABLE READ), or a sweep committing between them showed a tick counted as missed beside the
-   * next tick it had already replaced (CI, test/schedules.e2e-spec.ts).
+   * next tick it had already replaced (CI, test/schedules.e2e-spec.ts). READ ONLY: it writes nothing,
+   * which is why it may open its transaction outside the write seam.
    */
   async get(principal: Principal, ref: AgentRef): Promise<ScheduleDto> {
-    return this.db.transaction('REPEATABLE READ', (db) => this.read(db, principal, ref));
+    return this.db.transaction('REPEATABLE READ', async (db) => {
+      await db.query('SET TRANSACTION READ ONLY');
+      return this.read(db, principal, ref);
+    });
   }
 
   private async read(db: EntityManager, principal: Principal, ref: AgentRef): Promise<ScheduleDto> {
