@@ -195,12 +195,17 @@ describe('the webhook delivery log', () => {
     // Deliveries as old ones are, written straight into the log (the sweep runs every 200 ms here).
     const ids = await withDatabase(async (db) => {
       const insert = async (label: string, status: string, ageDays: number, lastTryAgeDays = ageDays): Promise<string> => {
+        // The delivery and its try in one statement: between two, the sweep could remove the delivery before its try was written.
         const { rows } = await db.query(
-          `INSERT INTO webhook_deliveries (endpoint_id, org_id, message_id, type, body, status, attempts, created_at)
-           VALUES ($1, $2, $3, 'webhook.test', '{}', $4, 1, now() - make_interval(days => $5)) RETURNING id::text AS id`,
-          [endpoint.id, orgId, `msg_retention_${label}`, status, ageDays],
+          `WITH d AS (
+             INSERT INTO webhook_deliveries (endpoint_id, org_id, message_id, type, body, status, attempts, created_at)
+             VALUES ($1, $2, $3, 'webhook.test', '{}', $4, 1, now() - make_interval(days => $5)) RETURNING id),
+           t AS (
+             INSERT INTO webhook_delivery_tries (delivery_id, try, at, finished_at, status_code)
+             SELECT id, 1, now() - make_interval(days => $6), now() - make_interval(days => $6), 200 FROM d)
+           SELECT id::text AS id FROM d`,
+          [endpoint.id, orgId, `msg_retention_${label}`, status, ageDays, lastTryAgeDays],
         );
-        await db.query(`INSERT INTO webhook_delivery_tries (delivery_id, try, at, finished_at, status_code) VALUES ($1, 1, now() - make_interval(days => $2), now() - make_interval(days => $2), 200)`, [rows[0].id, lastTryAgeDays]);
         return rows[0].id;
       };
       return {
