@@ -81,9 +81,10 @@ describe('pipelined statements', () => {
       ]);
     });
     // The pipelined lock waits for the holder, and the read behind it is already sent and waits too.
+    // Looked for up to ~15 s: once in CI, on a loaded 2-core machine, ~5 s went by without the wait showing.
     let waiting = false;
     try {
-      for (let i = 0; i < 250 && !waiting; i++) {
+      for (let i = 0; i < 750 && !waiting; i++) {
         const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
         waiting = rows[0].n === 1;
         if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
