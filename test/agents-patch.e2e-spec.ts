@@ -1,6 +1,7 @@
 import { api, expectProblem } from './support/http';
 import { ORG_B, tokenFor } from './support/tokens';
 import { AGENTS, createAgent, deployableWorkflow, deployed, getAgent, patchAgent, patched, scheduleTrigger, TOOL_A, TOOL_B, TOOL_C } from './support/agents';
+import { withDatabase } from './support/database';
 import { errorFields } from './support/errors';
 
 /**
@@ -566,6 +567,41 @@ describe('PATCH is all or nothing', () => {
     const after = await getAgent(token, agent.id);
     expect(after.body).toEqual(live);
     expect(after.body.draftVariationId).toBeNull();
+  });
+});
+
+describe('PATCH whose event cannot be appended', () => {
+  const token = tokenFor({ sub: 'patch-append-fails' });
+  const trigger = `refuse_event_${process.pid}`;
+
+  // The append of a PATCH's `agent.updated` goes out with its COMMIT, unanswered until then
+  // (EventLog.append): its failure must still roll the whole write back and fail the request.
+  beforeAll(() =>
+    withDatabase((db) =>
+      db.query(`
+        CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.data::text LIKE '%refuse this event%' THEN RAISE EXCEPTION 'the log refused the event'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER ${trigger} BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION ${trigger}()`),
+    ),
+  );
+  afterAll(() => withDatabase((db) => db.query(`DROP TRIGGER IF EXISTS ${trigger} ON events; DROP FUNCTION IF EXISTS ${trigger}()`)));
+
+  it('writes nothing, records nothing and answers 500; the next PATCH goes through', async () => {
+    const agent = await createAgent(token, RICH);
+    // Not through api(): a 500 is no answer the document promises.
+    const response = await fetch(`${process.env.E2E_BASE_URL}${AGENTS}/${agent.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'refuse this event' }),
+    });
+    expect({ status: response.status, type: response.headers.get('content-type') }).toEqual({ status: 500, type: expect.stringMatching(/^application\/problem\+json/) });
+    await expectUnchanged(token, agent.id, agent);
+    const logged = await withDatabase((db) => db.query(`SELECT count(*)::int AS n FROM events WHERE agent_id = $1 AND type = 'agent.updated'`, [agent.id]));
+    expect(logged.rows).toEqual([{ n: 0 }]);
+    expect((await patched(token, agent.id, { description: 'accepted' })).description).toBe('accepted');
   });
 });
 

@@ -59,6 +59,26 @@ export async function queryRows<T>(db: Queryable, sql: string, parameters: unkno
 }
 
 /**
+ * Hands a statement to the caller's transaction without waiting for its answer: it resolves once
+ * the statement is sent, with `rows` still to come. What the transaction sends next (its COMMIT)
+ * goes out behind it at once on a pipelining connection, and PostgreSQL runs the two in order:
+ * should this one fail, the transaction is aborted and its COMMIT rolls back. Whoever holds `rows`
+ * must await it once the transaction is over, to learn whether it was; left unawaited (the
+ * transaction failed before its COMMIT anyway) its failure is not an unhandled rejection. Outside a
+ * transaction, or on a connection that does not pipeline, it waits for the answer first.
+ */
+export async function sendRows<T>(db: Queryable, sql: string, parameters: unknown[] = []): Promise<{ rows: Promise<T[]> }> {
+  const connection = db.queryRunner?.isTransactionActive ? ((await pgConnectionOf(db)) as PoolClient) : undefined;
+  if (!connection?.pipeline) {
+    const rows = await queryRows<T>(db, sql, parameters);
+    return { rows: Promise.resolve(rows) };
+  }
+  const rows = connection.query(queryConfig({ sql, parameters })).then((result) => result.rows as T[]);
+  rows.catch(() => undefined);
+  return { rows };
+}
+
+/**
  * Runs statements in order in the caller's transaction and returns each one's rows. The pool's
  * connections pipeline (pg's `pipeline` mode): all the statements go out at once and their answers
  * come back together, one round trip instead of one a statement. PostgreSQL still runs them one after

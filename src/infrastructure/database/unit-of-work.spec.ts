@@ -116,7 +116,7 @@ describe('UnitOfWork', () => {
     const { log, unitOfWork } = fakeDatabase();
     unitOfWork.addReader(async (db, changes) => {
       await db.query('INSERT INTO events');
-      return () => log.push(`announce ${changes.map((change) => change.orgId).join(',')}`);
+      return { afterCommit: () => log.push(`announce ${changes.map((change) => change.orgId).join(',')}`) };
     });
 
     await unitOfWork.run(alice, async (work) => {
@@ -130,6 +130,51 @@ describe('UnitOfWork', () => {
     ).rejects.toThrow('refused');
 
     expect(log).toEqual(['BEGIN', 'INSERT INTO events', 'COMMIT', 'announce org', 'BEGIN', 'ROLLBACK']);
+  });
+
+  it("fails with a reader's unanswered statement's error, found after the COMMIT it went out ahead of, and announces nothing", async () => {
+    const { log, unitOfWork } = fakeDatabase();
+    unitOfWork.addReader(async (db) => {
+      await db.query('INSERT INTO events');
+      const unanswered = Promise.reject(new Error('the append failed, so PostgreSQL rolled back'));
+      unanswered.catch(() => undefined);
+      return { unanswered, afterCommit: () => log.push('announce') };
+    });
+
+    await expect(
+      unitOfWork.run(alice, async (work) => {
+        work.record({ type: 'agent.updated', orgId: 'org', agentId: 7 });
+      }),
+    ).rejects.toThrow('the append failed, so PostgreSQL rolled back');
+    expect(log).toEqual(['BEGIN', 'INSERT INTO events', 'COMMIT']);
+  });
+
+  it("reports an unanswered statement's failure, not the failure of what was sent behind it", async () => {
+    const { unitOfWork } = fakeDatabase();
+    unitOfWork.addReader(async () => {
+      const unanswered = Promise.reject(new Error('the append failed'));
+      unanswered.catch(() => undefined);
+      return { unanswered };
+    });
+    unitOfWork.addReader(async () => {
+      throw new Error('current transaction is aborted');
+    });
+
+    await expect(
+      unitOfWork.run(alice, async (work) => {
+        work.record({ type: 'agent.updated', orgId: 'org', agentId: 7 });
+      }),
+    ).rejects.toThrow('the append failed');
+  });
+
+  it('commits and announces once an unanswered statement succeeded', async () => {
+    const { log, unitOfWork } = fakeDatabase();
+    unitOfWork.addReader(async () => ({ unanswered: Promise.resolve([]), afterCommit: () => log.push('announce') }));
+
+    await unitOfWork.run(alice, async (work) => {
+      work.record({ type: 'agent.updated', orgId: 'org', agentId: 7 });
+    });
+    expect(log).toEqual(['BEGIN', 'COMMIT', 'announce']);
   });
 
   it('asks no reader anything when nothing was recorded', async () => {

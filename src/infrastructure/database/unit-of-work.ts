@@ -14,7 +14,17 @@ export interface Work {
  * Something that must follow every recorded change, committed with it or not at all (the event log,
  * which the Slack outbox reads in turn). It writes through `db`, the transaction's own connection.
  */
-export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[]) => Promise<void | AfterCommit>;
+export type ChangeReader = (db: EntityManager, changes: readonly RecordedChange[]) => Promise<ReaderOutcome | undefined>;
+
+/**
+ * What a reader leaves once it has written: `unanswered`, a statement it sent without waiting
+ * (sendRows), which reaches PostgreSQL ahead of the COMMIT and is answered with it; `afterCommit`,
+ * what to do once the transaction committed.
+ */
+export interface ReaderOutcome {
+  unanswered?: Promise<unknown>;
+  afterCommit?: AfterCommit;
+}
 
 /**
  * What a reader does once the transaction has committed (never after a rollback), for what must not
@@ -25,7 +35,9 @@ export type AfterCommit = () => void;
 /**
  * The one way a use case writes: `run(actor, work => …)` opens the transaction, the use case records
  * what it changed with `work.record`, and before COMMIT the recorded changes go to every reader, in
- * the same transaction; what a reader leaves for after COMMIT runs once it succeeded. A use case that
+ * the same transaction; what a reader leaves for after COMMIT runs once it succeeded. A reader's
+ * statement sent without waiting is awaited after the COMMIT it went out ahead of: had it failed, the
+ * COMMIT rolled back, and the use case fails with its error. A use case that
  * throws rolls back, and its readers never hear of it. The request's idempotency key, if it holds
  * one, is marked used in the same transaction too.
  */
@@ -58,7 +70,8 @@ export class UnitOfWork {
       throw new Error('a validate-only unit of work always rolls back');
     }
     const afterCommit: AfterCommit[] = [];
-    const result = await this.dataSource.transaction(async (db) => {
+    const unanswered: Promise<unknown>[] = [];
+    const transaction = this.dataSource.transaction(async (db) => {
       const recorded: RecordedChange[] = [];
       const record = (changes: Change | readonly Change[]) => {
         for (const change of Array.isArray(changes) ? changes : [changes]) recorded.push({ ...change, actor });
@@ -66,14 +79,22 @@ export class UnitOfWork {
       const value = await use({ db, record });
       if (recorded.length > 0) {
         for (const reader of this.readers) {
-          const then = await reader(db, recorded);
-          if (then) afterCommit.push(then);
+          const outcome = await reader(db, recorded);
+          if (outcome?.unanswered) unanswered.push(outcome.unanswered);
+          if (outcome?.afterCommit) afterCommit.push(outcome.afterCommit);
         }
       }
       // A request with an Idempotency-Key marks its key used in the same transaction as its write.
       await currentIdempotencyScope()?.committed(db, value);
       return value;
     });
+    // What failed behind an unanswered statement (the idempotency key's write, or the COMMIT as
+    // ROLLBACK) failed because of it: its own error is the one to report.
+    const result = await transaction.catch(async (error: unknown) => {
+      await Promise.all(unanswered);
+      throw error;
+    });
+    await Promise.all(unanswered);
     for (const then of afterCommit) then();
     return result;
   }

@@ -21,14 +21,11 @@ export class NotificationOutbox implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.eventLog.addReader((db, events) => this.record(db, events));
+    this.eventLog.addReader({ wants: (event) => notifyingRunEvent(event) !== undefined || event.type === 'agent.budget_exceeded', read: (db, events) => this.record(db, events) });
   }
 
   private async record(db: EntityManager, events: readonly LoggedEvent[]): Promise<void> {
-    const notifying = events.flatMap((logged) => {
-      const event = runEventOf(logged);
-      return event && isNotifyingEvent(event.type) ? [event] : [];
-    });
+    const notifying = events.flatMap((logged) => notifyingRunEvent(logged) ?? []);
     const queued = notifying.length === 0 ? [] : await this.notifications.insertForEvents(db, notifying);
     for (const logged of events) {
       if (logged.type !== 'agent.budget_exceeded' || logged.agentId === null) continue;
@@ -37,4 +34,10 @@ export class NotificationOutbox implements OnModuleInit {
     }
     for (const notification of queued) await this.delivery.enqueue(db, notification);
   }
+}
+
+/** The run event of `change` when its type can notify (whether this agent's toggle is on is the insert's). */
+function notifyingRunEvent(change: Parameters<typeof runEventOf>[0]): ReturnType<typeof runEventOf> {
+  const event = runEventOf(change);
+  return event && isNotifyingEvent(event.type) ? event : undefined;
 }
