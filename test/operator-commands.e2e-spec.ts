@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -6,6 +6,7 @@ import { DEVELOPMENT_JWT_SECRET } from '../src/infrastructure/config/app-config'
 import { MIGRATIONS } from '../src/infrastructure/database/migrations';
 import { startApp } from './support/app-process';
 import { ownDatabase, withDatabase } from './support/database';
+import { eventually } from './support/runs';
 
 const ROOT = resolve(__dirname, '..');
 const run = promisify(execFile);
@@ -19,6 +20,24 @@ async function agentry(args: string[], env: Record<string, string> = {}): Promis
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
+}
+
+/** `events tail --follow …` left running: the events it printed so far, and a stop (SIGINT, as Ctrl-C) that resolves to how it exited. */
+function follower(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['scripts/agentry.mjs', 'events', 'tail', '--follow', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolveExit) => child.once('exit', (code) => resolveExit({ code, stderr })));
+  return {
+    // Whole lines only: the last piece is '' or a line still being written.
+    events: () => stdout.split('\n').slice(0, -1).map((line) => JSON.parse(line) as { orgId: string; type: string }),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
 }
 
 /** The claims of an HS256 JWT whose signature `secret` made (jose cannot load under jest's CommonJS). */
@@ -111,6 +130,32 @@ describe('Operator commands (npm run agentry)', () => {
 
       const usage = await agentry(['api-key', 'create', '--org', org], env);
       expect({ code: usage.code, usage: usage.stderr.includes('--name <name> --role') }).toEqual({ code: 1, usage: true });
+    }, 180_000);
+
+    it("tails every org's events without --org and follows the log, of the org named only when one is", async () => {
+      const env = { DATABASE_URL: database.url };
+      const [org, other] = [randomUUID(), randomUUID()];
+      const created = JSON.parse((await agentry(['api-key', 'create', '--org', org, '--name', 'bot', '--role', 'runtime'], env)).stdout) as { id: string };
+      const followers = { all: follower([], env), ofOrg: follower(['--org', org], env) };
+      try {
+        const printed = (which: keyof typeof followers, done: (events: { orgId: string; type: string }[]) => boolean) =>
+          eventually(async () => (done(followers[which].events()) ? followers[which].events() : undefined), 30_000, `the events ${which} prints`);
+        // Each has printed the newest events, the org's key last, and is following.
+        expect(await printed('ofOrg', (events) => events.length > 0)).toEqual([expect.objectContaining({ orgId: org, type: 'api_key.created' })]);
+        const before = (await printed('all', (events) => events.at(-1)?.orgId === org)).length;
+        expect((await agentry(['api-key', 'create', '--org', other, '--name', 'bot', '--role', 'runtime'], env)).code).toBe(0);
+        expect((await agentry(['api-key', 'revoke', '--org', org, '--id', created.id], env)).code).toBe(0);
+        const later = (await printed('all', (events) => events.length >= before + 2)).slice(before);
+        expect(later.map((event) => [event.orgId, event.type])).toEqual([[other, 'api_key.created'], [org, 'api_key.revoked']]);
+        expect((await printed('ofOrg', (events) => events.length >= 2)).map((event) => [event.orgId, event.type])).toEqual([[org, 'api_key.created'], [org, 'api_key.revoked']]);
+
+        const tail = await agentry(['events', 'tail', '--lines', '3'], env);
+        expect(tail.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { orgId: string; type: string }).orgId)).toEqual([org, other, org]);
+      } finally {
+        // Ctrl-C ends a follower cleanly (stderr is in the result for a failure's message).
+        expect(await Promise.all([followers.all.stop(), followers.ofOrg.stop()])).toEqual([expect.objectContaining({ code: 0 }), expect.objectContaining({ code: 0 })]);
+      }
+      expect(followers.ofOrg.events()).toHaveLength(2);
     }, 180_000);
 
     it('with AUTO_MIGRATE=false refuses to start on a schema that is behind, naming the command', async () => {

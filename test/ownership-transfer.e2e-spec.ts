@@ -1,7 +1,14 @@
+import { DataSource } from 'typeorm';
+import { validateConfig } from '../src/infrastructure/config/app-config';
+import { typeormOptions } from '../src/infrastructure/database/typeorm-options';
+import { OwnershipTransfersRepository } from '../src/modules/ownership-transfers/ownership-transfers.repository';
 import { createAgent, freshOrg } from './support/agents';
 import { withDatabase } from './support/database';
 import { api, expectProblem } from './support/http';
 import { ORG_B, tokenFor } from './support/tokens';
+
+// The repository's decorator only: Nest is ESM, which jest's CommonJS cannot load (as in the unit tests).
+jest.mock('@nestjs/common', () => ({ Injectable: () => () => undefined }));
 
 const org = freshOrg();
 const alice = tokenFor({ sub: 'alice', org });
@@ -102,6 +109,29 @@ describe('ownership transfer', () => {
     const incoming = await api('GET', '/api/v1/ownership-transfers?direction=incoming', { token: bob });
     expect(incoming.body.transfers.map((t: { agentId: number }) => t.agentId)).not.toContain(agent.id);
     expect((await transfer(agent.id, 'user:carol')).status).toBe(201);
+  });
+
+  it('expires the lapsed transfers of the agent named, or of every agent', async () => {
+    const [first, second] = [await createAgent(alice), await createAgent(alice)];
+    const [firstId, secondId] = [(await transfer(first.id, 'user:bob')).body.pendingOwnershipTransfer.id, (await transfer(second.id, 'user:bob')).body.pendingOwnershipTransfer.id];
+    // On the repository, in a transaction rolled back: the lapse is never committed, so the service's
+    // sweep (every 200 ms here) cannot expire these transfers first.
+    const url = process.env.E2E_DATABASE_URL ?? '';
+    const dataSource = await new DataSource(typeormOptions(validateConfig({ DATABASE_URL: url, DB_POOL_SIZE: '1' }), url)).initialize();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query(`UPDATE ownership_transfers SET expires_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [[firstId, secondId]]);
+      const transfers = new OwnershipTransfersRepository();
+      expect((await transfers.expireLapsed(runner.manager, first.id)).map((expired) => expired.id)).toEqual([firstId]);
+      const rest = (await transfers.expireLapsed(runner.manager, null)).map((expired) => expired.id);
+      expect(rest).toContain(secondId);
+      expect(rest).not.toContain(firstId);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+      await dataSource.destroy();
+    }
   });
 
   it('keeps organizations apart and needs a direction', async () => {

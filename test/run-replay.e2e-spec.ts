@@ -48,17 +48,25 @@ describe('replay and bulk cancel', () => {
     expect(claimedRunning.body.run.id).toBe(old.id);
     await report(runtime, old.id, { type: 'started' });
     const fresh = await queuedRun(owner, agent.id);
+    const mineFresh = await queuedRun(member, agent.id);
     const path = `${AGENTS}/${agent.id}/runs/cancel`;
 
     expect(expectProblem(await api('POST', path, { ...auth(owner), body: { status: [] } }), 400, 'VALIDATION_FAILED').errors.map((e: any) => e.field)).toEqual(['status']);
     expectProblem(await api('POST', path, { ...auth(owner), body: {} }), 400, 'VALIDATION_FAILED');
     expectProblem(await api('POST', path, { ...auth(owner), body: { status: ['succeeded'] } }), 400, 'VALIDATION_FAILED');
 
+    // Both filters: the member's older run only, neither their fresh one nor the owner's older one.
+    const before = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    const olderOfMember = await api('POST', path, { ...auth(member), body: { status: ['queued'], createdBefore: before } });
+    expect(olderOfMember.body).toEqual({ cancelled: 1 });
+    expect((await getRun(owner, mine.id)).body.status).toBe('cancelled');
+    expect((await getRun(owner, mineFresh.id)).body.status).toBe('queued');
+    expect((await getRun(owner, running.id)).body.status).toBe('queued');
+
     const byMember = await api('POST', path, { ...auth(member), body: { status: ['queued'] } });
     expect(byMember.body).toEqual({ cancelled: 1 });
-    expect((await getRun(owner, mine.id)).body.status).toBe('cancelled');
+    expect((await getRun(owner, mineFresh.id)).body.status).toBe('cancelled');
 
-    const before = new Date(Date.now() - 60 * 60 * 1000).toISOString();
     const olderQueued = await api('POST', path, { ...auth(owner), body: { status: ['queued', 'awaiting_approval'], createdBefore: before } });
     expect(olderQueued.body).toEqual({ cancelled: 1 });
     expect((await getRun(owner, running.id)).body.status).toBe('cancelled');

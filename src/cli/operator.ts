@@ -157,13 +157,17 @@ async function eventsTail(config: AppConfig, options: { org?: string; lines: num
   await withDataSource(config, async (dataSource) => {
     // Positions are printed as text (JSON has no 64-bit integers); ORDER BY names events.* so it sorts the numbers, not that text.
     const columns = `seq::text, txid::text, type, at, org_id AS "orgId", agent_id AS "agentId", run_id AS "runId", actor_subject AS "actorSubject", actor_kind AS "actorKind", request_id AS "requestId", data`;
-    const org = options.org ?? null;
-    const ofOrg = `($1::uuid IS NULL OR org_id = $1)`;
+    // One text per shape of filter, as the service's statements: the org's condition only when an org is
+    // named (its id is then $1), and each statement's own parameters numbered after the filter's.
+    const filters = options.org === undefined ? [] : [options.org];
+    const ofOrg = filters.length > 0 ? ['org_id = $1::uuid'] : [];
+    const parameter = (n: number) => `$${filters.length + n}`;
+    const where = (conditions: string[]) => (conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '');
     // Following reads only events below the oldest transaction still running, as the event log's readers
     // do: one committing later can then not land behind the position already printed.
-    const visible = `txid < pg_snapshot_xmin(pg_current_snapshot()) AND ${ofOrg}`;
+    const visible = ['txid < pg_snapshot_xmin(pg_current_snapshot())', ...ofOrg];
     const print = (rows: EventRow[]) => rows.forEach((row) => process.stdout.write(`${JSON.stringify(row)}\n`));
-    const newest = ((await dataSource.query(`SELECT ${columns} FROM events WHERE ${options.follow ? visible : ofOrg} ORDER BY events.txid DESC, events.seq DESC LIMIT $2`, [org, options.lines])) as EventRow[]).reverse();
+    const newest = ((await dataSource.query(`SELECT ${columns} FROM events ${where(options.follow ? visible : ofOrg)} ORDER BY events.txid DESC, events.seq DESC LIMIT ${parameter(1)}`, [...filters, options.lines])) as EventRow[]).reverse();
     print(newest);
     if (!options.follow) return;
     let last = newest[newest.length - 1] ?? ((await dataSource.query(`SELECT '0'::text AS txid, '0'::text AS seq`)) as EventRow[])[0]!;
@@ -171,7 +175,8 @@ async function eventsTail(config: AppConfig, options: { org?: string; lines: num
     process.once('SIGINT', () => (stopped = true));
     process.once('SIGTERM', () => (stopped = true));
     while (!stopped) {
-      const rows = (await dataSource.query(`SELECT ${columns} FROM events WHERE ${visible} AND (txid, seq) > ($2::xid8, $3::bigint) ORDER BY events.txid, events.seq LIMIT 1000`, [org, last.txid, last.seq])) as EventRow[];
+      const later = `(txid, seq) > (${parameter(1)}::xid8, ${parameter(2)}::bigint)`;
+      const rows = (await dataSource.query(`SELECT ${columns} FROM events ${where([...visible, later])} ORDER BY events.txid, events.seq LIMIT 1000`, [...filters, last.txid, last.seq])) as EventRow[];
       print(rows);
       if (rows.length > 0) last = rows[rows.length - 1]!;
       else await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -42,15 +42,17 @@ export class OwnershipTransfersRepository {
   /**
    * Closes lapsed pending transfers (of one agent, or all of them), so the one-pending-per-agent index
    * admits a new one; returns those it closed, each once however many sweeps and requests race (the
-   * UPDATE re-checks `pending` on the row it locks).
+   * UPDATE re-checks `pending` on the row it locks). One text per shape of filter, holding only the
+   * conditions it needs, as the run claim's: the agent ($1) only when one is given.
    */
   expireLapsed(db: EntityManager, agentId: number | null): Promise<ExpiredTransfer[]> {
+    const agent = agentId !== null;
     return queryRows<ExpiredTransfer>(
       db,
       `UPDATE ownership_transfers SET state = 'expired', resolved_at = expires_at
-       WHERE ($1::int IS NULL OR agent_id = $1) AND state = 'pending' AND expires_at <= now()
+       WHERE state = 'pending' AND expires_at <= now() ${agent ? 'AND agent_id = $1::int' : ''}
        RETURNING id, agent_id AS "agentId", org_id AS "orgId", from_principal AS "from", to_principal AS "to"`,
-      [agentId],
+      agent ? [agentId] : [],
     );
   }
 

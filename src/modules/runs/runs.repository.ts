@@ -205,6 +205,27 @@ export const CLAIM_NEXT_SQL = claimNextSql({ agents: false, types: false });
 /** The claim's texts by shape of filter, built once. */
 const CLAIM_SQL_BY_SHAPE = new Map([false, true].flatMap((agents) => [false, true].map((types) => [`${agents}:${types}`, claimNextSql({ agents, types })] as const)));
 
+/**
+ * Cancelling an agent's runs: $1 agent, $2 statuses, $3 the `cancelled` events' message, then the
+ * filters it has: created before (timestamptz) and then created by (text), each only when given. One
+ * text per shape of filter, holding only the conditions it needs, as the claim's: every statement
+ * follows the one rule, though this one runs rarely.
+ */
+function cancelManySql(filters: { createdBefore: boolean; createdBy: boolean }): string {
+  let next = 3;
+  const createdBefore = filters.createdBefore ? `AND created_at < $${++next}::timestamptz` : '';
+  const createdBy = filters.createdBy ? `AND created_by = $${++next}::text` : '';
+  return `WITH changed AS (
+     UPDATE runs SET status = 'cancelled', finished_at = now(), last_event_seq = last_event_seq + 1
+     WHERE agent_id = $1 AND status = ANY($2::varchar[]) ${createdBefore} ${createdBy}
+     RETURNING id, org_id, agent_id, last_event_seq, attempt),
+   logged AS (
+     INSERT INTO run_events (run_id, seq, type, message, attempt)
+     SELECT id, last_event_seq, 'cancelled', $3::text, attempt FROM changed
+     RETURNING run_id, seq, type, message)
+   ${WRITTEN_EVENTS}`;
+}
+
 @Injectable()
 export class RunsRepository {
   /**
@@ -286,19 +307,15 @@ export class RunsRepository {
     filter: { agentId: number; statuses: RunStatus[]; createdBefore?: Date; createdBy?: string },
     message: string,
   ): Promise<WrittenRunEvent[]> {
-    return queryRows<WrittenRunEvent>(
-      db,
-      `WITH changed AS (
-         UPDATE runs SET status = 'cancelled', finished_at = now(), last_event_seq = last_event_seq + 1
-         WHERE agent_id = $1 AND status = ANY($2::varchar[]) AND ($3::timestamptz IS NULL OR created_at < $3) AND ($4::text IS NULL OR created_by = $4)
-         RETURNING id, org_id, agent_id, last_event_seq, attempt),
-       logged AS (
-         INSERT INTO run_events (run_id, seq, type, message, attempt)
-         SELECT id, last_event_seq, 'cancelled', $5::text, attempt FROM changed
-         RETURNING run_id, seq, type, message)
-       ${WRITTEN_EVENTS}`,
-      [filter.agentId, filter.statuses, filter.createdBefore ?? null, filter.createdBy ?? null, message],
-    );
+    const createdBefore = filter.createdBefore !== undefined;
+    const createdBy = filter.createdBy !== undefined;
+    return queryRows<WrittenRunEvent>(db, cancelManySql({ createdBefore, createdBy }), [
+      filter.agentId,
+      filter.statuses,
+      message,
+      ...(createdBefore ? [filter.createdBefore] : []),
+      ...(createdBy ? [filter.createdBy] : []),
+    ]);
   }
 
   /** A heartbeat on a claim not yet started: the lease runs for another `seconds` from now. */

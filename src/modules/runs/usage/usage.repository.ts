@@ -18,6 +18,21 @@ export interface BudgetCrossing {
 
 const GROUP_COLUMN: Record<UsageGrouping, string> = { agent: `agent_id::text`, day: `to_char(day, 'YYYY-MM-DD')`, model: 'model' };
 
+/**
+ * The usage report: $1 org, $2 and $3 the first and last day, then the agent ids (int[]) only when
+ * given. One text per shape of filter, holding only the conditions it needs, as the claim's
+ * (claimNextSql): a generic plan cannot fold `$4 IS NULL OR …`, so it could not read a given agent's
+ * rows by usage_daily_agent_idx.
+ */
+function reportSql(groupBy: UsageGrouping, filters: { agents: boolean }): string {
+  const ofAgent = filters.agents ? `AND agent_id = ANY($4::int[])` : '';
+  return `SELECT ${GROUP_COLUMN[groupBy]} AS key, sum(input_tokens)::text AS "inputTokens", sum(output_tokens)::text AS "outputTokens", sum(cached_tokens)::text AS "cachedTokens",
+            sum(reasoning_tokens)::text AS "reasoningTokens", sum(cost_usd)::text AS "costUsd", sum(events)::text AS events
+     FROM usage_daily
+     WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date ${ofAgent}
+     GROUP BY 1 ORDER BY 1`;
+}
+
 /** The usage rollup (`usage_daily`, one row per org, UTC day, agent and model) and the budgets' month marks. */
 @Injectable()
 export class UsageRepository {
@@ -68,16 +83,8 @@ export class UsageRepository {
    * in the range, not the number of runs.
    */
   async report(db: EntityManager, query: { orgId: string; from: string; to: string; groupBy: UsageGrouping; agentIds?: number[] }): Promise<UsageGroupRow[]> {
-    const key = GROUP_COLUMN[query.groupBy];
-    const rows = await queryRows<Record<string, string>>(
-      db,
-      `SELECT ${key} AS key, sum(input_tokens)::text AS "inputTokens", sum(output_tokens)::text AS "outputTokens", sum(cached_tokens)::text AS "cachedTokens",
-              sum(reasoning_tokens)::text AS "reasoningTokens", sum(cost_usd)::text AS "costUsd", sum(events)::text AS events
-       FROM usage_daily
-       WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date AND ($4::int[] IS NULL OR agent_id = ANY($4))
-       GROUP BY 1 ORDER BY 1`,
-      [query.orgId, query.from, query.to, query.agentIds ?? null],
-    );
+    const agents = query.agentIds !== undefined;
+    const rows = await queryRows<Record<string, string>>(db, reportSql(query.groupBy, { agents }), [query.orgId, query.from, query.to, ...(agents ? [query.agentIds] : [])]);
     return rows.map((row) => ({
       key: row.key,
       inputTokens: Number(row.inputTokens),
