@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CustomTypesConfig, Pool, PoolClient, QueryConfig } from 'pg';
 import { EntityManager } from 'typeorm';
+import { TimeoutSafeClient } from './timeout-safe-client';
 
 /**
  * At most this many distinct SQL texts are prepared (per connection, by PostgreSQL); any beyond run
@@ -60,8 +61,8 @@ export async function queryRows<T>(db: Queryable, sql: string, parameters: unkno
 
 /**
  * Hands a statement to the caller's transaction without waiting for its answer: it resolves once
- * the statement is sent, with `rows` still to come. What the transaction sends next (its COMMIT)
- * goes out behind it at once on a pipelining connection, and PostgreSQL runs the two in order:
+ * the statement is handed over, with `rows` still to come. On a pipelining connection it is written
+ * together with what the transaction sends next (its COMMIT), and PostgreSQL runs the two in order:
  * should this one fail, the transaction is aborted and its COMMIT rolls back. Whoever holds `rows`
  * must await it once the transaction is over, to learn whether it was; left unawaited (the
  * transaction failed before its COMMIT anyway) its failure is not an unhandled rejection. Outside a
@@ -73,14 +74,15 @@ export async function sendRows<T>(db: Queryable, sql: string, parameters: unknow
     const rows = await queryRows<T>(db, sql, parameters);
     return { rows: Promise.resolve(rows) };
   }
-  const rows = connection.query(queryConfig({ sql, parameters })).then((result) => result.rows as T[]);
+  const config = queryConfig({ sql, parameters });
+  const rows = (connection instanceof TimeoutSafeClient ? connection.sendWithNext(config) : connection.query(config)).then((result) => result.rows as T[]);
   rows.catch(() => undefined);
   return { rows };
 }
 
 /**
  * Runs statements in order in the caller's transaction and returns each one's rows. The pool's
- * connections pipeline (pg's `pipeline` mode): all the statements go out at once and their answers
+ * connections pipeline (pg's `pipeline` mode): all the statements go out at once, in one write, and their answers
  * come back together, one round trip instead of one a statement. PostgreSQL still runs them one after
  * the other, each with a snapshot taken when it starts, so a read sent behind a row lock sees
  * everything committed before the lock was granted, as if it had been sent after the lock's answer.
@@ -94,7 +96,8 @@ export async function queryPipelined<T extends unknown[]>(db: Queryable, stateme
     // pg times a query from when it is handed over, so each one's client-side timeout is counted from
     // there: the n-th waits for the n - 1 before it (a lock's wait included) and then for itself.
     const timeout = (connection as unknown as { connectionParameters: { query_timeout?: number } }).connectionParameters.query_timeout;
-    const sent = statements.map((statement, i) => connection.query({ ...queryConfig(statement), ...(timeout ? { query_timeout: timeout * (i + 1) } : {}) } as QueryConfig));
+    const sendAll = () => statements.map((statement, i) => connection.query({ ...queryConfig(statement), ...(timeout ? { query_timeout: timeout * (i + 1) } : {}) } as QueryConfig));
+    const sent = connection instanceof TimeoutSafeClient ? connection.sendTogether(sendAll) : sendAll();
     for (const outcome of await Promise.allSettled(sent)) {
       if (outcome.status === 'rejected') throw outcome.reason;
       results.push(outcome.value.rows);

@@ -1,4 +1,4 @@
-import { Client, QueryResult } from 'pg';
+import { Client, QueryConfig, QueryResult } from 'pg';
 import { QUERY_READ_TIMEOUT } from '../../common/errors/database-unavailable';
 
 const START = 'START TRANSACTION';
@@ -26,46 +26,86 @@ export class TimeoutSafeClient extends Client {
     this.on('error', () => undefined);
   }
 
-  /** A START TRANSACTION sent and not yet answered: the next statement's answer carries its outcome. */
+  /** Whether statements handed to pg wait, unwritten, for the next one (the socket is corked). */
+  private holding = false;
+  /** A START TRANSACTION held and not yet answered: the next statement's answer carries its outcome. */
   private begun: Promise<unknown> | undefined;
 
   override query(...args: unknown[]): any {
     if (this.pipeline && args[0] === START && args[1] === undefined && args[2] === undefined) return this.startTransaction();
-    const result = (super.query as (...a: unknown[]) => unknown)(...args);
-    if (!(result instanceof Promise)) return result;
-    result.catch((error: unknown) => {
-      if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.closeConnection();
-    });
+    const result = this.send(args);
+    this.writeHeld();
     const begun = this.begun;
-    if (!begun) return result;
+    if (!begun || !(result instanceof Promise)) return result;
     this.begun = undefined;
     // The BEGIN's answer comes first: if it failed, this statement reports its error.
     return Promise.all([begun, result]).then(([, answer]) => answer);
   }
 
   /**
+   * Hands a statement to pg and holds its write back until the next statement's, for one whose
+   * answer nobody waits for before sending another (the transaction's BEGIN, an event append that
+   * goes out with the COMMIT). On loopback each write to the socket is a trip through the kernel's
+   * TCP path and a wake-up of the PostgreSQL backend, the largest part of the service's CPU for a
+   * statement (docs/decisions.md, "Where PATCH's CPU goes"). Only for a pipelining client inside a
+   * transaction, which always sends another statement (at least its COMMIT or ROLLBACK).
+   */
+  sendWithNext(config: QueryConfig): Promise<QueryResult> {
+    if (!this.holding) {
+      this.stream().cork();
+      this.holding = true;
+    }
+    return this.send([config]) as Promise<QueryResult>;
+  }
+
+  /** Writes what `send` hands to pg (pipelined, so submitted at once) and anything held, in one write. */
+  sendTogether<T>(send: () => T): T {
+    const stream = this.stream();
+    stream.cork();
+    try {
+      return send();
+    } finally {
+      stream.uncork();
+      this.writeHeld();
+    }
+  }
+
+  private writeHeld(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.stream().uncork();
+  }
+
+  private send(args: unknown[]): unknown {
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.closeConnection();
+      });
+    }
+    return result;
+  }
+
+  /**
    * TypeORM opens every transaction with START TRANSACTION and waits for its answer before the first
-   * statement: a round trip that carries nothing. With the pool pipelining, it is sent at once and
-   * answered at once, and its real answer travels back with the next statement's, which goes out right
-   * behind it: PostgreSQL runs the two in order, so that statement is inside the transaction. A BEGIN
-   * fails only with its connection (or in a transaction already aborted), and then the statement behind
-   * it fails as well.
+   * statement: a round trip that carries nothing, and a write of its own. With the pool pipelining it
+   * is answered at once and held (sendWithNext): it goes out in one write with the next statement and
+   * its real answer travels back with that statement's. PostgreSQL runs the two in order, so that
+   * statement is inside the transaction. A BEGIN fails only with its connection (or in a transaction
+   * already aborted), and then the statement behind it fails as well.
    */
   private startTransaction(): Promise<QueryResult> {
-    const begun = (super.query as (text: string) => Promise<QueryResult>)(START);
+    const begun = this.sendWithNext({ text: START });
+    begun.catch(() => undefined);
     this.begun = begun;
-    // A BEGIN answered before any statement followed it has nothing left to tell (and a failed one was
-    // its connection's end): no later statement is tied to it.
-    begun.then(
-      () => {
-        if (this.begun === begun) this.begun = undefined;
-      },
-      () => undefined,
-    );
     return Promise.resolve({ command: 'START', rowCount: null, oid: 0, rows: [], fields: [] });
   }
 
+  private stream(): { cork(): void; uncork(): void; destroy(): void } {
+    return (this as unknown as { connection: { stream: { cork(): void; uncork(): void; destroy(): void } } }).connection.stream;
+  }
+
   private closeConnection(): void {
-    (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    this.stream().destroy();
   }
 }
