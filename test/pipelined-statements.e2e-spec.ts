@@ -1,7 +1,7 @@
 import { Client, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { validateConfig } from '../src/infrastructure/config/app-config';
-import { queryPipelined } from '../src/infrastructure/database/query-rows';
+import { queryPipelined, sendRows } from '../src/infrastructure/database/query-rows';
 import { TimeoutSafeClient } from '../src/infrastructure/database/timeout-safe-client';
 import { typeormOptions } from '../src/infrastructure/database/typeorm-options';
 
@@ -16,18 +16,22 @@ describe('pipelined statements', () => {
   const table = `pipelined_${process.pid}`;
   let dataSource: DataSource;
   let other: Client;
+  let watcher: Client;
 
   beforeAll(async () => {
     dataSource = new DataSource(typeormOptions(validateConfig({ DATABASE_URL: url, DB_POOL_SIZE: '2' }), url));
     await dataSource.initialize();
     other = new Client({ connectionString: url });
     await other.connect();
+    watcher = new Client({ connectionString: url });
+    await watcher.connect();
     await other.query(`CREATE TABLE ${table} (id int PRIMARY KEY, holder text NOT NULL, note text)`);
   });
 
   afterAll(async () => {
     await other.query(`DROP TABLE IF EXISTS ${table}`);
     await other.end();
+    await watcher.end();
     await dataSource.destroy();
   });
 
@@ -81,11 +85,12 @@ describe('pipelined statements', () => {
       ]);
     });
     // The pipelined lock waits for the holder, and the read behind it is already sent and waits too.
-    // Looked for up to ~15 s: once in CI, on a loaded 2-core machine, ~5 s went by without the wait showing.
+    // Looked for from its own connection: the holder's open transaction would keep the first snapshot
+    // of pg_stat_activity it took, and a look taken before the lock arrived never saw it (CI, once).
     let waiting = false;
     try {
-      for (let i = 0; i < 750 && !waiting; i++) {
-        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
+      for (let i = 0; i < 250 && !waiting; i++) {
+        const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${table} WHERE id = $1 FOR UPDATE%`]);
         waiting = rows[0].n === 1;
         if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -95,6 +100,42 @@ describe('pipelined statements', () => {
       await other.query('COMMIT');
     }
     expect(await read).toEqual([[{ id: 1 }], [{ holder: 'second' }]]);
+  });
+
+  it('writes the BEGIN, a pipelined lock and read, and an unanswered statement with the COMMIT, in two writes to the socket', async () => {
+    const writes: string[] = [];
+    const { rows } = await dataSource.transaction(async (db) => {
+      const client = (await db.queryRunner!.connect()) as PoolClient;
+      const stream = (client as unknown as { connection: { stream: { _write: Function; _writev: Function } } }).connection.stream;
+      const [write, writev] = [stream._write, stream._writev];
+      stream._write = function (...args: unknown[]) {
+        writes.push('write');
+        return write.apply(this, args);
+      };
+      stream._writev = function (...args: unknown[]) {
+        writes.push('writev');
+        return writev.apply(this, args);
+      };
+      await queryPipelined(db, [
+        { sql: `SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, parameters: [1] },
+        { sql: `SELECT holder FROM ${table} WHERE id = $1`, parameters: [1] },
+      ]);
+      const sent = await sendRows(db, `UPDATE ${table} SET note = 'held' WHERE id = $1 RETURNING note`, [1]);
+      expect(writes).toHaveLength(1);
+      // Not awaited here: its answer comes with the COMMIT's.
+      return sent;
+    });
+    expect(writes).toHaveLength(2);
+    expect(await rows).toEqual([{ note: 'held' }]);
+    expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: 'held' }]);
+  });
+
+  it('writes a held statement alone when its holder awaits its answer before sending another', async () => {
+    const note = await dataSource.transaction(async (db) => {
+      const { rows } = await sendRows<{ note: string }>(db, `UPDATE ${table} SET note = 'awaited' WHERE id = $1 RETURNING note`, [1]);
+      return (await rows)[0]!.note;
+    });
+    expect(note).toBe('awaited');
   });
 
   it('leaves the pool clean after a transaction that failed before its first statement', async () => {
