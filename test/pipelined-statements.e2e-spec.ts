@@ -138,6 +138,18 @@ describe('pipelined statements', () => {
     expect(note).toBe('awaited');
   });
 
+  it('fails the COMMIT behind an unanswered statement that failed, even when nobody awaits that statement, and keeps nothing', async () => {
+    let client: PoolClient | undefined;
+    const run = dataSource.transaction(async (db) => {
+      client = (await db.queryRunner!.connect()) as PoolClient;
+      await db.query(`UPDATE ${table} SET note = 'rolled back' WHERE id = 1`);
+      await sendRows(db, `SELECT 1 / (SELECT count(*)::int - 1 FROM ${table})`);
+    });
+    await expect(run).rejects.toThrow('COMMIT was answered with ROLLBACK');
+    expect((await other.query(`SELECT note FROM ${table}`)).rows).toEqual([{ note: null }]);
+    expect((client as unknown as { connection: { stream: { writableCorked: number } } }).connection.stream.writableCorked).toBe(0);
+  });
+
   it('leaves the pool clean after a transaction that failed before its first statement', async () => {
     await expect(
       dataSource.transaction(async () => {

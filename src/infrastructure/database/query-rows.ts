@@ -63,10 +63,12 @@ export async function queryRows<T>(db: Queryable, sql: string, parameters: unkno
  * Hands a statement to the caller's transaction without waiting for its answer: it resolves once
  * the statement is handed over, with `rows` still to come. On a pipelining connection it is written
  * together with what the transaction sends next (its COMMIT), and PostgreSQL runs the two in order:
- * should this one fail, the transaction is aborted and its COMMIT rolls back. Whoever holds `rows`
- * must await it once the transaction is over, to learn whether it was; left unawaited (the
- * transaction failed before its COMMIT anyway) its failure is not an unhandled rejection. Outside a
- * transaction, or on a connection that does not pipeline, it waits for the answer first.
+ * should this one fail there, the transaction is aborted, PostgreSQL answers the COMMIT with
+ * ROLLBACK and the COMMIT fails (TimeoutSafeClient). A failure on pg's side alone (a value it cannot
+ * send, a row it cannot parse) aborts nothing: whoever holds `rows` must await it once the
+ * transaction is over, to learn of either. Left unawaited (the transaction failed before its COMMIT
+ * anyway) its failure is not an unhandled rejection. Outside a transaction, or on a connection that
+ * does not pipeline, it waits for the answer first.
  */
 export async function sendRows<T>(db: Queryable, sql: string, parameters: unknown[] = []): Promise<{ rows: Promise<T[]> }> {
   const connection = db.queryRunner?.isTransactionActive ? ((await pgConnectionOf(db)) as PoolClient) : undefined;

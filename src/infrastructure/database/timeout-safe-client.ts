@@ -2,6 +2,17 @@ import { Client, QueryConfig, QueryResult } from 'pg';
 import { QUERY_READ_TIMEOUT } from '../../common/errors/database-unavailable';
 
 const START = 'START TRANSACTION';
+const COMMIT = 'COMMIT';
+
+/**
+ * PostgreSQL answers the COMMIT of a transaction in which a statement failed with ROLLBACK, and no
+ * error. A statement whose answer nobody awaited before the COMMIT (sendRows) may have failed: the
+ * COMMIT then fails too, so that no caller takes a rolled-back write for a committed one.
+ */
+function committed(result: QueryResult): QueryResult {
+  if (result.command === 'ROLLBACK') throw new Error('COMMIT was answered with ROLLBACK: a statement of the transaction had failed');
+  return result;
+}
 
 /**
  * A pg client that closes its connection when a query times out on the client side (`query_timeout`).
@@ -33,8 +44,9 @@ export class TimeoutSafeClient extends Client {
 
   override query(...args: unknown[]): any {
     if (this.pipeline && args[0] === START && args[1] === undefined && args[2] === undefined) return this.startTransaction();
-    const result = this.send(args);
+    const sent = this.send(args);
     this.writeHeld();
+    const result = args[0] === COMMIT && sent instanceof Promise ? sent.then(committed) : sent;
     const begun = this.begun;
     if (!begun || !(result instanceof Promise)) return result;
     this.begun = undefined;

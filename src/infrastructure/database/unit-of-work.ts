@@ -80,7 +80,11 @@ export class UnitOfWork {
       if (recorded.length > 0) {
         for (const reader of this.readers) {
           const outcome = await reader(db, recorded);
-          if (outcome?.unanswered) unanswered.push(outcome.unanswered);
+          if (outcome?.unanswered) {
+            // Its failure is reported after the transaction, not as an unhandled rejection before.
+            outcome.unanswered.catch(() => undefined);
+            unanswered.push(outcome.unanswered);
+          }
           if (outcome?.afterCommit) afterCommit.push(outcome.afterCommit);
         }
       }
@@ -88,8 +92,9 @@ export class UnitOfWork {
       await currentIdempotencyScope()?.committed(db, value);
       return value;
     });
-    // What failed behind an unanswered statement (the idempotency key's write, or the COMMIT as
-    // ROLLBACK) failed because of it: its own error is the one to report.
+    // What failed behind an unanswered statement that failed (the idempotency key's write, or the
+    // COMMIT, which PostgreSQL answered with ROLLBACK: TimeoutSafeClient) failed because of it: its
+    // own error is the one to report.
     const result = await transaction.catch(async (error: unknown) => {
       await Promise.all(unanswered);
       throw error;

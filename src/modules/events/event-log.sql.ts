@@ -16,6 +16,9 @@ export const APPEND_EVENTS_SQL = `INSERT INTO events AS e (${EVENT_INSERT_COLUMN
     ORDER BY g.n
   RETURNING ${EVENT_COLUMNS}`;
 
+/** The same append returning nothing, for when no reader needs the stored rows (EventLog.append). */
+export const APPEND_EVENTS_UNREAD_SQL = APPEND_EVENTS_SQL.slice(0, APPEND_EVENTS_SQL.lastIndexOf('RETURNING')).trimEnd();
+
 /** The parameters of APPEND_EVENTS_SQL for `events`, column by column. */
 export function appendParameters(events: readonly NewEvent[]): unknown[] {
   return [

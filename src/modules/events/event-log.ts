@@ -5,7 +5,7 @@ import { EventAnnouncer } from '../../infrastructure/database/event-announcer';
 import { ReaderOutcome, UnitOfWork } from '../../infrastructure/database/unit-of-work';
 import { LoggedEvent, NewEvent } from './domain/event';
 import { isEventType } from './domain/event-types';
-import { APPEND_EVENTS_SQL, appendParameters } from './event-log.sql';
+import { APPEND_EVENTS_SQL, APPEND_EVENTS_UNREAD_SQL, appendParameters } from './event-log.sql';
 import { EventDatabaseRow, toEvent } from './event-row';
 
 /**
@@ -58,7 +58,7 @@ export class EventLog implements OnModuleInit {
     const afterCommit = () => this.announcer.announce(orgIds);
     const readers = this.readers.filter((reader) => events.some((event) => reader.wants(event)));
     if (readers.length === 0) {
-      const { rows } = await sendRows(db, APPEND_EVENTS_SQL, appendParameters(events));
+      const { rows } = await sendRows(db, APPEND_EVENTS_UNREAD_SQL, appendParameters(events));
       return { unanswered: rows, afterCommit };
     }
     const stored = (await queryRows<EventDatabaseRow>(db, APPEND_EVENTS_SQL, appendParameters(events))).map(toEvent);
