@@ -71,13 +71,12 @@ export async function queryRows<T>(db: Queryable, sql: string, parameters: unkno
  * does not pipeline, it waits for the answer first.
  */
 export async function sendRows<T>(db: Queryable, sql: string, parameters: unknown[] = []): Promise<{ rows: Promise<T[]> }> {
-  const connection = db.queryRunner?.isTransactionActive ? ((await pgConnectionOf(db)) as PoolClient) : undefined;
-  if (!connection?.pipeline) {
+  const connection = db.queryRunner?.isTransactionActive ? await pgConnectionOf(db) : undefined;
+  if (!(connection instanceof TimeoutSafeClient && connection.pipeline)) {
     const rows = await queryRows<T>(db, sql, parameters);
     return { rows: Promise.resolve(rows) };
   }
-  const config = queryConfig({ sql, parameters });
-  const rows = (connection instanceof TimeoutSafeClient ? connection.sendWithNext(config) : connection.query(config)).then((result) => result.rows as T[]);
+  const rows = connection.sendWithNext(queryConfig({ sql, parameters })).then((result) => result.rows as T[]);
   rows.catch(() => undefined);
   return { rows };
 }
@@ -89,17 +88,16 @@ export async function sendRows<T>(db: Queryable, sql: string, parameters: unknow
  * the other, each with a snapshot taken when it starts, so a read sent behind a row lock sees
  * everything committed before the lock was granted, as if it had been sent after the lock's answer.
  * If one fails, the transaction is aborted and those after it fail too: the first error is thrown.
- * Outside a transaction, or on a connection that does not pipeline, they run one by one.
+ * Outside a transaction, or on a connection that does not pipeline (the service's pool's do: TimeoutSafeClient), they run one by one.
  */
 export async function queryPipelined<T extends unknown[]>(db: Queryable, statements: { [K in keyof T]: Statement }): Promise<{ [K in keyof T]: T[K][] }> {
-  const connection = db.queryRunner?.isTransactionActive ? ((await pgConnectionOf(db)) as PoolClient) : undefined;
+  const connection = db.queryRunner?.isTransactionActive ? await pgConnectionOf(db) : undefined;
   const results: unknown[][] = [];
-  if (connection?.pipeline) {
+  if (connection instanceof TimeoutSafeClient && connection.pipeline) {
     // pg times a query from when it is handed over, so each one's client-side timeout is counted from
     // there: the n-th waits for the n - 1 before it (a lock's wait included) and then for itself.
     const timeout = (connection as unknown as { connectionParameters: { query_timeout?: number } }).connectionParameters.query_timeout;
-    const sendAll = () => statements.map((statement, i) => connection.query({ ...queryConfig(statement), ...(timeout ? { query_timeout: timeout * (i + 1) } : {}) } as QueryConfig));
-    const sent = connection instanceof TimeoutSafeClient ? connection.sendTogether(sendAll) : sendAll();
+    const sent = connection.sendTogether(() => statements.map((statement, i) => connection.query({ ...queryConfig(statement), ...(timeout ? { query_timeout: timeout * (i + 1) } : {}) } as QueryConfig)));
     for (const outcome of await Promise.allSettled(sent)) {
       if (outcome.status === 'rejected') throw outcome.reason;
       results.push(outcome.value.rows);

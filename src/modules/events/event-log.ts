@@ -46,8 +46,8 @@ export class EventLog implements OnModuleInit {
    * Appends `events` in the caller's transaction, in one statement, and hands the stored events to the
    * log's readers that want them there; what it leaves for after COMMIT tells the streams. When no
    * reader wants any of them, the append is sent without waiting for its answer and goes out with the
-   * transaction's COMMIT, a round trip fewer for most writes (a PATCH's `agent.updated`): the unit of
-   * work learns of a failure after COMMIT, which PostgreSQL then turned into a ROLLBACK.
+   * transaction's COMMIT, in one write, for most writes (a PATCH's `agent.updated`): the unit of work
+   * learns of a failure after COMMIT, which PostgreSQL then answered with ROLLBACK.
    */
   async append(db: EntityManager, events: readonly NewEvent[]): Promise<ReaderOutcome | undefined> {
     if (events.length === 0) return undefined;
