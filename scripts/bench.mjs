@@ -83,14 +83,14 @@ if (values.only === 'webhooks') {
  */
 const FLOOR_BATCH = 2500; // the sweep's batch
 const FLOOR_TICK_SQL = `WITH due AS (
-    SELECT a.id, a.org_id, a.active_variation_id, v.version, a.next_run_at FROM agents a JOIN variations v ON v.id = a.active_variation_id
+    SELECT a.id, a.org_id, a.active_variation_id, v.version, capacity_limited(v.content) AS limited, a.next_run_at FROM agents a JOIN variations v ON v.id = a.active_variation_id
     WHERE a.next_run_at <= now() + interval '2 days' AND a.status = 'active' AND a.is_schedule_active
       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule')
     ORDER BY a.next_run_at LIMIT $1
     FOR UPDATE OF a),
   created AS (
-    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
-    SELECT gen_random_uuid(), org_id, id, active_variation_id, version, 'queued', 'schedule', next_run_at, 'schedule' FROM due
+    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, capacity_limited, status, trigger, scheduled_for, created_by)
+    SELECT gen_random_uuid(), org_id, id, active_variation_id, version, limited, 'queued', 'schedule', next_run_at, 'schedule' FROM due
     RETURNING id, org_id, agent_id, variation_version, scheduled_for),
   advanced AS (
     UPDATE agents a SET next_run_at = now() + interval '3 days', last_tick_at = c.scheduled_for, last_tick_run_id = c.id, runs_count = a.runs_count + 1

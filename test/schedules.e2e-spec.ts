@@ -71,6 +71,16 @@ describe('schedules', () => {
     expect(duplicates.rows).toEqual([]);
   });
 
+  it("marks a scheduled run capacity-limited exactly when its version has a concurrency limit", async () => {
+    const limited = await deployed(alice, (await createAgent(alice, { trigger: scheduleTrigger('* * * * *', 'UTC'), concurrency: { limit: 1, onLimit: 'queue' } })).id);
+    const unlimited = await scheduledAgent();
+    const ids = [limited.id, unlimited.id];
+    await withDatabase((db) => db.query(`UPDATE agents SET next_run_at = date_trunc('minute', now()) WHERE id = ANY($1::int[])`, [ids]));
+    for (const id of ids) await eventually(async () => ((await scheduledRuns(id)).length > 0 ? true : undefined), 10_000, `a run of agent ${id}`);
+    const flags = await withDatabase((db) => db.query(`SELECT agent_id, capacity_limited FROM runs WHERE agent_id = ANY($1::int[]) AND trigger = 'schedule'`, [ids]));
+    expect(Object.fromEntries(flags.rows.map((row) => [row.agent_id, row.capacity_limited]))).toEqual({ [limited.id]: true, [unlimited.id]: false });
+  });
+
   it('after downtime runs only the latest missed tick and counts the others as missed', async () => {
     await clearOfMinuteEnd();
     const agent = await scheduledAgent();

@@ -133,7 +133,7 @@ class TickBook {
     const outcome: TickOutcome = { agentId: agent.id, nextRunAt, tickAt: due.latest, run: null, skipped: 0, missed: due.count - 1 };
     if (this.now.getTime() - due.latest.getTime() > this.catchUpMs) outcome.missed += 1;
     else if (agent.busy) outcome.skipped = 1;
-    else outcome.run = { id: randomUUID(), orgId: agent.orgId, variationId: agent.activeVariationId, version: agent.version };
+    else outcome.run = { id: randomUUID(), orgId: agent.orgId, variationId: agent.activeVariationId, version: agent.version, limited: agent.limited };
     return outcome;
   }
 

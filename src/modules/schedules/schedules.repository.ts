@@ -13,6 +13,8 @@ export interface DueAgent {
   activeVariationId: string;
   /** The active variation's version: the run is pinned to it. */
   version: number;
+  /** That version limits the agent's runs (SPEC §15): the run is inserted as capacity-limited. */
+  limited: boolean;
   trigger: unknown;
   /** Its previous scheduled run is still queued or running: this tick is skipped (awaiting approval does not block). */
   busy: boolean;
@@ -26,7 +28,7 @@ export interface TickOutcome {
   nextRunAt: Date | null;
   tickAt: Date | null;
   /** The run to create for `tickAt`, or null when the tick is skipped or missed. */
-  run: { id: string; orgId: string; variationId: string; version: number } | null;
+  run: { id: string; orgId: string; variationId: string; version: number; limited: boolean } | null;
   skipped: number;
   missed: number;
 }
@@ -56,11 +58,12 @@ export const LOCK_DUE_SQL = `
 /**
  * The locked agents as they now stand (a statement of its own, so its snapshot follows the locks),
  * with their active variation's trigger and whether a previous scheduled run still blocks the tick
- * (runs_schedule_busy_idx: one probe of the agent's scheduled runs still queued or running, not its history).
+ * (runs_schedule_busy_idx: one probe of the agent's scheduled runs still queued or running, not its history),
+ * and whether that version limits the agent's runs (the run is inserted with it: no trigger per run).
  */
 export const DUE_AGENTS_SQL = `
   SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
-    v.version, v.content->'trigger' AS trigger, now() AS now,
+    v.version, capacity_limited(v.content) AS limited, v.content->'trigger' AS trigger, now() AS now,
     EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule') AS busy
   FROM agents a JOIN variations v ON v.id = a.active_variation_id
   WHERE a.id = ANY($1::int[])`;
@@ -76,11 +79,11 @@ export const DUE_AGENTS_SQL = `
  * transaction's id and the log's sequence like any append, so the cursor rules hold.
  */
 export const RECORD_TICKS_SQL = `WITH t AS (
-    SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $8::uuid[], $9::int[])
-      AS t(agent_id, next_run_at, tick_at, skipped, missed, run_id, org_id, variation_id, version)),
+    SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::uuid[], $7::uuid[], $8::uuid[], $9::int[], $10::boolean[])
+      AS t(agent_id, next_run_at, tick_at, skipped, missed, run_id, org_id, variation_id, version, limited)),
   created AS (
-    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, status, trigger, scheduled_for, created_by)
-    SELECT t.run_id, t.org_id, t.agent_id, t.variation_id, t.version, 'queued', 'schedule', t.tick_at, 'schedule'
+    INSERT INTO runs (id, org_id, agent_id, variation_id, variation_version, capacity_limited, status, trigger, scheduled_for, created_by)
+    SELECT t.run_id, t.org_id, t.agent_id, t.variation_id, t.version, t.limited, 'queued', 'schedule', t.tick_at, 'schedule'
     FROM t WHERE t.run_id IS NOT NULL
     ON CONFLICT (agent_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
     RETURNING id, org_id, agent_id, variation_version, scheduled_for),
@@ -94,7 +97,7 @@ export const RECORD_TICKS_SQL = `WITH t AS (
     WHERE a.id = t.agent_id),
   logged AS (
     INSERT INTO events (${EVENT_INSERT_COLUMNS})
-    SELECT 'run.queued', c.org_id, c.agent_id, c.id, $10, $11, $12,
+    SELECT 'run.queued', c.org_id, c.agent_id, c.id, $11, $12, $13,
       jsonb_build_object('trigger', 'schedule', 'version', c.variation_version,
         'scheduledFor', to_char(c.scheduled_for AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     FROM created c ORDER BY c.agent_id
@@ -129,6 +132,7 @@ export class SchedulesRepository {
       outcomes.map((o) => o.run?.orgId ?? null),
       outcomes.map((o) => o.run?.variationId ?? null),
       outcomes.map((o) => o.run?.version ?? null),
+      outcomes.map((o) => o.run?.limited ?? null),
       actor.subject,
       actor.kind,
       actor.requestId,
