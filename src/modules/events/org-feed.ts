@@ -27,13 +27,14 @@ const FAILED_READ_RETRY_MS = 1000;
 /** Held back this long, the log says which transaction holds it (an operator may want to end it). */
 const HELD_BACK_WARNING_MS = 30_000;
 /**
- * How long a hand-out runs before it lets the event loop take other work. Once yielding after every
- * 100 streams: 1,000 streams' writes (about 15 ms) then stretched over ten turns of the loop, each
- * behind the requests' work that had queued meanwhile, and the last streams got a read 40 to 140 ms
- * after the first. A time bound keeps the loop's stall short however many streams there are and
- * whatever a write costs (a thousand streams in one go once held it for tens of milliseconds, and
- * requests queued for the pool past its timeout), and hands a read to 1,000 streams in one or two
- * turns: at 200 events/s the stream p99 went from 270–480 ms to 205–280 ms (docs/decisions.md).
+ * How long one feed's hand-out runs before it lets the event loop take other work. Once yielding
+ * after every 100 streams: 1,000 streams' writes (about 15 ms) then stretched over ten turns of the
+ * loop, each behind the requests' work that had queued meanwhile, and the last streams got a read 40
+ * to 140 ms after the first. A time bound keeps a feed's stall short however many streams it has and
+ * whatever a write costs (a thousand streams in one go once held the loop for tens of milliseconds,
+ * and requests queued for the pool past its timeout), and hands a read to 1,000 streams in one or two
+ * turns: at 200 events/s the stream p99 went from 270–480 ms to 205–280 ms (docs/decisions.md). Feeds
+ * of several orgs whose reads land in the same turn each take their slice in it.
  */
 const HAND_OUT_SLICE_MS = 10;
 /** Agents' access kept per org feed; past this the cache starts over. */
@@ -202,7 +203,7 @@ export class OrgFeed implements AccessSource {
   }
 }
 
-/** Offers `batch` to each stream in order, yielding to the event loop after every HAND_OUT_SLICE_MS of it. */
+/** Offers `batch` to each stream in order, yielding to the event loop after each HAND_OUT_SLICE_MS of work. */
 async function handOut(batch: FramedBatch, subscribers: readonly Subscription[]): Promise<void> {
   let sliceStart = performance.now();
   for (let i = 0; i < subscribers.length; i++) {

@@ -6,7 +6,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * BEFORE INSERT trigger now runs only for a run inserted without it. The schedule sweep reads every
  * due agent's active version anyway; for its batches of 2,500 runs the trigger's per-row function
  * call and version lookup were 36 ms of each batch's ~350 ms in PostgreSQL (docs/decisions.md). The
- * column keeps NOT NULL, checked after the trigger, so no path can leave it unset.
+ * column keeps NOT NULL, checked after the trigger, so no path can leave it unset; a path that gives
+ * it must take it from `capacity_limited` of the run's own version, as the sweep does (the trigger
+ * trusts a value given).
  */
 export class RunCapacityGiven1732300018000 implements MigrationInterface {
   name = 'RunCapacityGiven1732300018000';
