@@ -145,9 +145,9 @@ describe('agent capacity', () => {
         }
         const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimSql()}`, [org, 'plan-test', 60, null, 'runtime', null]);
         const plan = rows[0]['QUERY PLAN'][0];
-        // Every access to runs goes through one of its indexes (an index scan, or a bitmap of one: the
-        // planner takes a bitmap for the org's one unlimited run when the suite's other runs shift the
-        // table's statistics) and touches a handful of rows: the full agent's backlog is never walked.
+        // Every access to runs goes through one of its indexes (an index scan, or a bitmap of one: in a
+        // whole e2e run, whose other runs shift the table's statistics, the planner once took a Bitmap
+        // Heap Scan) and touches a handful of rows: the full agent's backlog is never walked.
         const runScans = nodes(plan.Plan).filter((node) => node['Node Type'].includes('Scan') && (node['Relation Name'] === 'runs' || node['Index Name']?.startsWith('runs_')));
         const touched = (node: PlanNode) => (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1);
         const offending = runScans.filter((node) => !INDEX_DRIVEN.includes(node['Node Type']) || touched(node) >= 10);
