@@ -66,7 +66,8 @@ describe('the event log', () => {
         const cases: [string, string, string][] = [
           ['the org, newest first', `read(db, ${admin}, ${newest})`, 'events_org_position_idx'],
           ['the org, oldest first after an id', `read(db, { ...${admin}, after: { txid: 1n, seq: 15000n } }, { order: 'asc', limit: 51, settledOnly: true })`, 'events_org_position_idx'],
-          ['one type', `read(db, { ...${admin}, types: ['api_key.created'] }, ${newest})`, 'events_type_position_idx'],
+          ['one type', `read(db, { ...${admin}, types: ['agent.updated'] }, ${newest})`, 'events_type_position_idx'],
+          ['one rare type', `read(db, { ...${admin}, types: ['api_key.created'] }, ${newest})`, 'events_type_position_idx'],
           ['a glob of common types', `read(db, { ...${admin}, types: ${JSON.stringify(RUN_TYPES)} }, ${newest})`, 'events_org_position_idx'],
           ['an agent', `read(db, { ...${admin}, agentId: ${firstAgent + 3} }, ${newest})`, 'events_agent_position_idx'],
           ['a run', `read(db, { ...${admin}, runId: 'c4ca4238-a0b9-2382-0dcc-509a6f75849b' }, ${newest})`, 'events_run_position_idx'],
@@ -82,10 +83,13 @@ describe('the event log', () => {
           const all = nodes(plan);
           const indexes = all.filter((node) => node['Index Name']?.startsWith('events_')).map((node) => node['Index Name']);
           const unindexed = all.filter((node) => node['Relation Name'] === 'events' && !node['Index Name'] && node['Node Type'] !== 'Bitmap Heap Scan');
-          // A run has a handful of events: the planner may fetch them through a bitmap of its index and
-          // sort them; the feed sorts its (at most 100) rows again after the join that adds the horizon.
+          // A run, and a type the org has five of, have a handful of events: the planner may fetch them
+          // through a bitmap of their index and sort them (it did for the rare type in a whole e2e run,
+          // whose other orgs' events shift the table's statistics); the feed sorts its (at most 100)
+          // rows again after the join that adds the horizon.
           const sorts = all.filter((node) => node['Node Type'] === 'Sort').length;
-          expect({ name, indexes, unindexed, sorted: sorts > 0 }).toEqual({ name, indexes: [index], unindexed: [], sorted: name === 'a run' ? expect.any(Boolean) : name === 'the live feed' });
+          const handful = name === 'a run' || name === 'one rare type';
+          expect({ name, indexes, unindexed, sorted: sorts > 0 }).toEqual({ name, indexes: [index], unindexed: [], sorted: handful ? expect.any(Boolean) : name === 'the live feed' });
         }
       } finally {
         await db.query('ROLLBACK');
