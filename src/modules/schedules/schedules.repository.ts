@@ -60,12 +60,19 @@ export const LOCK_DUE_SQL = `
  * with their active variation's trigger and whether a previous scheduled run still blocks the tick
  * (runs_schedule_busy_idx: one probe of the agent's scheduled runs still queued or running, not its history),
  * and whether that version limits the agent's runs (the run is inserted with it: no trigger per run).
+ * The probe is a LATERAL … LIMIT 1, not an EXISTS: for a batch of thousands of agents PostgreSQL
+ * turns an EXISTS into one hashed read of every queued-or-running scheduled run in the database (a
+ * sequential scan of runs, or the whole index), so each batch got slower as the backlog grew; a
+ * LATERAL subquery with a LIMIT stays one probe per agent of the batch (test/schedules-plan.e2e-spec.ts).
  */
 export const DUE_AGENTS_SQL = `
   SELECT a.id, a.org_id AS "orgId", a.next_run_at AS "nextRunAt", a.active_variation_id AS "activeVariationId",
     v.version, capacity_limited(v.content) AS limited, v.content->'trigger' AS trigger, now() AS now,
-    EXISTS (SELECT 1 FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule') AS busy
+    blocking.run IS NOT NULL AS busy
   FROM agents a JOIN variations v ON v.id = a.active_variation_id
+  LEFT JOIN LATERAL (
+    SELECT true AS run FROM runs r WHERE r.agent_id = a.id AND r.status IN ('queued', 'running') AND r.trigger = 'schedule' LIMIT 1
+  ) blocking ON true
   WHERE a.id = ANY($1::int[])`;
 
 /**
